@@ -1,0 +1,38 @@
+# Two commands do all the set-up: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+
+.PHONY: run test ui lock sample clean
+
+# The environment is rebuilt whenever the lock or the project metadata changes.
+$(BIN)/.installed: requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing the locked environment into $(VENV) (first run takes a few minutes)..."
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -r requirements.lock
+	@$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $@
+
+run: $(BIN)/.installed  ## load the bundled sample, compute the marts, write the reports
+	@mkdir -p $(DAGSTER_HOME)
+	@$(BIN)/partner-reports run
+
+test: $(BIN)/.installed  ## the whole test suite
+	@$(BIN)/python -m pytest -q
+
+ui: $(BIN)/.installed  ## the Dagster UI on http://127.0.0.1:3000
+	@mkdir -p $(DAGSTER_HOME)
+	@$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+
+sample: $(BIN)/.installed  ## regenerate the bundled sample package (deterministic)
+	@$(BIN)/python -m pipelines.sample --out data/sample
+
+lock:  ## re-resolve requirements.lock from pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet pip-tools
+	@$(BIN)/pip-compile -q --extra test --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+
+clean:
+	rm -rf $(VENV) data/warehouse.duckdb* reports .dagster_home

@@ -1,0 +1,41 @@
+"""The one place that opens the DuckDB warehouse.
+
+DuckDB allows one writing process and no readers beside it, so every connection is
+short-lived: open, work, CHECKPOINT (writers), close. Writers are serialised by the
+Dagster executor/pool configuration; this module only makes each session tidy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+from dagster import ConfigurableResource
+
+
+@contextmanager
+def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    path = Path(path)
+    if read_only and not path.exists():
+        raise FileNotFoundError(f"warehouse {path} does not exist yet: load a package first")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = duckdb.connect(str(path), read_only=read_only)
+    try:
+        yield conn
+        if not read_only:
+            conn.execute("CHECKPOINT")
+    finally:
+        conn.close()
+
+
+class WarehouseResource(ConfigurableResource):
+    """The DuckDB warehouse file (WAREHOUSE_PATH)."""
+
+    path: str
+
+    @contextmanager
+    def get_connection(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        with connect(self.path, read_only=read_only) as conn:
+            yield conn
