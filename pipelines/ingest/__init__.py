@@ -1,0 +1,1 @@
+"""Loading a partner data package into the warehouse's staging and audit schemas."""

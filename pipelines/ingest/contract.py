@@ -1,0 +1,79 @@
+"""The tables of a partner data package, as the data contract defines them.
+
+Column rules (types, vocabularies, references) live in `sql/staging/<table>.sql`;
+this module knows only what a file must contain and the order tables load in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[str, ...]
+    """Every contract column, in the order the staging table keeps them."""
+    optional: tuple[str, ...] = ()
+    """Columns a file may leave out entirely; their values may also be empty."""
+    converted: tuple[str, ...] = ()
+    """Columns the load adds: amounts in the reporting currency."""
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c for c in self.columns if c not in self.optional)
+
+    @property
+    def staging_columns(self) -> tuple[str, ...]:
+        return self.columns + self.converted
+
+
+# Parents before children: a foreign key is checked against rows already loaded.
+TABLES: tuple[Table, ...] = (
+    Table("regions", ("region_code", "region_name")),
+    Table("countries", ("country_code", "country_name", "region_code")),
+    Table(
+        "partners",
+        ("partner_id", "name", "partner_type", "country_code", "since"),
+        optional=("country_code", "since"),
+    ),
+    Table("fx_rates", ("currency", "rate_date", "eur_per_unit")),
+    Table(
+        "agreements",
+        ("agreement_id", "partner_id", "region_code", "title", "instrument", "start_date",
+         "end_date", "committed_amount", "currency", "renews"),
+        optional=("title", "renews"),
+        converted=("committed_eur",),
+    ),
+    Table(
+        "transactions",
+        ("transaction_id", "agreement_id", "transaction_date", "transaction_type", "amount", "currency"),
+        converted=("amount_eur",),
+    ),
+    Table(
+        "expenditures",
+        ("expenditure_id", "region_code", "expenditure_date", "amount", "currency", "category",
+         "agreement_id"),
+        optional=("agreement_id",),
+        converted=("amount_eur",),
+    ),
+    Table(
+        "activities",
+        ("activity_id", "region_code", "agreement_id", "title", "activity_type", "start_date",
+         "end_date", "participants", "libraries_reached", "country_code"),
+        optional=("agreement_id", "title", "country_code"),
+    ),
+    Table(
+        "interactions",
+        ("interaction_id", "partner_id", "region_code", "interaction_date", "channel", "note"),
+        optional=("note",),
+    ),
+    Table(
+        "outcomes",
+        ("outcome_id", "region_code", "agreement_id", "indicator", "period_end", "baseline",
+         "target", "actual"),
+        optional=("agreement_id",),
+    ),
+)
+
+TABLE_NAMES = tuple(t.name for t in TABLES)

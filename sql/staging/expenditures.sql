@@ -1,0 +1,50 @@
+-- staging.expenditures: what each region spent. A negative amount is a correction.
+WITH typed AS (
+    SELECT *,
+        lower(category)             AS kind,
+        upper(currency)             AS code,
+        iso_date(expenditure_date)  AS day,
+        money(amount)               AS value,
+        row_number() OVER (PARTITION BY expenditure_id ORDER BY _line) AS occurrence
+    FROM src
+),
+converted AS (
+    SELECT typed.*, fx.eur_per_unit AS rate, reporting.eur_per_unit AS reporting_rate
+    FROM typed
+    ASOF LEFT JOIN fx ON fx.currency = typed.code AND typed.day >= fx.rate_date
+    ASOF LEFT JOIN fx AS reporting
+        ON reporting.currency = getvariable('reporting_currency') AND typed.day >= reporting.rate_date
+)
+SELECT
+    _line, _raw,
+    CASE
+        WHEN _blank                     THEN reject('empty_row', 'the line has no values')
+        WHEN expenditure_id IS NULL     THEN reject('missing_value', 'expenditure_id is empty')
+        WHEN region_code IS NULL        THEN reject('missing_value', 'region_code is empty')
+        WHEN expenditure_date IS NULL   THEN reject('missing_value', 'expenditure_date is empty')
+        WHEN amount IS NULL             THEN reject('missing_value', 'amount is empty')
+        WHEN currency IS NULL           THEN reject('missing_value', 'currency is empty')
+        WHEN category IS NULL           THEN reject('missing_value', 'category is empty')
+        WHEN occurrence > 1             THEN reject('duplicate_key', 'expenditure_id ' || quoted(expenditure_id) || ' already appears on an earlier line')
+        WHEN day IS NULL                THEN reject('bad_date', 'expenditure_date ' || quoted(expenditure_date) || ' is not a date YYYY-MM-DD')
+        WHEN value IS NULL              THEN reject('bad_amount', 'amount ' || quoted(amount) || ' is not a decimal number with at most 2 decimals')
+        WHEN kind NOT IN ('staff', 'events', 'travel', 'programmes', 'overheads', 'other')
+                                        THEN reject('not_in_vocabulary', 'category ' || quoted(category) || ' is not one of staff, events, travel, programmes, overheads, other')
+        WHEN region_code NOT IN (SELECT region_code FROM staging.regions)
+                                        THEN reject('foreign_key', 'region_code ' || quoted(region_code) || ' is not in regions')
+        WHEN agreement_id IS NOT NULL AND agreement_id NOT IN (SELECT agreement_id FROM staging.agreements)
+                                        THEN reject('foreign_key', 'agreement_id ' || quoted(agreement_id) || ' is not in agreements')
+        WHEN code NOT IN (SELECT code FROM currencies)
+                                        THEN reject('unknown_currency', 'currency ' || quoted(currency) || ' is not an ISO 4217 code')
+        WHEN rate IS NULL               THEN reject('missing_rate', 'no ' || code || ' rate on or before ' || expenditure_date)
+        WHEN reporting_rate IS NULL     THEN reject('missing_rate', 'no ' || getvariable('reporting_currency') || ' (reporting currency) rate on or before ' || expenditure_date)
+    END AS reject,
+    expenditure_id,
+    region_code,
+    day AS expenditure_date,
+    value AS amount,
+    code AS currency,
+    kind AS category,
+    agreement_id,
+    to_reporting(value, rate, reporting_rate) AS amount_eur
+FROM converted

@@ -1,0 +1,48 @@
+-- staging.transactions: money and in-kind value received against an agreement.
+-- A negative amount is a refund or correction and is kept as such.
+WITH typed AS (
+    SELECT *,
+        lower(transaction_type)     AS kind,
+        upper(currency)             AS code,
+        iso_date(transaction_date)  AS day,
+        money(amount)               AS value,
+        row_number() OVER (PARTITION BY transaction_id ORDER BY _line) AS occurrence
+    FROM src
+),
+converted AS (
+    SELECT typed.*, fx.eur_per_unit AS rate, reporting.eur_per_unit AS reporting_rate
+    FROM typed
+    ASOF LEFT JOIN fx ON fx.currency = typed.code AND typed.day >= fx.rate_date
+    ASOF LEFT JOIN fx AS reporting
+        ON reporting.currency = getvariable('reporting_currency') AND typed.day >= reporting.rate_date
+)
+SELECT
+    _line, _raw,
+    CASE
+        WHEN _blank                     THEN reject('empty_row', 'the line has no values')
+        WHEN transaction_id IS NULL     THEN reject('missing_value', 'transaction_id is empty')
+        WHEN agreement_id IS NULL       THEN reject('missing_value', 'agreement_id is empty')
+        WHEN transaction_date IS NULL   THEN reject('missing_value', 'transaction_date is empty')
+        WHEN transaction_type IS NULL   THEN reject('missing_value', 'transaction_type is empty')
+        WHEN amount IS NULL             THEN reject('missing_value', 'amount is empty')
+        WHEN currency IS NULL           THEN reject('missing_value', 'currency is empty')
+        WHEN occurrence > 1             THEN reject('duplicate_key', 'transaction_id ' || quoted(transaction_id) || ' already appears on an earlier line')
+        WHEN day IS NULL                THEN reject('bad_date', 'transaction_date ' || quoted(transaction_date) || ' is not a date YYYY-MM-DD')
+        WHEN value IS NULL              THEN reject('bad_amount', 'amount ' || quoted(amount) || ' is not a decimal number with at most 2 decimals')
+        WHEN kind NOT IN ('income', 'in_kind')
+                                        THEN reject('not_in_vocabulary', 'transaction_type ' || quoted(transaction_type) || ' is not one of income, in_kind')
+        WHEN agreement_id NOT IN (SELECT agreement_id FROM staging.agreements)
+                                        THEN reject('foreign_key', 'agreement_id ' || quoted(agreement_id) || ' is not in agreements')
+        WHEN code NOT IN (SELECT code FROM currencies)
+                                        THEN reject('unknown_currency', 'currency ' || quoted(currency) || ' is not an ISO 4217 code')
+        WHEN rate IS NULL               THEN reject('missing_rate', 'no ' || code || ' rate on or before ' || transaction_date)
+        WHEN reporting_rate IS NULL     THEN reject('missing_rate', 'no ' || getvariable('reporting_currency') || ' (reporting currency) rate on or before ' || transaction_date)
+    END AS reject,
+    transaction_id,
+    agreement_id,
+    day AS transaction_date,
+    kind AS transaction_type,
+    value AS amount,
+    code AS currency,
+    to_reporting(value, rate, reporting_rate) AS amount_eur
+FROM converted
