@@ -1,0 +1,1 @@
+"""A deterministic generator for the bundled sample partner data package."""
