@@ -1,0 +1,176 @@
+"""Write a partner data package (CSV, one file per contract table) plus rejects.csv and
+import_notes.csv, merging by key with a package already in the folder.
+
+Rows stream to temporary files while a source is read, so a large import holds only the
+small reference tables (regions, countries, partners) in memory. On `finish`:
+- money and event tables (agreements, transactions, expenditures, activities,
+  interactions, outcomes): a newly imported row replaces an existing row with the same
+  key, so importing a corrected or the same file again is idempotent;
+- reference tables (regions, countries, partners, fx_rates): an existing row wins, so an
+  office's own names, regions and rates are never overwritten by an import;
+- rejects.csv and import_notes.csv: rows about the files just imported replace earlier
+  rows about the same files; rows about other files are kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Contract columns in contract order; importer-specific extras at the end (the loader
+# keeps unknown columns but ignores them).
+COLUMNS: dict[str, list[str]] = {
+    "regions": ["region_code", "region_name"],
+    "countries": ["country_code", "country_name", "region_code"],
+    "partners": ["partner_id", "name", "partner_type", "country_code", "since"],
+    "agreements": ["agreement_id", "partner_id", "region_code", "title", "instrument", "start_date",
+                   "end_date", "committed_amount", "currency", "renews", "source_file", "source_id"],
+    "transactions": ["transaction_id", "agreement_id", "transaction_date", "transaction_type", "amount",
+                     "currency", "value_date", "source_type", "source_file"],
+    "expenditures": ["expenditure_id", "region_code", "expenditure_date", "amount", "currency", "category",
+                     "agreement_id", "value_date", "source_type", "source_file"],
+    "activities": ["activity_id", "region_code", "agreement_id", "title", "activity_type", "start_date",
+                   "end_date", "participants", "libraries_reached", "country_code"],
+    "interactions": ["interaction_id", "partner_id", "region_code", "interaction_date", "channel", "note"],
+    "outcomes": ["outcome_id", "region_code", "agreement_id", "indicator", "period_end", "baseline",
+                 "target", "actual", "source_file"],
+    "fx_rates": ["currency", "rate_date", "eur_per_unit"],
+}
+KEYS: dict[str, tuple[str, ...]] = {
+    "regions": ("region_code",), "countries": ("country_code",), "partners": ("partner_id",),
+    "agreements": ("agreement_id",), "transactions": ("transaction_id",),
+    "expenditures": ("expenditure_id",), "activities": ("activity_id",),
+    "interactions": ("interaction_id",), "outcomes": ("outcome_id",),
+    "fx_rates": ("currency", "rate_date"),
+}
+EXISTING_WINS = {"regions", "countries", "partners", "fx_rates"}
+REJECT_COLUMNS = ["file", "path", "reason", "record", "source_type", "currency", "amount"]
+NOTE_COLUMNS = ["file", "path", "note"]
+LOG_FILES = {"rejects": REJECT_COLUMNS, "import_notes": NOTE_COLUMNS}
+
+
+class ImportFailure(Exception):
+    """An input or output the import cannot use at all; the message names the file."""
+
+
+@dataclass
+class ImportSummary:
+    files: list[str] = field(default_factory=list)
+    activities: int = 0  # IATI activities or 360Giving grants read
+    partners: set[str] = field(default_factory=set)
+    regions: set[str] = field(default_factory=set)  # regions that received money
+    rows: dict[str, int] = field(default_factory=dict)  # rows written per table
+    rejects: int = 0
+    notes: int = 0
+    normalised: int = 0  # places lists whose percentages did not sum to 100
+    errors: list[str] = field(default_factory=list)  # files that could not be read at all
+
+    def lines(self) -> list[str]:
+        tables = ", ".join(f"{name} {count}" for name, count in sorted(self.rows.items()) if count)
+        return [
+            f"{len(self.files)} file(s), {self.activities} activities/grants, "
+            f"{len(self.partners)} partners, regions {', '.join(sorted(self.regions)) or '-'}",
+            f"rows written: {tables or 'none'}",
+            f"{self.rejects} rejected (rejects.csv), {self.notes} notes incl. {self.normalised} "
+            f"percentage normalisations (import_notes.csv)",
+        ]
+
+
+class PackageWriter:
+    def __init__(self, out_dir: Path):
+        self.out_dir = Path(out_dir)
+        for table in COLUMNS:
+            if (self.out_dir / f"{table}.parquet").exists():
+                raise ImportFailure(
+                    f"{self.out_dir / (table + '.parquet')}: this folder holds a Parquet package; "
+                    "import into a CSV package or an empty folder"
+                )
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.tmp = self.out_dir / ".import-tmp"
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.tmp.mkdir()
+        self._files = {}
+        self._writers = {}
+        for name, columns in {**COLUMNS, **LOG_FILES}.items():
+            handle = (self.tmp / f"{name}.csv").open("w", newline="", encoding="utf-8")
+            writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
+            writer.writeheader()
+            self._files[name], self._writers[name] = handle, writer
+        self.counts = {name: 0 for name in {**COLUMNS, **LOG_FILES}}
+        self.imported_files: set[str] = set()
+
+    def add(self, table: str, row: dict[str, str]) -> None:
+        self._writers[table].writerow(row)
+        self.counts[table] += 1
+
+    def reject(self, file: str, path: str, reason: str, record: str = "", source_type: str = "",
+               currency: str = "", amount: str = "") -> None:
+        self.add("rejects", {"file": file, "path": path, "reason": reason, "record": record,
+                             "source_type": source_type, "currency": currency, "amount": amount})
+
+    def note(self, file: str, path: str, note: str) -> None:
+        self.add("import_notes", {"file": file, "path": path, "note": note})
+
+    def finish(self) -> dict[str, int]:
+        for handle in self._files.values():
+            handle.close()
+        for table in COLUMNS:
+            self._merge(table, KEYS[table], existing_wins=table in EXISTING_WINS)
+        for name in LOG_FILES:
+            self._merge_log(name)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        return {table: self.counts[table] for table in COLUMNS}
+
+    def _merge(self, table: str, key: tuple[str, ...], existing_wins: bool) -> None:
+        new, final = self.tmp / f"{table}.csv", self.out_dir / f"{table}.csv"
+        if not final.exists():
+            shutil.move(new, final)
+            return
+        new_keys = _keys(new, key)
+        old_keys = _keys(final, key) if existing_wins else set()
+        header = _header(final)
+        columns = header + [c for c in COLUMNS[table] if c not in header]
+        merged = self.tmp / f"{table}.merged.csv"
+        with merged.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
+            writer.writeheader()
+            for row in _read(final):
+                if existing_wins or tuple(row.get(k, "") for k in key) not in new_keys:
+                    writer.writerow(row)
+            for row in _read(new):
+                if not existing_wins or tuple(row[k] for k in key) not in old_keys:
+                    writer.writerow(row)
+        os.replace(merged, final)
+
+    def _merge_log(self, name: str) -> None:
+        new, final = self.tmp / f"{name}.csv", self.out_dir / f"{name}.csv"
+        if not final.exists():
+            shutil.move(new, final)
+            return
+        merged = self.tmp / f"{name}.merged.csv"
+        with merged.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.DictWriter(out, fieldnames=LOG_FILES[name], lineterminator="\n", extrasaction="ignore")
+            writer.writeheader()
+            for row in _read(final):
+                if row.get("file") not in self.imported_files:
+                    writer.writerow(row)
+            for row in _read(new):
+                writer.writerow(row)
+        os.replace(merged, final)
+
+
+def _read(path: Path):
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        yield from csv.DictReader(f)
+
+
+def _header(path: Path) -> list[str]:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return next(csv.reader(f), [])
+
+
+def _keys(path: Path, key: tuple[str, ...]) -> set[tuple[str, ...]]:
+    return {tuple(row.get(k, "") for k in key) for row in _read(path)}

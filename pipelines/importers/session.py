@@ -1,0 +1,66 @@
+"""What one import run shares across its source files: the package being written, the
+region mapping, the exchange rates, the partners seen and the running summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipelines.importers.fx import RateBook
+from pipelines.importers.geography import REFERENCE_DIR, RegionMap
+from pipelines.importers.organisations import home_country
+from pipelines.importers.package import ImportFailure, ImportSummary, PackageWriter
+
+
+def currency_codes(path: Path = REFERENCE_DIR / "currencies.csv") -> set[str]:
+    with path.open(encoding="utf-8") as f:
+        return {line.split(",", 1)[0] for line in f.read().splitlines()[1:] if line}
+
+
+class ImportSession:
+    def __init__(self, out_dir: str | Path, regions_dir: str | Path | None = None):
+        out_dir = Path(out_dir)
+        if out_dir.exists() and not out_dir.is_dir():
+            raise ImportFailure(f"{out_dir}: --out must be a folder")
+        self.regions = RegionMap.load(Path(regions_dir) if regions_dir else None, package=out_dir)
+        self.rates = RateBook.for_package(out_dir)
+        self.writer = PackageWriter(out_dir)
+        self.currencies = currency_codes()
+        self.partners: dict[str, dict[str, str]] = {}
+        self.summary = ImportSummary()
+
+    def start_file(self, path: Path) -> str:
+        name = str(path)
+        self.summary.files.append(name)
+        self.writer.imported_files.add(name)
+        return name
+
+    def partner(self, pid: str, name: str, ptype: str, ref: str | None) -> None:
+        """Register a partner; the first name and type seen for an id are kept."""
+        known = self.partners.get(pid)
+        if known is None:
+            self.partners[pid] = {
+                "partner_id": pid, "name": name or pid, "partner_type": ptype,
+                "country_code": home_country(ref, set(self.regions.countries)), "since": "",
+            }
+        elif known["name"] == pid and name:
+            known["name"] = name
+
+    def used(self, pid: str | None, region: str) -> None:
+        if pid:
+            self.summary.partners.add(pid)
+        self.summary.regions.add(region)
+
+    def finish(self) -> ImportSummary:
+        w = self.writer
+        for code, name in sorted(self.regions.regions.items()):
+            w.add("regions", {"region_code": code, "region_name": name})
+        for code, (name, region) in sorted(self.regions.countries.items()):
+            w.add("countries", {"country_code": code, "country_name": name, "region_code": region})
+        for pid in sorted(self.partners):
+            w.add("partners", self.partners[pid])
+        for row in self.rates.fallback_rows():
+            w.add("fx_rates", row)
+        self.summary.rows = w.finish()
+        self.summary.rejects = w.counts["rejects"]
+        self.summary.notes = w.counts["import_notes"]
+        return self.summary
