@@ -10,20 +10,23 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 $(BIN)/.installed: requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "Installing the locked environment into $(VENV) (first run takes a few minutes)..."
-	@$(BIN)/python -m pip install --quiet --upgrade pip
-	@$(BIN)/python -m pip install --quiet -r requirements.lock
-	@$(BIN)/python -m pip install --quiet --no-deps -e .
+	@( $(BIN)/python -m pip install --upgrade pip \
+	  && $(BIN)/python -m pip install -r requirements.lock \
+	  && $(BIN)/python -m pip install --no-deps -e . ) >$(VENV)/install.log 2>&1 \
+	  || { tail -n 30 $(VENV)/install.log; echo "Install failed; full log in $(VENV)/install.log"; exit 1; }
 	@touch $@
 
-run: $(BIN)/.installed  ## load the bundled sample, compute the marts, write the reports
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	@mkdir -p $(DAGSTER_HOME)
+	@cp dagster.yaml $@
+
+run: $(BIN)/.installed $(DAGSTER_HOME)/dagster.yaml  ## load the bundled sample, compute the marts, write the reports
 	@$(BIN)/partner-reports run
 
 test: $(BIN)/.installed  ## the whole test suite
 	@$(BIN)/python -m pytest -q
 
-ui: $(BIN)/.installed  ## the Dagster UI on http://127.0.0.1:3000
-	@mkdir -p $(DAGSTER_HOME)
+ui: $(BIN)/.installed $(DAGSTER_HOME)/dagster.yaml  ## the Dagster UI on http://127.0.0.1:3000
 	@$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
 
 sample: $(BIN)/.installed  ## regenerate the bundled sample package (deterministic)

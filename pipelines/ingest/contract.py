@@ -12,6 +12,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Table:
     name: str
+    description: str
     columns: tuple[str, ...]
     """Every contract column, in the order the staging table keeps them."""
     optional: tuple[str, ...] = ()
@@ -30,46 +31,46 @@ class Table:
 
 # Parents before children: a foreign key is checked against rows already loaded.
 TABLES: tuple[Table, ...] = (
-    Table("regions", ("region_code", "region_name")),
-    Table("countries", ("country_code", "country_name", "region_code")),
+    Table("regions", "The federation's regional offices.", ("region_code", "region_name")),
+    Table("countries", "Countries and the region each belongs to.", ("country_code", "country_name", "region_code")),
     Table(
-        "partners",
+        "partners", "Governments, foundations and organisations the federation works with.",
         ("partner_id", "name", "partner_type", "country_code", "since"),
         optional=("country_code", "since"),
     ),
-    Table("fx_rates", ("currency", "rate_date", "eur_per_unit")),
+    Table("fx_rates", "EUR per unit of each currency, by date.", ("currency", "rate_date", "eur_per_unit")),
     Table(
-        "agreements",
+        "agreements", "Partnership agreements: who committed what to which region, for how long.",
         ("agreement_id", "partner_id", "region_code", "title", "instrument", "start_date",
          "end_date", "committed_amount", "currency", "renews"),
         optional=("title", "renews"),
         converted=("committed_eur",),
     ),
     Table(
-        "transactions",
+        "transactions", "Income and in-kind support received against agreements (refunds negative).",
         ("transaction_id", "agreement_id", "transaction_date", "transaction_type", "amount", "currency"),
         converted=("amount_eur",),
     ),
     Table(
-        "expenditures",
+        "expenditures", "What each regional office spent.",
         ("expenditure_id", "region_code", "expenditure_date", "amount", "currency", "category",
          "agreement_id"),
         optional=("agreement_id",),
         converted=("amount_eur",),
     ),
     Table(
-        "activities",
+        "activities", "Workshops, trainings, conferences and other activities, with whom they reached.",
         ("activity_id", "region_code", "agreement_id", "title", "activity_type", "start_date",
          "end_date", "participants", "libraries_reached", "country_code"),
         optional=("agreement_id", "title", "country_code"),
     ),
     Table(
-        "interactions",
+        "interactions", "Contacts with partners beyond the formal agreements.",
         ("interaction_id", "partner_id", "region_code", "interaction_date", "channel", "note"),
         optional=("note",),
     ),
     Table(
-        "outcomes",
+        "outcomes", "Outcome indicators: baseline, target and actual at a period end.",
         ("outcome_id", "region_code", "agreement_id", "indicator", "period_end", "baseline",
          "target", "actual"),
         optional=("agreement_id",),

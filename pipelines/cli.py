@@ -1,0 +1,122 @@
+"""`partner-reports`: run the pipeline from a terminal.
+
+    partner-reports run [--data DIR] [--warehouse FILE] [--reports DIR] [--currency EUR]
+
+runs every asset (load, metrics, reports) through Dagster on one package and prints what
+it wrote. Errors are printed as one clear message, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from pipelines.settings import DEFAULTS, Settings, SettingsError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="partner-reports",
+        description="Partnership sustainability and impact reports from a partner data package.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser(
+        "run", help="load a package, compute the marts and write the reports",
+        description="Run the whole pipeline through Dagster. Options override the environment "
+                    "variables (and .env) named in brackets.",
+    )
+    run.add_argument("--data", metavar="DIR", help=f"partner data package [PARTNER_DATA_DIR, default {DEFAULTS['PARTNER_DATA_DIR']}]")
+    run.add_argument("--warehouse", metavar="FILE", help=f"DuckDB file [WAREHOUSE_PATH, default {DEFAULTS['WAREHOUSE_PATH']}]")
+    run.add_argument("--reports", metavar="DIR", help=f"where PDFs go [REPORTS_DIR, default {DEFAULTS['REPORTS_DIR']}]")
+    run.add_argument("--currency", metavar="CODE", help="reporting currency [REPORTING_CURRENCY, default EUR]")
+    run.add_argument("--verbose", action="store_true", help="show Dagster's step-by-step log")
+    run.set_defaults(handler=run_pipeline)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except (SettingsError, PipelineFailed) as err:
+        print(f"partner-reports: error: {err}", file=sys.stderr)
+        return 2
+
+
+class PipelineFailed(Exception):
+    """A run that failed; the message is what the failing step reported."""
+
+
+def run_pipeline(args: argparse.Namespace) -> int:
+    overrides = {"PARTNER_DATA_DIR": args.data, "WAREHOUSE_PATH": args.warehouse,
+                 "REPORTS_DIR": args.reports, "REPORTING_CURRENCY": args.currency}
+    for name, value in overrides.items():
+        if value:  # paths given on the command line are relative to where the user is
+            os.environ[name] = str(Path(value).resolve()) if name != "REPORTING_CURRENCY" else value
+    settings = Settings.from_env()
+    print(f"Package:   {settings.partner_data_dir}")
+    print(f"Warehouse: {settings.warehouse_path}")
+
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import defs  # reads the environment set above
+
+    if os.environ.get("DAGSTER_HOME"):
+        Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+        instance = DagsterInstance.get()  # runs show up in `make ui`
+    else:
+        instance = DagsterInstance.ephemeral()
+    started = time.time()
+    log_level = "DEBUG" if args.verbose else "WARNING"
+    result = defs.resolve_job_def("refresh_all").execute_in_process(
+        instance=instance,
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+    )
+    if not result.success:
+        raise PipelineFailed(_failure_message(result))
+    print_summary(settings, started, time.time() - started)
+    return 0
+
+
+def _failure_message(result) -> str:
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            data = event.step_failure_data
+            if data.user_failure_data and data.user_failure_data.description:
+                return data.user_failure_data.description
+            return f"step {event.step_key} failed: {data.error.message.strip()}"
+    return "the run failed (run again with --verbose for the full log)"
+
+
+def print_summary(settings: Settings, started: float, seconds: float) -> None:
+    from pipelines.warehouse import connect
+
+    with connect(settings.warehouse_path, read_only=True) as conn:
+        loads = conn.execute(
+            "SELECT source, file, rows_read, rows_loaded, rows_rejected FROM audit.load_summary"
+        ).fetchall()
+        fingerprint, currency = conn.execute("SELECT fingerprint, reporting_currency FROM audit.package").fetchone()
+        rules = conn.execute(
+            "SELECT source, rule, count(*) FROM audit.rejects GROUP BY ALL ORDER BY source, rule"
+        ).fetchall()
+        marts = [
+            (name, conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0])
+            for (name,) in conn.execute(
+                "SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY 1"
+            ).fetchall()
+        ]
+    print(f"\nLoaded package {fingerprint} (amounts in {currency}):")
+    print(f"  {'table':<14}{'read':>9}{'loaded':>9}{'rejected':>10}")
+    for source, _file, read, loaded, rejected in loads:
+        print(f"  {source:<14}{read:>9,}{loaded:>9,}{rejected:>10,}")
+    if rules:
+        print("  Rejected rows by rule (details with line numbers in audit.rejects):")
+        for source, rule, count in rules:
+            print(f"    {source}: {rule} × {count}")
+    for name, rows in marts:
+        print(f"Published {name} ({rows:,} rows)")
+    reports = sorted(p for p in settings.reports_dir.rglob("*.pdf") if p.stat().st_mtime >= started - 1)
+    for path in reports:
+        print(f"Report:    {path}")
+    print(f"\nDone in {seconds:.1f} s. Warehouse: {settings.warehouse_path}")

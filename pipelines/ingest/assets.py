@@ -1,0 +1,109 @@
+"""Dagster assets of the ingest group: the loaded package, table by table."""
+
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    ConfigurableResource,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    TableColumn,
+    TableSchema,
+    multi_asset,
+)
+
+from pipelines.ingest.contract import TABLES
+from pipelines.ingest.load import LoadReport, load_package
+from pipelines.ingest.read import PackageError
+from pipelines.warehouse import WarehouseResource
+
+
+class PackageResource(ConfigurableResource):
+    """Where the partner data package is (PARTNER_DATA_DIR) and the reporting currency."""
+
+    data_dir: str
+    reporting_currency: str = "EUR"
+
+
+def staging_key(table: str) -> AssetKey:
+    return AssetKey(["staging", table])
+
+
+REJECTS = AssetKey(["audit", "rejects"])
+LOAD_SUMMARY = AssetKey(["audit", "load_summary"])
+
+SPECS = [
+    AssetSpec(staging_key(t.name), description=t.description, group_name="ingest", kinds={"duckdb"})
+    for t in TABLES
+] + [
+    AssetSpec(REJECTS, group_name="ingest", kinds={"duckdb"},
+              description="Every input row that broke a rule of the data contract: file line, rule, message, raw row."),
+    AssetSpec(LOAD_SUMMARY, group_name="ingest", kinds={"duckdb"},
+              description="Rows read, loaded and rejected per table of the last load, and the package fingerprint."),
+]
+
+
+@multi_asset(
+    specs=SPECS,
+    name="load_partner_package",
+    description="Validate the partner data package and load it into DuckDB in one transaction.",
+)
+def load_partner_package(
+    context: AssetExecutionContext, package: PackageResource, warehouse: WarehouseResource
+):
+    context.log.info(f"Loading the partner data package at {package.data_dir}")
+    try:
+        with warehouse.get_connection() as conn:
+            report = load_package(package.data_dir, conn, package.reporting_currency)
+            schemas = {key: table_schema(conn, ".".join(key.path)) for key in (s.key for s in SPECS)}
+    except PackageError as err:
+        # A clean message in the UI instead of a traceback: the file, and what is wrong with it.
+        raise Failure(description=str(err), allow_retries=False) from None
+    for table in report.tables:
+        context.log.info(f"{table.source}: {table.rows_loaded} loaded, {table.rows_rejected} rejected")
+    yield from materializations(report, schemas)
+
+
+def materializations(report: LoadReport, schemas: dict[AssetKey, TableSchema]):
+    for table in report.tables:
+        key = staging_key(table.source)
+        yield MaterializeResult(
+            asset_key=key,
+            metadata={
+                "dagster/row_count": table.rows_loaded,
+                "dagster/column_schema": schemas[key],
+                "rows_read": table.rows_read,
+                "rows_rejected": table.rows_rejected,
+                "source_file": table.file,
+            },
+        )
+    yield MaterializeResult(
+        asset_key=REJECTS,
+        metadata={
+            "dagster/row_count": report.rows_rejected,
+            "dagster/column_schema": schemas[REJECTS],
+            "by_table": MetadataValue.md(_rejects_markdown(report)),
+        },
+    )
+    yield MaterializeResult(
+        asset_key=LOAD_SUMMARY,
+        metadata={
+            "dagster/row_count": len(report.tables),
+            "dagster/column_schema": schemas[LOAD_SUMMARY],
+            "package_fingerprint": report.fingerprint,
+            "reporting_currency": report.reporting_currency,
+        },
+    )
+
+
+def table_schema(conn, table: str) -> TableSchema:
+    rows = conn.execute(f"DESCRIBE {table}").fetchall()
+    return TableSchema(columns=[TableColumn(name=r[0], type=r[1]) for r in rows])
+
+
+def _rejects_markdown(report: LoadReport) -> str:
+    lines = ["| table | read | loaded | rejected |", "|---|---:|---:|---:|"]
+    lines += [f"| {t.source} | {t.rows_read} | {t.rows_loaded} | {t.rows_rejected} |" for t in report.tables]
+    return "\n".join(lines)

@@ -1,0 +1,103 @@
+"""Asset checks on the loaded tables. Each re-verifies, independently of the load's own
+SQL, a promise the warehouse makes: nothing lost, every reference resolves, every
+amount converted."""
+
+
+from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
+
+from pipelines.ingest.assets import LOAD_SUMMARY, staging_key
+from pipelines.ingest.contract import TABLES
+from pipelines.warehouse import WarehouseResource
+
+# (child table, column, parent table, parent column); empty child values are allowed.
+FOREIGN_KEYS = (
+    ("countries", "region_code", "regions", "region_code"),
+    ("partners", "country_code", "countries", "country_code"),
+    ("agreements", "partner_id", "partners", "partner_id"),
+    ("agreements", "region_code", "regions", "region_code"),
+    ("agreements", "renews", "agreements", "agreement_id"),
+    ("transactions", "agreement_id", "agreements", "agreement_id"),
+    ("expenditures", "region_code", "regions", "region_code"),
+    ("expenditures", "agreement_id", "agreements", "agreement_id"),
+    ("activities", "region_code", "regions", "region_code"),
+    ("activities", "agreement_id", "agreements", "agreement_id"),
+    ("activities", "country_code", "countries", "country_code"),
+    ("interactions", "partner_id", "partners", "partner_id"),
+    ("interactions", "region_code", "regions", "region_code"),
+    ("outcomes", "region_code", "regions", "region_code"),
+    ("outcomes", "agreement_id", "agreements", "agreement_id"),
+)
+
+# (table, original amount column, converted column)
+CONVERTED_AMOUNTS = (
+    ("agreements", "committed_amount", "committed_eur"),
+    ("transactions", "amount", "amount_eur"),
+    ("expenditures", "amount", "amount_eur"),
+)
+
+
+@asset_check(asset=LOAD_SUMMARY, blocking=True,
+             description="Every input row is accounted for: rows read = rows loaded + rows rejected, per table.")
+def every_row_accounted_for(warehouse: WarehouseResource) -> AssetCheckResult:
+    with warehouse.get_connection(read_only=True) as conn:
+        summary = conn.execute("SELECT source, rows_read FROM audit.load_summary ORDER BY source").fetchall()
+        rows = []
+        for source, rows_read in summary:
+            loaded = conn.execute(f"SELECT count(*) FROM staging.{source}").fetchone()[0]
+            rejected = conn.execute("SELECT count(*) FROM audit.rejects WHERE source = ?", [source]).fetchone()[0]
+            rows.append((source, rows_read, loaded, rejected))
+    unbalanced = [r for r in rows if r[1] != r[2] + r[3]]
+    missing = sorted({t.name for t in TABLES} - {r[0] for r in rows})
+    return AssetCheckResult(
+        passed=not unbalanced and not missing,
+        metadata={
+            "tables": len(rows),
+            "rows_read": sum(r[1] for r in rows),
+            "rows_loaded": sum(r[2] for r in rows),
+            "rows_rejected": sum(r[3] for r in rows),
+            "unbalanced_tables": ", ".join(r[0] for r in unbalanced) or "none",
+            "tables_missing_from_summary": ", ".join(missing) or "none",
+        },
+    )
+
+
+def _foreign_key_check(table: str):
+    keys = [fk for fk in FOREIGN_KEYS if fk[0] == table]
+
+    @asset_check(asset=staging_key(table), name="foreign_keys_resolve", blocking=True,
+                 description=f"Every reference in {table} ({', '.join(k[1] for k in keys)}) names a loaded row.")
+    def check(warehouse: WarehouseResource) -> AssetCheckResult:
+        dangling = {}
+        with warehouse.get_connection(read_only=True) as conn:
+            for _, column, parent, parent_column in keys:
+                dangling[column] = conn.execute(
+                    f"SELECT count(*) FROM staging.{table} c WHERE c.{column} IS NOT NULL AND NOT EXISTS "
+                    f"(SELECT 1 FROM staging.{parent} p WHERE p.{parent_column} = c.{column})"
+                ).fetchone()[0]
+        return AssetCheckResult(
+            passed=not any(dangling.values()),
+            metadata={f"dangling_{column}": n for column, n in dangling.items()},
+        )
+
+    return check
+
+
+def _conversion_check(table: str, amount: str, converted: str):
+    @asset_check(asset=staging_key(table), name="amounts_converted", blocking=True,
+                 description=f"Every {table}.{amount} has a rate and a converted {converted}.")
+    def check(warehouse: WarehouseResource) -> AssetCheckResult:
+        with warehouse.get_connection(read_only=True) as conn:
+            total, unconverted = conn.execute(
+                f"SELECT count(*), count(*) FILTER ({converted} IS NULL OR {amount} IS NULL) FROM staging.{table}"
+            ).fetchone()
+        return AssetCheckResult(
+            passed=unconverted == 0,
+            severity=AssetCheckSeverity.ERROR,
+            metadata={"rows": total, "rows_without_converted_amount": unconverted},
+        )
+
+    return check
+
+
+foreign_key_checks = [_foreign_key_check(t) for t in dict.fromkeys(fk[0] for fk in FOREIGN_KEYS)]
+conversion_checks = [_conversion_check(*c) for c in CONVERTED_AMOUNTS]
