@@ -14,6 +14,9 @@ import sys
 import time
 from pathlib import Path
 
+from dotenv import load_dotenv
+
+from pipelines.importers.cli import add_import_parser
 from pipelines.settings import DEFAULTS, Settings, SettingsError
 
 
@@ -34,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--currency", metavar="CODE", help="reporting currency [REPORTING_CURRENCY, default EUR]")
     run.add_argument("--verbose", action="store_true", help="show Dagster's step-by-step log")
     run.set_defaults(handler=run_pipeline)
+    add_import_parser(commands)  # `partner-reports import …` (pipelines/importers/cli.py)
 
     args = parser.parse_args(argv)
     try:
@@ -50,16 +54,18 @@ class PipelineFailed(Exception):
 def run_pipeline(args: argparse.Namespace) -> int:
     overrides = {"PARTNER_DATA_DIR": args.data, "WAREHOUSE_PATH": args.warehouse,
                  "REPORTS_DIR": args.reports, "REPORTING_CURRENCY": args.currency}
+    load_dotenv(override=False)
+    environ = dict(os.environ)
     for name, value in overrides.items():
         if value:  # paths given on the command line are relative to where the user is
-            os.environ[name] = str(Path(value).resolve()) if name != "REPORTING_CURRENCY" else value
-    settings = Settings.from_env()
+            environ[name] = value if name == "REPORTING_CURRENCY" else str(Path(value).resolve())
+    settings = Settings.from_env(environ)
     print(f"Package:   {settings.partner_data_dir}")
     print(f"Warehouse: {settings.warehouse_path}")
 
     from dagster import DagsterInstance
 
-    from pipelines.definitions import defs  # reads the environment set above
+    from pipelines.definitions import build_definitions
 
     if os.environ.get("DAGSTER_HOME"):
         Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
@@ -68,7 +74,7 @@ def run_pipeline(args: argparse.Namespace) -> int:
         instance = DagsterInstance.ephemeral()
     started = time.time()
     log_level = "DEBUG" if args.verbose else "WARNING"
-    result = defs.resolve_job_def("refresh_all").execute_in_process(
+    result = build_definitions(settings).resolve_job_def("refresh_all").execute_in_process(
         instance=instance,
         raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},

@@ -93,16 +93,15 @@ def load_package(folder: str | Path, conn: duckdb.DuckDBPyConnection, reporting_
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
+        conn.unregister("src")  # the frame view outlives the transaction
         raise
     return LoadReport(fingerprint, reporting_currency, tuple(loads))
 
 
 def _load_table(conn: duckdb.DuckDBPyConnection, table: Table, frame, path: Path) -> TableLoad:
     conn.register("src", frame)
-    try:
-        conn.execute(f"CREATE OR REPLACE TEMP TABLE checked AS {(STAGING_SQL / f'{table.name}.sql').read_text()}")
-    finally:
-        conn.unregister("src")
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE checked AS {(STAGING_SQL / f'{table.name}.sql').read_text()}")
+    conn.unregister("src")
     columns = ", ".join(table.staging_columns)
     conn.execute(
         f"CREATE OR REPLACE TABLE staging.{table.name} AS "
