@@ -126,8 +126,9 @@ def iter_files(paths: Iterable[str | Path], suffixes: tuple[str, ...]) -> Iterat
 def import_iati(paths: Iterable[str | Path], out_dir: str | Path, regions_dir: str | Path | None = None,
                 progress: Progress | None = None) -> ImportSummary:
     """Import IATI activity files (files or folders of *.xml) into the package at `out_dir`."""
+    files = list(iter_files(paths, (".xml",)))
     session = ImportSession(out_dir, regions_dir)
-    for path in iter_files(paths, (".xml",)):
+    for path in files:
         IatiFile(path, session, progress).run()
     return session.finish()
 
