@@ -5,13 +5,14 @@ Policies that apply to all assets live here, not in the domain modules.
 
 from dagster import Definitions, define_asset_job, in_process_executor, load_asset_checks_from_modules, load_assets_from_modules
 
+from pipelines.importers import assets as importer_assets
 from pipelines.ingest import assets as ingest_assets
 from pipelines.ingest import checks as ingest_checks
 from pipelines.ingest.assets import PackageResource
 from pipelines.settings import Settings
 from pipelines.warehouse import WarehouseResource
 
-ASSET_MODULES = [ingest_assets]
+ASSET_MODULES = [ingest_assets, importer_assets]
 CHECK_MODULES = [ingest_checks]
 
 refresh_all = define_asset_job("refresh_all", description="Load the partner data package and rebuild everything downstream.")

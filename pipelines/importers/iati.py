@@ -128,8 +128,12 @@ def import_iati(paths: Iterable[str | Path], out_dir: str | Path, regions_dir: s
     """Import IATI activity files (files or folders of *.xml) into the package at `out_dir`."""
     files = list(iter_files(paths, (".xml",)))
     session = ImportSession(out_dir, regions_dir)
-    for path in files:
-        IatiFile(path, session, progress).run()
+    try:
+        for path in files:
+            IatiFile(path, session, progress).run()
+    except BaseException:
+        session.writer.abort()  # the package in out_dir stays as it was
+        raise
     return session.finish()
 
 

@@ -114,6 +114,11 @@ class PackageWriter:
     def note(self, file: str, path: str, note: str) -> None:
         self.add("import_notes", {"file": file, "path": path, "note": note})
 
+    def abort(self) -> None:
+        for handle in self._files.values():
+            handle.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
     def finish(self) -> dict[str, int]:
         for handle in self._files.values():
             handle.close()

@@ -55,18 +55,21 @@ def import_360giving(paths: Iterable[str | Path], out_dir: str | Path, regions_d
     `out_dir`. `default_currency` is used only for files without a currency column."""
     files = list(iter_files(paths, SUFFIXES))
     session = ImportSession(out_dir, regions_dir)
-    places = PlaceNames(session)
-    seen: set[str] = set()
-    for path in files:
-        name = session.start_file(path)
-        grants = read_grants(path)
-        order = slashed_order([str(g.get(k) or "") for _, g in grants for k in ("awardDate",)] +
-                              [str(d.get(k) or "") for _, g in grants for d in _list(g, "plannedDates") for k in ("startDate", "endDate")])
-        for where, grant in grants:
-            session.summary.activities += 1
-            GrantMapper(grant, f"{where} {grant.get('id') or ''}".strip(), name, session, places, order, default_currency, seen).run()
-        if progress:
-            progress(name, path.stat().st_size, path.stat().st_size)
+    try:
+        places = PlaceNames(session)
+        seen: set[str] = set()
+        for path in files:
+            name = session.start_file(path)
+            grants = read_grants(path)
+            order = slashed_order(_date_texts(grants))
+            for where, grant in grants:
+                session.summary.activities += 1
+                GrantMapper(grant, f"{where} {grant.get('id') or ''}".strip(), name, session, places, order, default_currency, seen).run()
+            if progress:
+                progress(name, path.stat().st_size, path.stat().st_size)
+    except BaseException:
+        session.writer.abort()  # the package in out_dir stays as it was
+        raise
     return session.finish()
 
 
@@ -115,6 +118,16 @@ def _unflatten(path: Path, rows: Iterator[tuple[int, list[str]]], spreadsheet: b
                 grant.setdefault(target[0], [{}])[0][target[1]] = value
         grants.append((f"row {number}", grant))
     return grants
+
+
+def _date_texts(grants: list[tuple[str, dict]]) -> list[str]:
+    """Every date of a file, to tell day-first from month-first d/m/yyyy forms."""
+    texts = []
+    for _, grant in grants:
+        texts.append(str(grant.get("awardDate") or ""))
+        for dates in _list(grant, "plannedDates") + _list(grant, "actualDates"):
+            texts += [str(dates.get("startDate") or ""), str(dates.get("endDate") or "")]
+    return texts
 
 
 def _list(grant: dict, key: str) -> list[dict]:
