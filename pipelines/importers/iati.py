@@ -112,6 +112,10 @@ class Flow:
     path: str
 
 
+def _vocabulary(value: str | None) -> str:
+    return "1" if value is None or value.upper() == "DAC" else value
+
+
 def iter_files(paths: Iterable[str | Path], suffixes: tuple[str, ...]) -> Iterator[Path]:
     for raw in paths:
         path = Path(raw)
@@ -289,8 +293,9 @@ class ActivityMapper:
     def _places(el: ET.Element) -> list[Place]:
         places = [Place("country", (attr(c, "code") or "").upper(), parse_amount(attr(c, "percentage")))
                   for c in kids(el, "recipient-country") if attr(c, "code")]
+        # 1.0x writes vocab= and may name the DAC vocabulary by word; missing means DAC
         places += [Place("region", attr(r, "code"), parse_amount(attr(r, "percentage")),
-                         attr(r, "vocabulary") or attr(r, "vocab") or "1")
+                         _vocabulary(attr(r, "vocabulary") or attr(r, "vocab")))
                    for r in kids(el, "recipient-region") if attr(r, "code")]
         return places
 
