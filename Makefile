@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+# Run history, schedules and sensors of `make run`/`make ui` persist here (tests use their own).
+DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 .PHONY: run test ui lock sample clean
 
@@ -21,13 +22,13 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	@cp dagster.yaml $@
 
 run: $(BIN)/.installed $(DAGSTER_HOME)/dagster.yaml  ## load the bundled sample, compute the marts, write the reports
-	@$(BIN)/partner-reports run
+	@DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/partner-reports run
 
 test: $(BIN)/.installed  ## the whole test suite
-	@$(BIN)/python -m pytest -q
+	@env -u DAGSTER_HOME $(BIN)/python -m pytest -q
 
 ui: $(BIN)/.installed $(DAGSTER_HOME)/dagster.yaml  ## the Dagster UI on http://127.0.0.1:3000
-	@$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+	@DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
 
 sample: $(BIN)/.installed  ## regenerate the bundled sample package (deterministic)
 	@$(BIN)/python -m pipelines.sample --out data/sample

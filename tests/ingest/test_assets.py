@@ -1,6 +1,7 @@
 """The ingest assets through Dagster: materialize against a temp warehouse, then call the
 asset checks directly and read their metadata."""
 
+import os
 import subprocess
 import sys
 
@@ -80,9 +81,10 @@ def test_a_bad_package_fails_the_asset_with_the_loaders_message(tmp_path, packag
     )
 
 
-def test_dagster_definitions_validate():
+def test_dagster_definitions_validate(tmp_path):
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "WAREHOUSE_PATH": str(tmp_path / "w.duckdb")}
     done = subprocess.run(
         [sys.executable, "-m", "dagster", "definitions", "validate", "-m", "pipelines.definitions"],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=300, env=env,
     )
     assert done.returncode == 0, done.stdout + done.stderr
