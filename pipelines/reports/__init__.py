@@ -1,0 +1,1 @@
+"""Leadership PDF reports: marts -> context -> Jinja2 HTML with SVG charts -> WeasyPrint PDF."""

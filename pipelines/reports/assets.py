@@ -1,0 +1,195 @@
+"""Dagster assets for the reports: thin wrappers around pipelines.reports.publish.
+
+Two assets, both downstream of the marts and audit tables:
+- reports/global_report: partnership-sustainability-<period>.pdf
+- reports/region_reports: one <region_code>.pdf per region in the marts
+Regions come from the data, so they are not separate asset definitions (that would
+need the warehouse at import time) nor dynamic partitions (every run of refresh_all
+would then need a partition key and a sensor to keep the partition list in step).
+One asset renders all regions in parallel worker processes and reports each file.
+"""
+
+
+import base64
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    Config,
+    ConfigurableResource,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
+from pydantic import Field
+
+from pipelines.reports.data import latest_complete_year, load_report_data
+from pipelines.reports.publish import (
+    PublishedReport,
+    first_page_png,
+    publish_global_report,
+    publish_region_reports,
+)
+from pipelines.settings import Settings
+from pipelines.warehouse import WarehouseResource
+
+DEFAULT_ORGANISATION = "International Federation of Library Associations — Partnerships"
+
+UPSTREAM = [
+    AssetKey(["marts", "region_sustainability"]),
+    AssetKey(["marts", "region_support_mix"]),
+    AssetKey(["marts", "region_partner_support"]),
+    AssetKey(["marts", "region_expiring_commitments"]),
+    AssetKey(["audit", "rejects"]),
+    AssetKey(["audit", "load_summary"]),
+]
+GLOBAL_REPORT = AssetKey(["reports", "global_report"])
+REGION_REPORTS = AssetKey(["reports", "region_reports"])
+GLYPH_CHECK = "every_glyph_rendered"
+
+
+class ReportsResource(ConfigurableResource):
+    """Where reports go (REPORTS_DIR) and whose name is on the cover (ORGANISATION_NAME)."""
+
+    reports_dir: str
+    organisation: str = DEFAULT_ORGANISATION
+
+    @classmethod
+    def from_env(cls, settings: Settings) -> "ReportsResource":
+        return cls(reports_dir=str(settings.reports_dir),
+                   organisation=os.environ.get("ORGANISATION_NAME") or DEFAULT_ORGANISATION)
+
+
+class ReportConfig(Config):
+    period: str | None = Field(
+        default=None,
+        description="'2025' or '2025-Q3'; default: the latest calendar year in the marts "
+                    "that has ended.",
+    )
+
+
+def _load(warehouse: WarehouseResource, config: ReportConfig):
+    with warehouse.get_connection(read_only=True) as conn:
+        period = config.period or latest_complete_year(conn, datetime.now(timezone.utc).date())
+        return load_report_data(conn, period)
+
+
+def _glyph_check(asset_key: AssetKey, reports: list[PublishedReport]) -> AssetCheckResult:
+    missing = [f"{r.path.name}: {m}" for r in reports for m in r.rendered.missing_glyphs]
+    return AssetCheckResult(
+        asset_key=asset_key,
+        check_name=GLYPH_CHECK,
+        passed=not missing,
+        severity=AssetCheckSeverity.ERROR,
+        description="Text that no installed font could draw (shown as empty boxes in the PDF)"
+        if missing else "Every character has a glyph in the report fonts.",
+        metadata={"missing_glyphs": MetadataValue.md(
+            "\n".join(f"- {m}" for m in missing) or "none")},
+    )
+
+
+def _preview_md(report: PublishedReport) -> str:
+    png = first_page_png(report.path)
+    if png is None:
+        return "(no preview: poppler's pdftoppm is not installed)"
+    return (f"![first page of {report.path.name}]"
+            f"(data:image/png;base64,{base64.b64encode(png).decode()})")
+
+
+def _check_results(context: AssetExecutionContext) -> list[dict]:
+    """The latest evaluation of every other asset check of this run's job, for appendix A.
+
+    (The repository is not on the context under execute_in_process; the job's asset
+    graph is, and for refresh_all or the UI's asset job it holds every check.)
+    """
+    rows = []
+    for key in sorted(context.job_def.asset_layer.asset_graph.asset_check_keys,
+                      key=lambda k: (k.asset_key.to_user_string(), k.name)):
+        if key.asset_key in (GLOBAL_REPORT, REGION_REPORTS):
+            continue
+        record = context.instance.get_latest_asset_check_evaluation_record(key)
+        if record is None:
+            status, detail = "not run", ""
+        elif record.status == AssetCheckExecutionRecordStatus.PLANNED:
+            status, detail = "pending", "planned in a run that has not evaluated it yet"
+        else:
+            evaluation = record.evaluation
+            status = "passed" if evaluation and evaluation.passed else "failed"
+            detail = (evaluation.description or "") if evaluation else ""
+        if record is not None:
+            detail = (detail + (" (this run)" if record.run_id == context.run_id
+                                else f" (run {record.run_id[:8]})")).strip()
+        rows.append({"asset": key.asset_key.to_user_string(), "check": key.name,
+                     "status": status, "detail": detail})
+    return rows
+
+
+@asset(
+    key=GLOBAL_REPORT,
+    deps=UPSTREAM,
+    group_name="reports",
+    kinds={"pdf"},
+    description="The leadership report: all regions, stress test, data quality and methodology.",
+    check_specs=[AssetCheckSpec(GLYPH_CHECK, asset=GLOBAL_REPORT,
+                                description="No character fell back to an empty .notdef box.")],
+)
+def global_report(context: AssetExecutionContext, config: ReportConfig,
+                  warehouse: WarehouseResource, reports: ReportsResource) -> MaterializeResult:
+    data = _load(warehouse, config)
+    report = publish_global_report(data, Path(reports.reports_dir), reports.organisation,
+                                   datetime.now(timezone.utc), _check_results(context))
+    context.log.info(f"wrote {report.path} ({report.rendered.pages} pages)")
+    return MaterializeResult(
+        metadata={
+            "path": MetadataValue.path(str(report.path)),
+            "period": data.period,
+            "pages": report.rendered.pages,
+            "size_bytes": report.size_bytes,
+            "render_seconds": round(report.rendered.seconds, 2),
+            "refused_urls": len(report.rendered.refused_urls),
+            "preview": MetadataValue.md(_preview_md(report)),
+        },
+        check_results=[_glyph_check(GLOBAL_REPORT, [report])],
+    )
+
+
+@asset(
+    key=REGION_REPORTS,
+    deps=UPSTREAM,
+    group_name="reports",
+    kinds={"pdf"},
+    description="One PDF per region: the region's section and its full partner list.",
+    check_specs=[AssetCheckSpec(GLYPH_CHECK, asset=REGION_REPORTS,
+                                description="No character fell back to an empty .notdef box.")],
+)
+def region_reports(context: AssetExecutionContext, config: ReportConfig,
+                   warehouse: WarehouseResource, reports: ReportsResource) -> MaterializeResult:
+    data = _load(warehouse, config)
+    published = publish_region_reports(data, Path(reports.reports_dir), reports.organisation,
+                                       datetime.now(timezone.utc))
+    lines = ["| region | pages | size (KB) | path |", "|---|---:|---:|---|"]
+    previews = []
+    for code, report in published.items():
+        context.log.info(f"wrote {report.path} ({report.rendered.pages} pages)")
+        lines.append(f"| {code} | {report.rendered.pages} | {report.size_bytes // 1024} "
+                     f"| `{report.path}` |")
+        previews.append(f"**{code}**\n\n{_preview_md(report)}")
+    return MaterializeResult(
+        metadata={
+            "period": data.period,
+            "regions": len(published),
+            "pages": sum(r.rendered.pages for r in published.values()),
+            "size_bytes": sum(r.size_bytes for r in published.values()),
+            "paths": MetadataValue.json({c: str(r.path) for c, r in published.items()}),
+            "reports": MetadataValue.md("\n".join(lines)),
+            "preview": MetadataValue.md("\n\n".join(previews)),
+        },
+        check_results=[_glyph_check(REGION_REPORTS, list(published.values()))],
+    )

@@ -1,0 +1,102 @@
+"""How numbers and untrusted names look in a report (the Jinja2 filters).
+
+Every value is printed as the warehouse holds it, only rounded; a missing value (a
+ratio with nothing to divide by) prints as "n/a", never as 0.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from markupsafe import Markup, escape
+
+MISSING = "n/a"
+MINUS = "\u2212"
+# First-strong isolate ... pop directional isolate: the text-level form of <bdi>/dir=auto.
+# WeasyPrint 70 ignores `unicode-bidi: isolate`, Pango honours these two characters.
+FSI, PDI = "\u2068", "\u2069"
+
+FLAG_LABELS = {
+    "high_concentration": "high concentration",
+    "dominant_funder": "dominant funder",
+    "short_runway": "short runway",
+    "top_funder_cliff": "top-funder cliff",
+    "low_renewal": "low renewal",
+    "low_engagement": "low engagement",
+    "deficit": "deficit",
+}
+
+
+def _signed(text: str) -> str:
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
+def money(value) -> str:
+    """Whole currency units with thousands separators: 1,234,567."""
+    if value is None:
+        return MISSING
+    whole = Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return _signed(f"{whole:,}")
+
+
+def money_short(value, currency: str) -> str:
+    """Headline figures: EUR 1.85 m, EUR 450 k."""
+    if value is None:
+        return MISSING
+    amount = Decimal(value)
+    if abs(amount) >= 1_000_000:
+        text = f"{amount / 1_000_000:,.2f} m"
+    elif abs(amount) >= 10_000:
+        text = f"{amount / 1_000:,.0f} k"
+    else:
+        text = f"{amount:,.0f}"
+    return f"{currency} {_signed(text)}"
+
+
+def pct(value, digits: int = 0) -> str:
+    if value is None:
+        return MISSING
+    return _signed(f"{value * 100:.{digits}f} %")
+
+
+def months(value) -> str:
+    return MISSING if value is None else _signed(f"{value:.1f}")
+
+
+def decimal1(value) -> str:
+    return MISSING if value is None else _signed(f"{value:.1f}")
+
+
+def decimal2(value) -> str:
+    return MISSING if value is None else _signed(f"{value:.2f}")
+
+
+def count(value) -> str:
+    return MISSING if value is None else f"{int(value):,}"
+
+
+def flag_label(flag: str) -> str:
+    return FLAG_LABELS.get(flag, flag.replace("_", " "))
+
+
+def isolated(text) -> str:
+    """Untrusted text wrapped so its direction cannot reorder the text around it."""
+    return f"{FSI}{text}{PDI}"
+
+
+def bdi(text) -> Markup:
+    """An untrusted name for HTML: escaped, in <bdi>, and isolated for the PDF text."""
+    return Markup("<bdi>") + escape(isolated(text)) + Markup("</bdi>")
+
+
+FILTERS = {
+    "money": money,
+    "money_short": money_short,
+    "pct": pct,
+    "months": months,
+    "decimal1": decimal1,
+    "decimal2": decimal2,
+    "count": count,
+    "flag_label": flag_label,
+    "bdi": bdi,
+}

@@ -1,0 +1,25 @@
+from pipelines.reports.assets import GLOBAL_REPORT, GLYPH_CHECK, REGION_REPORTS
+
+
+def test_assets_write_every_report_with_metadata_and_a_preview(materialized):
+    result, reports_dir = materialized
+    folder = reports_dir / "2025"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "AFR.pdf", "ASOC.pdf", "EUR.pdf", "MENA.pdf", "partnership-sustainability-2025.pdf"]
+
+    [glob] = result.asset_materializations_for_node("reports__global_report")
+    meta = glob.metadata
+    assert meta["path"].value == str(folder / "partnership-sustainability-2025.pdf")
+    assert meta["pages"].value >= 10
+    assert meta["size_bytes"].value == (folder / "partnership-sustainability-2025.pdf").stat().st_size
+    assert "data:image/png;base64," in meta["preview"].value
+
+    [regions] = result.asset_materializations_for_node("reports__region_reports")
+    assert regions.metadata["regions"].value == 4
+    assert regions.metadata["preview"].value.count("data:image/png;base64,") == 4
+
+
+def test_glyph_checks_pass_on_the_fixture(materialized):
+    result, _ = materialized
+    evaluations = {(e.asset_key, e.check_name): e.passed for e in result.get_asset_check_evaluations()}
+    assert evaluations == {(GLOBAL_REPORT, GLYPH_CHECK): True, (REGION_REPORTS, GLYPH_CHECK): True}

@@ -1,0 +1,155 @@
+"""The rendered PDFs, read back as a reader (or a screen reader) would."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pytest
+from pypdf import PdfReader
+
+from conftest import pdf_text
+from pipelines.reports.data import load_report_data
+from pipelines.reports.render import html_to_pdf, region_report_html
+from pipelines.settings import TEMPLATES_DIR
+from report_warehouse_fixture import ARABIC_NAME, CHINESE_NAME, HOSTILE_NAME
+
+GENERATED = datetime(2026, 1, 15, 9, 30, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="session")
+def data(warehouse_path):
+    with duckdb.connect(str(warehouse_path), read_only=True) as conn:
+        return load_report_data(conn, "2025")
+
+
+@pytest.fixture(scope="session")
+def global_pdf(materialized) -> Path:
+    _, reports_dir = materialized
+    return reports_dir / "2025" / "partnership-sustainability-2025.pdf"
+
+
+@pytest.fixture(scope="session")
+def global_text(global_pdf) -> str:
+    return pdf_text(global_pdf)
+
+
+@pytest.fixture(scope="session")
+def afr_rendered(data):
+    """Africa's region report rendered directly, to see every URL WeasyPrint asked for."""
+    return html_to_pdf(region_report_html(data, "AFR", "Test Federation", GENERATED))
+
+
+def test_every_region_name_and_score_as_in_the_marts(global_text, warehouse_path):
+    text = global_text
+    with duckdb.connect(str(warehouse_path), read_only=True) as conn:
+        rows = conn.sql("""
+            SELECT r.region_name, s.sustainability_score FROM marts.region_sustainability s
+            JOIN staging.regions r USING (region_code) WHERE s.period = '2025'
+        """).fetchall()
+    assert len(rows) == 4
+    for name, score in rows:
+        assert name in text
+        assert f"{name} {score:.1f}" in text  # the ranked table: name, then score
+
+
+def test_key_finding_for_the_dependent_region_is_printed(global_text):
+    assert ("Middle East & North Africa receives 78 % of its support from one funder; "
+            "if it left, committed runway would fall from 9.0 to 2.0 months.") in global_text
+
+
+def test_hostile_partner_name_is_text_and_nothing_was_fetched(afr_rendered, global_text):
+    assert HOSTILE_NAME in pdf_text(afr_rendered.pdf)
+    assert HOSTILE_NAME in global_text  # in Africa's expiring commitments
+    assert "Sponsorship <b>bold</b>" in pdf_text(afr_rendered.pdf)
+    assert afr_rendered.refused_urls == []
+    files = [u for u in afr_rendered.fetched_urls if not u.startswith("data:")]
+    assert files == [(TEMPLATES_DIR / "style.css").as_uri()]
+
+
+def test_arabic_and_chinese_names_render_with_real_glyphs(afr_rendered):
+    text = pdf_text(afr_rendered.pdf)
+    assert CHINESE_NAME in text
+    assert ARABIC_NAME in text
+    assert afr_rendered.missing_glyphs == []
+
+
+def test_pdf_metadata_title_language_and_pdf_ua(global_pdf, afr_rendered):
+    reader = PdfReader(global_pdf)
+    assert reader.metadata.title == "Partnership sustainability 2025"
+    assert reader.trailer["/Root"]["/Lang"] == "en"
+    assert reader.trailer["/Root"]["/MarkInfo"]["/Marked"]  # tagged PDF
+    assert b"pdfuaid:part" in reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+    region = PdfReader(io.BytesIO(afr_rendered.pdf))
+    assert region.metadata.title.replace("\u2068", "").replace("\u2069", "") == (
+        "Africa: partnership sustainability 2025")
+
+
+def test_no_attachments(global_pdf, materialized):
+    _, reports_dir = materialized
+    for pdf in sorted((reports_dir / "2025").glob("*.pdf")):
+        reader = PdfReader(pdf)
+        assert reader.attachments == {}
+        assert "/EmbeddedFiles" not in reader.trailer["/Root"].get("/Names", {})
+
+
+def test_page_counts_are_sane(global_pdf, materialized):
+    # cover + summary + 2 pages per region (4) + stress test + 2 appendices = 13;
+    # allow for layout drift but catch a blank or runaway document.
+    assert 10 <= len(PdfReader(global_pdf).pages) <= 20
+    _, reports_dir = materialized
+    for code in ["AFR", "ASOC", "EUR", "MENA"]:
+        assert 2 <= len(PdfReader(reports_dir / "2025" / f"{code}.pdf").pages) <= 6
+
+
+def _outline_titles(outline) -> list[str]:
+    titles = []
+    for item in outline:
+        if isinstance(item, list):
+            titles += _outline_titles(item)
+        else:
+            titles.append(item.title.replace("\u2068", "").replace("\u2069", ""))
+    return titles
+
+
+def test_headings_become_bookmarks(global_pdf):
+    titles = _outline_titles(PdfReader(global_pdf).outline)
+    assert titles[:3] == ["Partnership sustainability 2025", "Executive summary", "Key findings"]
+    for heading in ["Europe EUR", "Middle East & North Africa MENA",
+                    "Stress test: losing the top funder", "Appendix A: data quality",
+                    "Appendix B: methodology"]:
+        assert heading in titles
+    assert "Contents" not in titles  # the cover's table of contents is not a section
+
+
+def test_every_table_and_chart_names_its_warehouse_table(global_text):
+    for table in ["marts.region_sustainability", "marts.region_support_mix",
+                  "marts.region_partner_support", "marts.region_expiring_commitments",
+                  "marts.metric_settings", "audit.load_summary", "audit.rejects"]:
+        assert f"Source: {table}" in global_text
+    # One source line per table and chart: 7 in each of the 4 region sections (resources,
+    # 2 charts, type mix, health, expiring, impact) + summary 2 (totals, ranking)
+    # + stress test 2 + appendices 3 (load summary, rejects, settings; no checks ran).
+    assert global_text.count("Source: ") == 4 * 7 + 2 + 2 + 3
+
+
+def test_partner_list_header_repeats_on_every_page(data):
+    many = [dict(p, partner_id=f"P{i:03d}", partner_name=f"Partner number {i:03d}")
+            for i, p in enumerate(data.partners["EUR"] * 20)]  # 120 rows: several pages
+    big = dataclasses.replace(data, partners={**data.partners, "EUR": many})
+    rendered = html_to_pdf(region_report_html(big, "EUR", "Test Federation", GENERATED))
+    reader = PdfReader(io.BytesIO(rendered.pdf))
+    pages_with_rows = [p.extract_text() for p in reader.pages if "Partner number" in p.extract_text()]
+    assert len(pages_with_rows) >= 2
+    for page in pages_with_rows:
+        assert "Partner Type Support (EUR) Share Last contact" in " ".join(page.split())
+
+
+def test_a_character_without_a_glyph_is_reported_with_its_text():
+    html = ('<html lang="en"><head><title>t</title></head>'
+            '<body><p>Partner \ue000 Ltd</p></body></html>')
+    rendered = html_to_pdf(html)
+    assert rendered.missing_glyphs == ["'\\ue000' (U+E000) in: Partner \ue000 Ltd"]
