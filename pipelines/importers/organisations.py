@@ -29,7 +29,10 @@ def partner_id(ref: str | None, name: str | None) -> str | None:
     if not name:
         return None
     slug = re.sub(r"[^A-Z0-9]+", "-", name.upper()).strip("-")
-    return "NAME-" + (slug or hashlib.sha1(name.encode()).hexdigest()[:12])
+    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+    if not slug or len(slug) > 40:  # non-Latin or very long names: keep ids short and unique
+        slug = f"{slug[:32].rstrip('-')}-{digest}".lstrip("-")
+    return "NAME-" + slug
 
 
 def partner_type(type_code: str | None, ref: str | None, default: str) -> str:

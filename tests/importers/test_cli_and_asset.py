@@ -1,0 +1,63 @@
+"""The `partner-reports import` command and the Dagster asset."""
+
+from __future__ import annotations
+
+import shutil
+
+from dagster import materialize
+
+from pipelines.cli import main
+from pipelines.importers.assets import imported_package
+from pipelines.importers.workspace import package_to_load
+from pipelines.ingest.assets import PackageResource
+from pipelines.warehouse import WarehouseResource
+from tests.importers.sources import EXTERNAL, read_csv
+
+CANADA = EXTERNAL / "iati" / "activities" / "v2" / "canada-activity.xml"
+INDIGO = EXTERNAL / "threesixtygiving" / "grants" / "indigo-trust-2015.json"
+
+
+def test_cli_imports_both_standards_into_one_package(tmp_path, capsys):
+    out = tmp_path / "pkg"
+    assert main(["import", "iati", str(CANADA), "--out", str(out), "--quiet"]) == 0
+    assert main(["import", "360giving", str(INDIGO), "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "269 activities/grants" in printed
+    partners = {row["partner_id"] for row in read_csv(out / "partners.csv")}
+    assert partners == {"CA", "360G-indigotrust"}
+    assert len(read_csv(out / "agreements.csv")) == 3 + 269
+
+
+def test_cli_errors_name_the_file_without_traceback(tmp_path, capsys):
+    assert main(["import", "iati", str(tmp_path / "missing.xml"), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "missing.xml: no such file or folder" in err and "Traceback" not in err
+    broken = tmp_path / "broken.xml"
+    broken.write_text("<iati-activities><iati-activity>")
+    assert main(["import", "iati", str(broken), "--out", str(tmp_path / "o"), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "broken.xml: not well-formed XML" in err and "Traceback" not in err
+
+
+def test_asset_imports_standard_subfolders_next_to_the_warehouse(tmp_path):
+    data = tmp_path / "package"
+    (data / "iati").mkdir(parents=True)
+    (data / "360giving").mkdir()
+    shutil.copy(CANADA, data / "iati")
+    shutil.copy(INDIGO, data / "360giving")
+    (data / "regions.csv").write_text("region_code,region_name\nAF,Africa (our name)\n")
+    warehouse = tmp_path / "wh" / "warehouse.duckdb"
+    result = materialize(
+        [imported_package],
+        resources={"package": PackageResource(data_dir=str(data)), "warehouse": WarehouseResource(path=str(warehouse))},
+    )
+    assert result.success
+    folder = package_to_load(data, warehouse)
+    assert folder == tmp_path / "wh" / "imported"
+    assert len(read_csv(folder / "agreements.csv")) == 3 + 269
+    # the package's own table was copied first and wins over the bundled region names
+    assert {"region_code": "AF", "region_name": "Africa (our name)"} in read_csv(folder / "regions.csv")
+
+
+def test_package_without_standard_subfolders_is_loaded_as_it_is(tmp_path):
+    assert package_to_load(tmp_path, tmp_path / "warehouse.duckdb") == tmp_path
