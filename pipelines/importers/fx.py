@@ -67,6 +67,13 @@ class RateBook:
         self.years_needed[code].add(day.year)
         return True
 
+    def implausible(self, amount: Decimal, code: str, day: date, limit: Decimal = Decimal("1e10")) -> bool:
+        """Whether an amount is worth over EUR 10 billion at the IMF rate (a plausibility
+        flag for typos such as yen reported as dollars; the amount itself is kept)."""
+        years = [year for year in self._imf_years(code) if year <= day.year]
+        rate = Decimal(1) if code == "EUR" else (self.eur_per_unit(code, years[-1]) if years else None)
+        return rate is not None and abs(amount) * rate > limit
+
     def eur_per_unit(self, code: str, year: int) -> Decimal:
         rate = self.per_usd["EUR"][year] / self.per_usd[code][year]
         return rate.quantize(RATE_PLACES, rounding=ROUND_HALF_EVEN)

@@ -110,6 +110,7 @@ class Flow:
     split: Split
     index: int
     path: str
+    finance_type: str
 
 
 def _vocabulary(value: str | None) -> str:
@@ -226,6 +227,7 @@ class ActivityMapper:
         funders = [Org.of(p) for p in kids(el, "participating-org") if (attr(p, "role") or "").lower() in ("1", "funding")]
         self.funder = next((org for org in funders if org), None)
         self.title = text_of(kid(el, "title")) or self.ident
+        self.finance_type = attr(kid(el, "default-finance-type"), "code") or ""
         self.notes: list[str] = []
         self.split = self._split(el)
 
@@ -284,8 +286,11 @@ class ActivityMapper:
             partner = Org.of(kid(tx, "provider-org")) or self.funder or self.reporting
             if partner is None:
                 return self._reject(tx, path, "no provider-org, funding participating-org or reporting-org to name the partner", amount=cents)
+        if self.session.rates.implausible(cents, currency, value_day):
+            self.notes.append(f"transaction[{index}] value {cents} {currency} is over EUR 10 billion: kept as published, check the source")
         split = self._split(tx) if self._places(tx) else self.split
-        return Flow(kind, code, cents, currency, day, value_day, partner, split, index, path)
+        finance_type = attr(kid(tx, "finance-type"), "code") or self.finance_type
+        return Flow(kind, code, cents, currency, day, value_day, partner, split, index, path, finance_type)
 
     # --- geography -----------------------------------------------------------------
 
@@ -378,7 +383,8 @@ class ActivityMapper:
                 "transaction_id": f"{self.ident}#{flow.index}~{region}", "agreement_id": agreement["id"],
                 "transaction_date": flow.day.isoformat(), "transaction_type": "income",
                 "amount": format_amount(part), "currency": flow.currency,
-                "value_date": flow.value_day.isoformat(), "source_type": flow.source_type, "source_file": self.file.name,
+                "value_date": flow.value_day.isoformat(), "source_type": flow.source_type,
+                "finance_type": flow.finance_type, "source_file": self.file.name,
             })
 
     def _expenditure(self, flow: Flow) -> None:
@@ -417,7 +423,7 @@ class ActivityMapper:
                 "agreement_id": agreement["id"], "partner_id": pid, "region_code": region, "title": self.title,
                 "instrument": "grant", "start_date": first.isoformat(), "end_date": last.isoformat(),
                 "committed_amount": format_amount(agreement["committed"]), "currency": currency, "renews": "",
-                "source_file": self.file.name, "source_id": self.ident,
+                "finance_type": self.finance_type, "source_file": self.file.name, "source_id": self.ident,
             })
 
     def _outcomes(self) -> None:

@@ -286,3 +286,17 @@ def test_more_than_two_decimals_rounded_with_remainder_in_rejects(tmp_path):
     out = tmp_path / "out"
     assert rows(out, "expenditures")[0]["amount"] == "1112742.40"
     assert rows(out, "rejects")[0]["amount"] == "-0.00051133"
+
+
+def test_loans_are_marked_and_implausible_values_noted(tmp_path):
+    # covid: MOFA Japan commits "USD" 200,000,000,000 to a loan (finance type 410);
+    # at about 0.88 EUR per USD that is over EUR 10 billion: kept, but noted
+    body = activity('<default-finance-type code="410"/><recipient-country code="MA"/>'
+                    + tx("2", "200000000000", value_attrs=' value-date="2020-12-02"') + tx("3", "5", extra='<finance-type code="110"/>'))
+    import_iati([write(tmp_path, body)], tmp_path / "out")
+    out = tmp_path / "out"
+    (agreement,) = rows(out, "agreements")
+    assert (agreement["committed_amount"], agreement["finance_type"]) == ("200000000000.00", "410")
+    assert rows(out, "transactions")[0]["finance_type"] == "110"
+    assert [n["note"] for n in rows(out, "import_notes") if "10 billion" in n["note"]] == [
+        "transaction[1] value 200000000000.00 USD is over EUR 10 billion: kept as published, check the source"]
