@@ -65,7 +65,7 @@ def _thousands(value, _pos) -> str:
 def quarter_chart(quarters: list[dict], colour: str, currency: str) -> str:
     """Support vs expenditure, one pair of bars per quarter."""
     with matplotlib.rc_context(RC):
-        fig = Figure(figsize=(6.3, 2.3))
+        fig = Figure(figsize=(6.3, 2.0))
         ax = fig.add_subplot()
         x = range(len(quarters))
         support = [float(q["support_eur"] or 0) for q in quarters]

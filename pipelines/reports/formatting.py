@@ -26,6 +26,24 @@ FLAG_LABELS = {
     "deficit": "deficit",
 }
 
+# What each marts.metric_settings name means, for the methodology page; an unknown
+# name is printed as it is.
+SETTING_LABELS = {
+    "hhi_moderate_from": "HHI from which concentration is moderate",
+    "hhi_high_above": "HHI above which concentration is high",
+    "dominant_funder_share_above": "dominant funder: top funder's share above",
+    "short_runway_months_below": "short runway: months below",
+    "top_funder_cliff_months_below": "top-funder cliff: months without the top funder below",
+    "low_renewal_below": "low renewal: renewal rate below",
+    "low_engagement_below": "low engagement: engaged partner share below",
+    "weight_diversification": "score weight of diversification (1 − HHI)",
+    "weight_runway": "score weight of runway",
+    "weight_renewal": "score weight of renewal",
+    "weight_engagement": "score weight of engagement",
+    "weight_margin": "score weight of operating margin",
+    "fiscal_year_start_month": "first month of the fiscal year",
+}
+
 
 def _signed(text: str) -> str:
     return MINUS + text[1:] if text.startswith("-") else text
@@ -79,6 +97,10 @@ def flag_label(flag: str) -> str:
     return FLAG_LABELS.get(flag, flag.replace("_", " "))
 
 
+def setting_label(name: str) -> str:
+    return SETTING_LABELS.get(name, "")
+
+
 def isolated(text) -> str:
     """Untrusted text wrapped so its direction cannot reorder the text around it."""
     return f"{FSI}{text}{PDI}"
@@ -98,5 +120,6 @@ FILTERS = {
     "decimal2": decimal2,
     "count": count,
     "flag_label": flag_label,
+    "setting_label": setting_label,
     "bdi": bdi,
 }
