@@ -52,11 +52,9 @@ def main() -> None:
         print(f"{name:<34}{rendered.pages:>6}{rendered.seconds:>9.2f}"
               f"{rendered.seconds / rendered.pages:>8.2f}{len(rendered.pdf) // 1024:>7}")
 
-    total_pages, total_seconds = 0, 0.0
-    for label, render in [("global (first, cold fonts)", lambda: render_global_report(data, ORGANISATION, now, [])),
-                          ("global (again, warm)", lambda: render_global_report(data, ORGANISATION, now, []))]:
-        rendered = render()
-        show(label, rendered)
+    show("global (first: fonts load)", render_global_report(data, ORGANISATION, now, []))
+    rendered = render_global_report(data, ORGANISATION, now, [])
+    show("global (again)", rendered)
     total_pages, total_seconds = rendered.pages, rendered.seconds
     for row in data.regions:
         rendered = render_region_report(data, row["region_code"], ORGANISATION, now)

@@ -153,3 +153,19 @@ def test_a_character_without_a_glyph_is_reported_with_its_text():
             '<body><p>Partner \ue000 Ltd</p></body></html>')
     rendered = html_to_pdf(html)
     assert rendered.missing_glyphs == ["'\\ue000' (U+E000) in: Partner \ue000 Ltd"]
+
+
+def test_a_quarter_report_with_sparse_marts_still_renders(warehouse_path):
+    # The fixture's quarter rows carry only support and expenditure, and no partner,
+    # mix or commitment rows: every optional part must say so instead of failing.
+    with duckdb.connect(str(warehouse_path), read_only=True) as conn:
+        quarter = load_report_data(conn, "2025-Q3")
+    assert quarter.period_type == "quarter"
+    # the chart's four quarters ending 2025-09-30; the fixture starts in 2025-Q1
+    assert [q["period"] for q in quarter.quarters["EUR"]] == ["2025-Q1", "2025-Q2", "2025-Q3"]
+    rendered = html_to_pdf(region_report_html(quarter, "EUR", "Test Federation", GENERATED))
+    text = pdf_text(rendered.pdf)
+    assert "Europe: partnership sustainability Q3 2025" in text
+    assert "No partner gave net support in this period." in text
+    assert "No partner in marts.region_partner_support for this region and period." in text
+    assert "Sustainability score n/a / 100" in text
