@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from pathlib import Path
 
 from pipelines.importers.package import ImportFailure, ImportSummary
@@ -33,17 +34,19 @@ def add_import_parser(subcommands: argparse._SubParsersAction) -> None:
     standards = parser.add_subparsers(dest="standard", required=True, metavar="STANDARD")
     iati = standards.add_parser(
         "iati", help="IATI activity XML, versions 1.0x and 2.0x",
-        description="Import IATI activity files (iati-activities XML, 1.0x or 2.0x). Commitments "
-                    "(types 2, 11, C) become agreements per activity x partner x currency x region; "
-                    "incoming funds and disbursements (1, 3, IF, D) income; expenditure (4, E) "
-                    "expenditures; result indicators outcomes.",
+        description=textwrap.fill(
+            "Import IATI activity files (iati-activities XML, 1.0x or 2.0x). Commitments (types 2, 11, C) "
+            "become agreements per activity x partner x currency x region; incoming funds and "
+            "disbursements (1, 3, IF, D) income; expenditure (4, E) expenditures; result indicators "
+            "outcomes.", 88),
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     giving = standards.add_parser(
         "360giving", help="360Giving grants as JSON, CSV or XLSX",
-        description="Import 360Giving grant files (JSON {\"grants\": [...]}, or CSV/XLSX with the "
-                    "standard's column titles). Each grant is an agreement with its funding "
-                    "organisation; amountDisbursed, where given, is income against it.",
+        description=textwrap.fill(
+            "Import 360Giving grant files (JSON {\"grants\": [...]}, or CSV/XLSX with the standard's "
+            "column titles). Each grant is an agreement with its funding organisation; amountDisbursed, "
+            "where given, is income against it.", 88),
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     for sub, kind in ((iati, "*.xml"), (giving, "*.json, *.csv, *.xlsx")):
@@ -79,7 +82,7 @@ def run_import(args: argparse.Namespace) -> int:
     except ImportFailure as error:
         print(f"partner-reports import: error: {error}", file=sys.stderr)
         return 2
-    except (OSError, KeyError) as error:  # e.g. an unreadable file, a mapping table without its columns
+    except OSError as error:  # e.g. an unreadable file or folder
         print(f"partner-reports import: error: {error}", file=sys.stderr)
         return 2
     report(summary, args.out)

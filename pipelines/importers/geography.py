@@ -7,18 +7,28 @@ regions.csv), so an office can move a country to another region without code cha
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from pipelines.importers.package import ImportFailure
+
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "data" / "reference"
 GLOBAL = "GLOBAL"
+REGION_CODE = re.compile(r"[A-Z][A-Z0-9_]{0,15}")
 HUNDRED = Decimal(100)
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
+def _rows(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
+    if not path.exists():
+        raise ImportFailure(f"{path}: region mapping table not found")
     with path.open(encoding="utf-8-sig", newline="") as f:
-        return list(csv.DictReader(f))
+        rows = list(csv.DictReader(f))
+    missing = [c for c in columns if rows and c not in rows[0]]
+    if missing:
+        raise ImportFailure(f"{path}: region mapping table lacks column(s) {', '.join(missing)}")
+    return rows
 
 
 @dataclass
@@ -51,8 +61,8 @@ class RegionMap:
     def load(cls, folder: Path | None = None, package: Path | None = None) -> "RegionMap":
         """The mapping in `folder` (regions.csv, country_regions.csv or countries.csv,
         dac_regions.csv); else the package's own regions/countries when it has them;
-        else the bundled default. DAC codes always come from the bundled table unless
-        `folder` has its own."""
+        else the bundled default. DAC codes come from the bundled table unless `folder`
+        has its own."""
         if folder is None and package is not None and (package / "countries.csv").exists() and (package / "regions.csv").exists():
             folder = package
         folder = folder or REFERENCE_DIR
@@ -60,9 +70,16 @@ class RegionMap:
         if not countries_file.exists():
             countries_file = folder / "countries.csv"
         dac_file = folder / "dac_regions.csv" if (folder / "dac_regions.csv").exists() else REFERENCE_DIR / "dac_regions.csv"
-        regions = {r["region_code"]: r["region_name"] for r in _rows(folder / "regions.csv")}
-        countries = {r["country_code"].upper(): (r["country_name"], r["region_code"]) for r in _rows(countries_file)}
-        dac = {r["dac_region_code"]: r["region_code"] for r in _rows(dac_file)}
+        regions = {r["region_code"]: r["region_name"] for r in _rows(folder / "regions.csv", ("region_code", "region_name"))}
+        countries = {r["country_code"].upper(): (r["country_name"], r["region_code"])
+                     for r in _rows(countries_file, ("country_code", "country_name", "region_code"))}
+        # DAC codes pointing at a region this mapping does not have fall back to GLOBAL
+        dac = {r["dac_region_code"]: r["region_code"] for r in _rows(dac_file, ("dac_region_code", "region_code"))
+               if r["region_code"] in regions}
+        for code in sorted({*regions, *(region for _, region in countries.values())}):
+            if not REGION_CODE.fullmatch(code) or code not in {*regions, GLOBAL}:
+                raise ImportFailure(f"{folder}: region code {code!r} is not in regions.csv or breaks the "
+                                    "contract's pattern (1-16 of A-Z, 0-9, _ starting with a letter)")
         return cls(regions, countries, dac)
 
     def country_region(self, code: str) -> str | None:

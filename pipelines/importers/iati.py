@@ -146,8 +146,6 @@ class IatiFile:
     def __init__(self, path: Path, session: ImportSession, progress: Progress | None):
         self.path, self.session, self.progress = path, session, progress
         self.name = session.start_file(path)
-        self.seen_ids: set[str] = getattr(session, "iati_ids", set())
-        session.iati_ids = self.seen_ids  # shared by all files of the run
 
     def run(self) -> None:
         try:
@@ -317,11 +315,11 @@ class ActivityMapper:
 
     def run(self) -> None:
         transactions = kids(self.el, "transaction")
-        if self.ident in self.file.seen_ids:
+        if self.ident in self.session.seen_ids:
             for i, tx in enumerate(transactions, start=1):
                 self._reject(tx, f"{self.path}/transaction[{i}]", "duplicate iati-identifier: this activity was already imported in this run")
             return
-        self.file.seen_ids.add(self.ident)
+        self.session.seen_ids.add(self.ident)
         if self.covered:
             for i, tx in enumerate(transactions, start=1):
                 self._reject(tx, f"{self.path}/transaction[{i}]", "parent activity whose components also report transactions: money counted at component level only")

@@ -26,6 +26,7 @@ class ImportSession:
         self.writer = PackageWriter(out_dir)
         self.currencies = currency_codes()
         self.partners: dict[str, dict[str, str]] = {}
+        self.seen_ids: set[str] = set()  # activity or grant ids imported in this run
         self.summary = ImportSummary()
 
     def start_file(self, path: Path) -> str:

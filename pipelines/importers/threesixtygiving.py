@@ -57,14 +57,13 @@ def import_360giving(paths: Iterable[str | Path], out_dir: str | Path, regions_d
     session = ImportSession(out_dir, regions_dir)
     try:
         places = PlaceNames(session)
-        seen: set[str] = set()
         for path in files:
             name = session.start_file(path)
             grants = read_grants(path)
             order = slashed_order(_date_texts(grants))
             for where, grant in grants:
                 session.summary.activities += 1
-                GrantMapper(grant, f"{where} {grant.get('id') or ''}".strip(), name, session, places, order, default_currency, seen).run()
+                GrantMapper(grant, f"{where} {grant.get('id') or ''}".strip(), name, session, places, order, default_currency).run()
             if progress:
                 progress(name, path.stat().st_size, path.stat().st_size)
     except BaseException:
@@ -163,9 +162,9 @@ class PlaceNames:
 
 class GrantMapper:
     def __init__(self, grant: dict, path: str, file: str, session: ImportSession, places: PlaceNames,
-                 order: str, default_currency: str | None, seen: set[str]):
+                 order: str, default_currency: str | None):
         self.grant, self.path, self.file, self.session = grant, path, file, session
-        self.places, self.order, self.default_currency, self.seen = places, order, default_currency, seen
+        self.places, self.order, self.default_currency = places, order, default_currency
         self.writer = session.writer
         self.notes: list[str] = []
 
@@ -240,9 +239,9 @@ class GrantMapper:
         grant_id = clean_text(str(self.grant.get("id") or ""))
         if not grant_id:
             return self._reject("grant has no id")
-        if grant_id in self.seen:
+        if grant_id in self.session.seen_ids:
             return self._reject("duplicate grant id: this grant was already imported in this run")
-        self.seen.add(grant_id)
+        self.session.seen_ids.add(grant_id)
         funder = (_list(self.grant, "fundingOrganization") or [{}])[0]
         ref, name = clean_text(str(funder.get("id") or "")), clean_text(str(funder.get("name") or ""))
         pid = partner_id(ref, name)

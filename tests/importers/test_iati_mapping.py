@@ -300,3 +300,25 @@ def test_loans_are_marked_and_implausible_values_noted(tmp_path):
     assert rows(out, "transactions")[0]["finance_type"] == "110"
     assert [n["note"] for n in rows(out, "import_notes") if "10 billion" in n["note"]] == [
         "transaction[1] value 200000000000.00 USD is over EUR 10 billion: kept as published, check the source"]
+
+
+def test_region_mapping_is_configurable(tmp_path):
+    # an office that reports East Africa separately: KE -> EAST_AFRICA, everything else GLOBAL
+    mapping = tmp_path / "mapping"
+    mapping.mkdir()
+    (mapping / "regions.csv").write_text("region_code,region_name\nEAST_AFRICA,East Africa\n")
+    (mapping / "country_regions.csv").write_text("country_code,country_name,region_code\nKE,Kenya,EAST_AFRICA\n")
+    body = activity('<recipient-country code="KE" percentage="50"/><recipient-country code="MX" percentage="50"/>' + tx("D", "10"))
+    import_iati([write(tmp_path, body)], tmp_path / "out", regions_dir=mapping)
+    out = tmp_path / "out"
+    assert sorted(r["transaction_id"].rsplit("~")[-1] for r in rows(out, "transactions")) == ["EAST_AFRICA", "GLOBAL"]
+    assert {r["region_code"] for r in rows(out, "regions")} == {"EAST_AFRICA", "GLOBAL"}
+
+
+def test_region_codes_breaking_the_contract_pattern_are_refused(tmp_path):
+    from pipelines.importers.package import ImportFailure
+
+    (tmp_path / "regions.csv").write_text("region_code,region_name\neast-africa,East Africa\n")
+    (tmp_path / "country_regions.csv").write_text("country_code,country_name,region_code\nKE,Kenya,east-africa\n")
+    with pytest.raises(ImportFailure, match="'east-africa'"):
+        import_iati([V2 / "sr-activity.xml"], tmp_path / "out", regions_dir=tmp_path)
