@@ -12,6 +12,8 @@ import calendar
 import csv
 import json
 import re
+import xml.etree.ElementTree as ET
+import zipfile
 from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
@@ -90,7 +92,7 @@ def read_grants(path: Path) -> list[tuple[str, dict]]:
             return _unflatten(path, rows, spreadsheet=True)
         with path.open(encoding="utf-8-sig", newline="") as f:
             return _unflatten(path, enumerate(csv.reader(f), start=1), spreadsheet=False)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, ValueError) as error:
+    except (OSError, UnicodeDecodeError, KeyError, ValueError, StopIteration, zipfile.BadZipFile, ET.ParseError) as error:
         raise ImportFailure(f"{path}: cannot be read as 360Giving {suffix[1:].upper()} ({error})") from error
 
 

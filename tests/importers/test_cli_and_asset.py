@@ -39,6 +39,15 @@ def test_cli_errors_name_the_file_without_traceback(tmp_path, capsys):
     assert "broken.xml: not well-formed XML" in err and "Traceback" not in err
 
 
+def test_unreadable_spreadsheet_is_a_clear_error(tmp_path, capsys):
+    fake = tmp_path / "grants.xlsx"
+    fake.write_text("not a zip")
+    assert main(["import", "360giving", str(fake), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "grants.xlsx: cannot be read as 360Giving XLSX" in err and "Traceback" not in err
+    assert not (tmp_path / "o" / ".import-tmp").exists()
+
+
 def test_asset_imports_standard_subfolders_next_to_the_warehouse(tmp_path):
     data = tmp_path / "package"
     (data / "iati").mkdir(parents=True)

@@ -44,6 +44,8 @@ def test_canada_counts_and_split_by_hand(tmp_path):
     committed = {r["region_code"]: r["committed_amount"] for r in rows(tmp_path, "agreements")}
     assert committed == {"AF": "8388004.16", "LAC": "5591350.42", "AO": "5591350.42"}
     assert rows(tmp_path, "partners")[0]["partner_type"] == "government"
+    # the title comes first in French; the English narrative (xml:lang="EN") is preferred
+    assert rows(tmp_path, "agreements")[0]["title"] == "Partnerships for Municipal Innovation in Local Economic Development"
     # 12 disbursements, each split into the same three regions
     assert len(rows(tmp_path, "transactions")) == 36
 
