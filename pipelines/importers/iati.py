@@ -142,6 +142,21 @@ def import_iati(paths: Iterable[str | Path], out_dir: str | Path, regions_dir: s
     return session.finish()
 
 
+def iter_activities(f) -> Iterator[ET.Element]:
+    """Each iati-activity element of an open file, once complete; it is removed from the
+    tree after the caller is done with it, so memory holds one activity at a time."""
+    stack: list[ET.Element] = []
+    for event, el in ET.iterparse(f, events=("start", "end")):
+        if event == "start":
+            stack.append(el)
+            continue
+        stack.pop()
+        if local(el.tag) == "iati-activity":
+            yield el
+            if stack:
+                stack[-1].remove(el)
+
+
 class IatiFile:
     def __init__(self, path: Path, session: ImportSession, progress: Progress | None):
         self.path, self.session, self.progress = path, session, progress
@@ -156,22 +171,12 @@ class IatiFile:
             self.session.writer.reject(self.name, f"line {error.position[0]}", message, record="file")
             self.session.summary.errors.append(f"{self.name}: {message}")
 
-    def _activities(self) -> Iterator[tuple[ET.Element, int]]:
-        """Each iati-activity element when complete, then removed from the tree."""
+    def _activities(self) -> Iterator[ET.Element]:
         total = self.path.stat().st_size
         last_report = 0.0
         with self.path.open("rb") as f:
-            stack: list[ET.Element] = []
-            for event, el in ET.iterparse(f, events=("start", "end")):
-                if event == "start":
-                    stack.append(el)
-                    continue
-                stack.pop()
-                if local(el.tag) != "iati-activity":
-                    continue
+            for el in iter_activities(f):
                 yield el
-                if stack:
-                    stack[-1].remove(el)
                 if self.progress and time.monotonic() - last_report > 1:
                     last_report = time.monotonic()
                     self.progress(self.name, f.tell(), total)
@@ -180,24 +185,26 @@ class IatiFile:
 
     def _parents_with_paying_components(self) -> set[str]:
         """First pass: parents (hierarchy 1) whose components also carry transactions.
-        Their own transactions would count the same money twice (SOURCES quirk 14)."""
+        Their own transactions would count the same money twice (SOURCES quirk 14).
+        A parse error ends the pass quietly: the second pass reports it."""
         paying: set[str] = set()
         parent_of_paying: set[str] = set()
         children: list[tuple[str, str]] = []
         with self.path.open("rb") as f:
-            for _, el in ET.iterparse(f):
-                if local(el.tag) != "iati-activity":
-                    continue
-                ident = clean_text(kid(el, "iati-identifier").text) if kid(el, "iati-identifier") is not None else ""
-                has_money = bool(kids(el, "transaction"))
-                if has_money:
-                    paying.add(ident)
-                for rel in kids(el, "related-activity"):
-                    if attr(rel, "type") == "1" and has_money and attr(rel, "ref"):
-                        parent_of_paying.add(attr(rel, "ref"))
-                    elif attr(rel, "type") == "2" and attr(rel, "ref"):
-                        children.append((ident, attr(rel, "ref")))
-                el.clear()
+            try:
+                for el in iter_activities(f):
+                    ident_el = kid(el, "iati-identifier")
+                    ident = clean_text(ident_el.text) if ident_el is not None else ""
+                    has_money = bool(kids(el, "transaction"))
+                    if has_money:
+                        paying.add(ident)
+                    for rel in kids(el, "related-activity"):
+                        if attr(rel, "type") == "1" and has_money and attr(rel, "ref"):
+                            parent_of_paying.add(attr(rel, "ref"))
+                        elif attr(rel, "type") == "2" and attr(rel, "ref"):
+                            children.append((ident, attr(rel, "ref")))
+            except ET.ParseError:
+                pass
         parent_of_paying |= {parent for parent, child in children if child in paying}
         return parent_of_paying & paying
 

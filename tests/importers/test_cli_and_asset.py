@@ -32,11 +32,17 @@ def test_cli_errors_name_the_file_without_traceback(tmp_path, capsys):
     assert main(["import", "iati", str(tmp_path / "missing.xml"), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "missing.xml: no such file or folder" in err and "Traceback" not in err
+    # one complete activity, then the file breaks off: the first is imported, the file reported
     broken = tmp_path / "broken.xml"
-    broken.write_text("<iati-activities><iati-activity>")
+    broken.write_text('<iati-activities><iati-activity default-currency="USD"><iati-identifier>A</iati-identifier>'
+                      '<reporting-org ref="R"/><transaction><transaction-type code="3"/>'
+                      '<transaction-date iso-date="2020-01-01"/><value>5</value></transaction></iati-activity>'
+                      '<iati-activity><broken')
     assert main(["import", "iati", str(broken), "--out", str(tmp_path / "o"), "--quiet"]) == 1
     err = capsys.readouterr().err
     assert "broken.xml: not well-formed XML" in err and "Traceback" not in err
+    assert [r["amount"] for r in read_csv(tmp_path / "o" / "transactions.csv")] == ["5.00"]
+    assert read_csv(tmp_path / "o" / "rejects.csv")[0]["record"] == "file"
 
 
 def test_unreadable_spreadsheet_is_a_clear_error(tmp_path, capsys):
