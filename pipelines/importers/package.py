@@ -4,8 +4,9 @@ import_notes.csv, merging by key with a package already in the folder.
 Rows stream to temporary files while a source is read, so a large import holds only the
 small reference tables (regions, countries, partners) in memory. On `finish`:
 - money and event tables (agreements, transactions, expenditures, activities,
-  interactions, outcomes): a newly imported row replaces an existing row with the same
-  key, so importing a corrected or the same file again is idempotent;
+  interactions, outcomes): rows that came from a file imported again are dropped, and a
+  newly imported row replaces an existing row with the same key, so importing a
+  corrected or the same file again (even under another region mapping) is idempotent;
 - reference tables (regions, countries, partners, fx_rates): an existing row wins, so an
   office's own names, regions and rates are never overwritten by an import;
 - rejects.csv and import_notes.csv: rows about the files just imported replace earlier
@@ -143,6 +144,8 @@ class PackageWriter:
             writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
             writer.writeheader()
             for row in _read(final):
+                if row.get("source_file") in self.imported_files:
+                    continue  # a re-imported file replaces all its rows, even under new ids
                 if existing_wins or tuple(row.get(k, "") for k in key) not in new_keys:
                     writer.writerow(row)
             for row in _read(new):

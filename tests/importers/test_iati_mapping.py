@@ -324,3 +324,19 @@ def test_region_codes_breaking_the_contract_pattern_are_refused(tmp_path):
     (tmp_path / "country_regions.csv").write_text("country_code,country_name,region_code\nKE,Kenya,east-africa\n")
     with pytest.raises(ImportFailure, match="'east-africa'"):
         import_iati([V2 / "sr-activity.xml"], tmp_path / "out", regions_dir=tmp_path)
+
+
+def test_reimport_under_another_mapping_leaves_no_stale_rows(tmp_path):
+    # canada splits over AF/AO/LAC by default; re-imported with a one-region mapping, the
+    # old region rows (other ids) must go, or the commitment would be counted twice
+    out = tmp_path / "out"
+    import_iati([V2 / "canada-activity.xml"], out)
+    mapping = tmp_path / "mapping"
+    mapping.mkdir()
+    (mapping / "regions.csv").write_text("region_code,region_name\nWORLD,World\n")
+    (mapping / "country_regions.csv").write_text("country_code,country_name,region_code\n"
+                                                 + "".join(f"{c},{c},WORLD\n" for c in ("BF", "BO", "CI", "KH", "ML", "NI", "VN")))
+    import_iati([V2 / "canada-activity.xml"], out, regions_dir=mapping)
+    (agreement,) = rows(out, "agreements")
+    assert (agreement["region_code"], agreement["committed_amount"]) == ("WORLD", "19570705.00")
+    assert len(rows(out, "transactions")) == 12
