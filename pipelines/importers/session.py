@@ -30,7 +30,8 @@ class ImportSession:
         self.summary = ImportSummary()
 
     def start_file(self, path: Path) -> str:
-        name = str(path)
+        """The file's name in the package (absolute, so a re-import matches its rows)."""
+        name = str(path.resolve())
         self.summary.files.append(name)
         self.writer.imported_files.add(name)
         return name
