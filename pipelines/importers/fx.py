@@ -19,6 +19,9 @@ from pathlib import Path
 from pipelines.importers.geography import REFERENCE_DIR
 
 RATE_PLACES = Decimal("1e-12")
+# Marks the rows this module writes, so a later import can tell them from an office's own
+# rates and extend them (e.g. to earlier years) instead of treating them as the package's.
+FALLBACK_SOURCE = "IMF annual average (importer fallback)"
 
 
 def _read_imf(path: Path) -> dict[str, dict[int, Decimal]]:
@@ -31,7 +34,9 @@ def _read_imf(path: Path) -> dict[str, dict[int, Decimal]]:
 
 
 class RateBook:
-    """Answers "is there a rate for C on day D?" and writes the fx_rates rows used."""
+    """Answers "is there a rate for C on day D?" and writes the fx_rates rows used.
+    The package's own rates for a currency (rows not written by an earlier import) take
+    precedence over the IMF table for that currency."""
 
     def __init__(self, package_rates: dict[str, list[date]], imf_path: Path = REFERENCE_DIR / "imf_annual_per_usd.csv"):
         self.package_first = {code: min(days) for code, days in package_rates.items() if days}
@@ -45,6 +50,8 @@ class RateBook:
         if path.exists():
             with path.open(encoding="utf-8-sig", newline="") as f:
                 for row in csv.DictReader(f):
+                    if row.get("source") == FALLBACK_SOURCE:
+                        continue
                     try:
                         rates[row["currency"].strip().upper()].append(date.fromisoformat(row["rate_date"].strip()))
                     except (KeyError, ValueError):
@@ -92,5 +99,6 @@ class RateBook:
                         "currency": code,
                         "rate_date": f"{year}-01-01",
                         "eur_per_unit": format(self.eur_per_unit(code, year), "f"),
+                        "source": FALLBACK_SOURCE,
                     })
         return rows

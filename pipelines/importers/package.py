@@ -38,7 +38,7 @@ COLUMNS: dict[str, list[str]] = {
     "interactions": ["interaction_id", "partner_id", "region_code", "interaction_date", "channel", "note"],
     "outcomes": ["outcome_id", "region_code", "agreement_id", "indicator", "period_end", "baseline",
                  "target", "actual", "source_file"],
-    "fx_rates": ["currency", "rate_date", "eur_per_unit"],
+    "fx_rates": ["currency", "rate_date", "eur_per_unit", "source"],
 }
 KEYS: dict[str, tuple[str, ...]] = {
     "regions": ("region_code",), "countries": ("country_code",), "partners": ("partner_id",),

@@ -145,6 +145,7 @@ def test_xdr_rate_is_derived_from_imf_per_usd_rates(tmp_path):
     rates = {(r["currency"], r["rate_date"]): r["eur_per_unit"] for r in rows(tmp_path / "out", "fx_rates")}
     expected = (Decimal("0.875506396987998") / Decimal("0.717936734517021")).quantize(Decimal("1e-12"))
     assert rates == {("XDR", "2020-01-01"): str(expected)}
+    assert rows(tmp_path / "out", "fx_rates")[0]["source"] == "IMF annual average (importer fallback)"
     assert str(expected).startswith("1.21947")
 
 
@@ -278,7 +279,17 @@ def test_package_fx_rates_take_precedence_over_imf(tmp_path):
     (out / "fx_rates.csv").write_text("currency,rate_date,eur_per_unit\nUSD,2015-01-01,0.9\n")
     body = activity('<recipient-country code="KE"/>' + tx("D", "10", day="2020-01-01"))
     import_iati([write(tmp_path, body)], out)
-    assert rows(out, "fx_rates") == [{"currency": "USD", "rate_date": "2015-01-01", "eur_per_unit": "0.9"}]
+    assert rows(out, "fx_rates") == [{"currency": "USD", "rate_date": "2015-01-01", "eur_per_unit": "0.9", "source": ""}]
+
+
+def test_fallback_rates_of_an_earlier_import_are_extended(tmp_path):
+    # a first import needs USD in 2020; a second one in 2012: the IMF row written by the
+    # first is not the office's own rate, so 2012 is added rather than refused
+    out = tmp_path / "out"
+    import_iati([write(tmp_path, activity('<recipient-country code="KE"/>' + tx("D", "1", day="2020-06-01")), "a.xml")], out)
+    import_iati([write(tmp_path, activity('<recipient-country code="KE"/>' + tx("D", "2", day="2012-06-01"), ident="XX-1-B"), "b.xml")], out)
+    assert rows(out, "rejects") == []
+    assert sorted(r["rate_date"] for r in rows(out, "fx_rates")) == ["2012-01-01", "2020-01-01"]
 
 
 def test_more_than_two_decimals_rounded_with_remainder_in_rejects(tmp_path):
