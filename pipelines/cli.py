@@ -9,11 +9,13 @@ it wrote. Errors are printed as one clear message, never as a traceback.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
 from pathlib import Path
 
+from dagster import logger
 from dotenv import load_dotenv
 
 from pipelines.importers.cli import add_import_parser
@@ -73,16 +75,43 @@ def run_pipeline(args: argparse.Namespace) -> int:
     else:
         instance = DagsterInstance.ephemeral()
     started = time.time()
-    log_level = "DEBUG" if args.verbose else "WARNING"
-    result = build_definitions(settings).resolve_job_def("refresh_all").execute_in_process(
-        instance=instance,
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-    )
+    job = build_definitions(settings).resolve_job_def("refresh_all")
+    if args.verbose:
+        loggers = {"console": {"config": {"log_level": "DEBUG"}}}
+    else:
+        job = job.with_logger_defs({"progress": progress_logger})
+        loggers = {"progress": {}}
+    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config={"loggers": loggers})
     if not result.success:
         raise PipelineFailed(_failure_message(result))
     print_summary(settings, started, time.time() - started)
     return 0
+
+
+@logger(description="Short progress lines on standard output: each step, and what the steps report.")
+def progress_logger(_context) -> logging.Logger:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.addFilter(_progress_line)
+    handler.setFormatter(logging.Formatter("  %(message)s"))
+    log = logging.getLogger("partner_reports.progress")
+    log.handlers, log.propagate = [handler], False
+    log.setLevel(logging.INFO)
+    return log
+
+
+def _progress_line(record: logging.LogRecord) -> bool:
+    """Keep the steps' own INFO messages and a line when a step starts; drop Dagster's chatter."""
+    meta = getattr(record, "dagster_meta", None)
+    if not meta or record.levelno < logging.INFO:
+        return False
+    event = meta["dagster_event"]
+    if event is None:
+        record.msg, record.args = meta["orig_message"], ()
+        return True
+    if event.event_type_value == "STEP_START":
+        record.msg, record.args = f"[{meta['step_key']}]", ()
+        return True
+    return False
 
 
 def _failure_message(result) -> str:

@@ -8,7 +8,7 @@ from dagster import Definitions, define_asset_job, in_process_executor, load_ass
 from pipelines.importers import assets as importer_assets
 from pipelines.ingest import assets as ingest_assets
 from pipelines.ingest import checks as ingest_checks
-from pipelines.ingest.assets import PackageResource
+from pipelines.resources import PackageResource
 from pipelines.settings import Settings
 from pipelines.warehouse import WarehouseResource
 

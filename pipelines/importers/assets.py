@@ -5,7 +5,7 @@ from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult,
 
 from pipelines.importers.package import ImportFailure
 from pipelines.importers.workspace import build_imported_package, has_standard_files, imported_dir
-from pipelines.ingest.assets import PackageResource
+from pipelines.resources import PackageResource
 from pipelines.warehouse import WarehouseResource
 
 IMPORTED_PACKAGE = AssetKey(["ingest", "imported_package"])

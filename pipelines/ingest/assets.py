@@ -5,7 +5,6 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetSpec,
-    ConfigurableResource,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -14,17 +13,13 @@ from dagster import (
     multi_asset,
 )
 
+from pipelines.importers.assets import IMPORTED_PACKAGE
+from pipelines.importers.workspace import package_to_load
 from pipelines.ingest.contract import TABLES
 from pipelines.ingest.load import LoadReport, load_package
 from pipelines.ingest.read import PackageError
+from pipelines.resources import PackageResource
 from pipelines.warehouse import WarehouseResource
-
-
-class PackageResource(ConfigurableResource):
-    """Where the partner data package is (PARTNER_DATA_DIR) and the reporting currency."""
-
-    data_dir: str
-    reporting_currency: str = "EUR"
 
 
 def staging_key(table: str) -> AssetKey:
@@ -34,13 +29,16 @@ def staging_key(table: str) -> AssetKey:
 REJECTS = AssetKey(["audit", "rejects"])
 LOAD_SUMMARY = AssetKey(["audit", "load_summary"])
 
+# Every loaded table depends on the imported package: it is what gets loaded when the
+# package folder holds IATI / 360Giving files.
 SPECS = [
-    AssetSpec(staging_key(t.name), description=t.description, group_name="ingest", kinds={"duckdb"})
+    AssetSpec(staging_key(t.name), description=t.description, group_name="ingest", kinds={"duckdb"},
+              deps=[IMPORTED_PACKAGE])
     for t in TABLES
 ] + [
-    AssetSpec(REJECTS, group_name="ingest", kinds={"duckdb"},
+    AssetSpec(REJECTS, group_name="ingest", kinds={"duckdb"}, deps=[IMPORTED_PACKAGE],
               description="Every input row that broke a rule of the data contract: file line, rule, message, raw row."),
-    AssetSpec(LOAD_SUMMARY, group_name="ingest", kinds={"duckdb"},
+    AssetSpec(LOAD_SUMMARY, group_name="ingest", kinds={"duckdb"}, deps=[IMPORTED_PACKAGE],
               description="Rows read, loaded and rejected per table of the last load, and the package fingerprint."),
 ]
 
@@ -53,10 +51,13 @@ SPECS = [
 def load_partner_package(
     context: AssetExecutionContext, package: PackageResource, warehouse: WarehouseResource
 ):
-    context.log.info(f"Loading the partner data package at {package.data_dir}")
+    # A package that arrives as IATI / 360Giving files is loaded from the folder the
+    # importers built next to the warehouse.
+    folder = package_to_load(package.data_dir, warehouse.path)
+    context.log.info(f"Loading the partner data package at {folder}")
     try:
         with warehouse.get_connection() as conn:
-            report = load_package(package.data_dir, conn, package.reporting_currency)
+            report = load_package(folder, conn, package.reporting_currency)
             schemas = {key: table_schema(conn, ".".join(key.path)) for key in (s.key for s in SPECS)}
     except PackageError as err:
         # A clean message in the UI instead of a traceback: the file, and what is wrong with it.

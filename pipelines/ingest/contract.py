@@ -16,7 +16,9 @@ class Table:
     columns: tuple[str, ...]
     """Every contract column, in the order the staging table keeps them."""
     optional: tuple[str, ...] = ()
-    """Columns a file may leave out entirely; their values may also be empty."""
+    """Columns a file may leave out entirely; their values may also be empty.
+    `value_date` is this project's extension: the date whose rate converts the amount
+    (IATI's value-date), when it differs from the booking date."""
     converted: tuple[str, ...] = ()
     """Columns the load adds: amounts in the reporting currency."""
 
@@ -48,14 +50,16 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "transactions", "Income and in-kind support received against agreements (refunds negative).",
-        ("transaction_id", "agreement_id", "transaction_date", "transaction_type", "amount", "currency"),
+        ("transaction_id", "agreement_id", "transaction_date", "transaction_type", "amount", "currency",
+         "value_date"),
+        optional=("value_date",),
         converted=("amount_eur",),
     ),
     Table(
         "expenditures", "What each regional office spent.",
         ("expenditure_id", "region_code", "expenditure_date", "amount", "currency", "category",
-         "agreement_id"),
-        optional=("agreement_id",),
+         "agreement_id", "value_date"),
+        optional=("agreement_id", "value_date"),
         converted=("amount_eur",),
     ),
     Table(
@@ -78,3 +82,6 @@ TABLES: tuple[Table, ...] = (
 )
 
 TABLE_NAMES = tuple(t.name for t in TABLES)
+
+# Columns this project accepts beyond the data contract (see Table.optional).
+EXTENSION_COLUMNS = ("value_date",)

@@ -1,9 +1,11 @@
 -- staging.expenditures: what each region spent. A negative amount is a correction.
+-- The rate is the one of value_date when given, else of the expenditure date.
 WITH typed AS (
     SELECT *,
         lower(category)             AS kind,
         upper(currency)             AS code,
         iso_date(expenditure_date)  AS day,
+        iso_date(value_date)        AS rate_day_given,
         money(amount)               AS value,
         row_number() OVER (PARTITION BY expenditure_id ORDER BY _line) AS occurrence
     FROM src
@@ -11,9 +13,9 @@ WITH typed AS (
 converted AS (
     SELECT typed.*, fx.eur_per_unit AS rate, reporting.eur_per_unit AS reporting_rate
     FROM typed
-    ASOF LEFT JOIN fx ON fx.currency = typed.code AND typed.day >= fx.rate_date
+    ASOF LEFT JOIN fx ON fx.currency = typed.code AND coalesce(typed.rate_day_given, typed.day) >= fx.rate_date
     ASOF LEFT JOIN fx AS reporting
-        ON reporting.currency = getvariable('reporting_currency') AND typed.day >= reporting.rate_date
+        ON reporting.currency = getvariable('reporting_currency') AND coalesce(typed.rate_day_given, typed.day) >= reporting.rate_date
 )
 SELECT
     _line, _raw,
@@ -27,6 +29,8 @@ SELECT
         WHEN category IS NULL           THEN reject('missing_value', 'category is empty')
         WHEN occurrence > 1             THEN reject('duplicate_key', 'expenditure_id ' || quoted(expenditure_id) || ' already appears on an earlier line')
         WHEN day IS NULL                THEN reject('bad_date', 'expenditure_date ' || quoted(expenditure_date) || ' is not a date YYYY-MM-DD')
+        WHEN value_date IS NOT NULL AND rate_day_given IS NULL
+                                        THEN reject('bad_date', 'value_date ' || quoted(value_date) || ' is not a date YYYY-MM-DD')
         WHEN value IS NULL              THEN reject('bad_amount', 'amount ' || quoted(amount) || ' is not a decimal number with at most 2 decimals')
         WHEN kind NOT IN ('staff', 'events', 'travel', 'programmes', 'overheads', 'other')
                                         THEN reject('not_in_vocabulary', 'category ' || quoted(category) || ' is not one of staff, events, travel, programmes, overheads, other')
@@ -36,8 +40,8 @@ SELECT
                                         THEN reject('foreign_key', 'agreement_id ' || quoted(agreement_id) || ' is not in agreements')
         WHEN code NOT IN (SELECT code FROM currencies)
                                         THEN reject('unknown_currency', 'currency ' || quoted(currency) || ' is not an ISO 4217 code')
-        WHEN rate IS NULL               THEN reject('missing_rate', 'no ' || code || ' rate on or before ' || expenditure_date)
-        WHEN reporting_rate IS NULL     THEN reject('missing_rate', 'no ' || getvariable('reporting_currency') || ' (reporting currency) rate on or before ' || expenditure_date)
+        WHEN rate IS NULL               THEN reject('missing_rate', 'no ' || code || ' rate on or before ' || coalesce(value_date, expenditure_date))
+        WHEN reporting_rate IS NULL     THEN reject('missing_rate', 'no ' || getvariable('reporting_currency') || ' (reporting currency) rate on or before ' || coalesce(value_date, expenditure_date))
     END AS reject,
     expenditure_id,
     region_code,
@@ -46,5 +50,6 @@ SELECT
     code AS currency,
     kind AS category,
     agreement_id,
+    rate_day_given AS value_date,
     to_reporting(value, rate, reporting_rate) AS amount_eur
 FROM converted

@@ -1,10 +1,12 @@
 -- staging.transactions: money and in-kind value received against an agreement.
--- A negative amount is a refund or correction and is kept as such.
+-- A negative amount is a refund or correction and is kept as such. The rate is the one
+-- of value_date when given (IATI's value-date), else of the transaction date.
 WITH typed AS (
     SELECT *,
         lower(transaction_type)     AS kind,
         upper(currency)             AS code,
         iso_date(transaction_date)  AS day,
+        iso_date(value_date)        AS rate_day_given,
         money(amount)               AS value,
         row_number() OVER (PARTITION BY transaction_id ORDER BY _line) AS occurrence
     FROM src
@@ -12,9 +14,9 @@ WITH typed AS (
 converted AS (
     SELECT typed.*, fx.eur_per_unit AS rate, reporting.eur_per_unit AS reporting_rate
     FROM typed
-    ASOF LEFT JOIN fx ON fx.currency = typed.code AND typed.day >= fx.rate_date
+    ASOF LEFT JOIN fx ON fx.currency = typed.code AND coalesce(typed.rate_day_given, typed.day) >= fx.rate_date
     ASOF LEFT JOIN fx AS reporting
-        ON reporting.currency = getvariable('reporting_currency') AND typed.day >= reporting.rate_date
+        ON reporting.currency = getvariable('reporting_currency') AND coalesce(typed.rate_day_given, typed.day) >= reporting.rate_date
 )
 SELECT
     _line, _raw,
@@ -28,6 +30,8 @@ SELECT
         WHEN currency IS NULL           THEN reject('missing_value', 'currency is empty')
         WHEN occurrence > 1             THEN reject('duplicate_key', 'transaction_id ' || quoted(transaction_id) || ' already appears on an earlier line')
         WHEN day IS NULL                THEN reject('bad_date', 'transaction_date ' || quoted(transaction_date) || ' is not a date YYYY-MM-DD')
+        WHEN value_date IS NOT NULL AND rate_day_given IS NULL
+                                        THEN reject('bad_date', 'value_date ' || quoted(value_date) || ' is not a date YYYY-MM-DD')
         WHEN value IS NULL              THEN reject('bad_amount', 'amount ' || quoted(amount) || ' is not a decimal number with at most 2 decimals')
         WHEN kind NOT IN ('income', 'in_kind')
                                         THEN reject('not_in_vocabulary', 'transaction_type ' || quoted(transaction_type) || ' is not one of income, in_kind')
@@ -35,8 +39,8 @@ SELECT
                                         THEN reject('foreign_key', 'agreement_id ' || quoted(agreement_id) || ' is not in agreements')
         WHEN code NOT IN (SELECT code FROM currencies)
                                         THEN reject('unknown_currency', 'currency ' || quoted(currency) || ' is not an ISO 4217 code')
-        WHEN rate IS NULL               THEN reject('missing_rate', 'no ' || code || ' rate on or before ' || transaction_date)
-        WHEN reporting_rate IS NULL     THEN reject('missing_rate', 'no ' || getvariable('reporting_currency') || ' (reporting currency) rate on or before ' || transaction_date)
+        WHEN rate IS NULL               THEN reject('missing_rate', 'no ' || code || ' rate on or before ' || coalesce(value_date, transaction_date))
+        WHEN reporting_rate IS NULL     THEN reject('missing_rate', 'no ' || getvariable('reporting_currency') || ' (reporting currency) rate on or before ' || coalesce(value_date, transaction_date))
     END AS reject,
     transaction_id,
     agreement_id,
@@ -44,5 +48,6 @@ SELECT
     kind AS transaction_type,
     value AS amount,
     code AS currency,
+    rate_day_given AS value_date,
     to_reporting(value, rate, reporting_rate) AS amount_eur
 FROM converted

@@ -9,7 +9,7 @@ from dagster import materialize
 from pipelines.cli import main
 from pipelines.importers.assets import imported_package
 from pipelines.importers.workspace import package_to_load
-from pipelines.ingest.assets import PackageResource
+from pipelines.resources import PackageResource
 from pipelines.warehouse import WarehouseResource
 from tests.importers.sources import EXTERNAL, read_csv
 

@@ -2,6 +2,7 @@
 asset checks directly and read their metadata."""
 
 import os
+from pathlib import Path
 import subprocess
 import sys
 
@@ -9,7 +10,8 @@ import duckdb
 from dagster import AssetKey, materialize
 
 from package_fixture import SAMPLE_DIR
-from pipelines.ingest.assets import PackageResource, load_partner_package
+from pipelines.ingest.assets import load_partner_package
+from pipelines.resources import PackageResource
 from pipelines.ingest.checks import conversion_checks, every_row_accounted_for, foreign_key_checks
 from pipelines.ingest.contract import TABLES
 from pipelines.warehouse import WarehouseResource
@@ -88,3 +90,30 @@ def test_dagster_definitions_validate(tmp_path):
         capture_output=True, text=True, timeout=300, env=env,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_folder_of_iati_files_is_imported_then_loaded(tmp_path):
+    """PARTNER_DATA_DIR holding only iati/: the importer builds a package next to the
+    warehouse, and the load reads that package."""
+    import shutil
+
+    from pipelines.importers.assets import imported_package
+
+    source = Path(__file__).resolve().parents[3] / "shared" / "external" / "iati" / "activities" / "v2" / "sr-activity.xml"
+    data = tmp_path / "office"
+    (data / "iati").mkdir(parents=True)
+    shutil.copy(source, data / "iati")
+    warehouse = tmp_path / "w.duckdb"
+    result = materialize(
+        [imported_package, load_partner_package],
+        resources={"package": PackageResource(data_dir=str(data)), "warehouse": WarehouseResource(path=str(warehouse))},
+    )
+    assert result.success
+    conn = duckdb.connect(str(warehouse), read_only=True)
+    # Syria Relief's 2017: income of 19,504,521 and expenditure of 20,801,890, both in GBP
+    # although the activity's default currency is USD.
+    assert conn.execute("SELECT transaction_type, amount::VARCHAR, currency FROM staging.transactions").fetchall() == [
+        ("income", "19504521.00", "GBP")]
+    assert conn.execute("SELECT amount::VARCHAR, currency FROM staging.expenditures").fetchall() == [("20801890.00", "GBP")]
+    assert conn.execute("SELECT count(*) FROM audit.rejects").fetchone()[0] == 0
+    assert conn.execute("SELECT DISTINCT region_code FROM staging.agreements").fetchall() == [("MENA",)]

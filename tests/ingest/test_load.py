@@ -189,6 +189,17 @@ class TestAsOfConversion:
         # Sums are exact decimals of the rounded rows: 90.05 + 80.04 − 8.01 + 100.00
         assert conn.execute("SELECT sum(amount_eur) FROM staging.transactions").fetchone()[0] == Decimal("262.08")
 
+    def test_a_value_date_picks_the_rate_and_the_booking_date_stays(self, package):
+        """IATI's value-date: booked 2025-03-01 (after the change) but valued 2025-02-01."""
+        row = self.transaction("T9", "2025-03-01", "10.00") | {"value_date": "2025-02-01"}
+        folder = package(overrides={"fx_rates": self.RATES, "transactions": [row]})
+        conn = duckdb.connect()
+        load_package(folder, conn)
+        # 10.00 × 0.90 (the rate of 2025-02-01), not × 0.80 (the rate of 2025-03-01)
+        assert conn.execute("SELECT transaction_date::VARCHAR, value_date::VARCHAR, amount_eur FROM staging.transactions").fetchall() == [
+            ("2025-03-01", "2025-02-01", Decimal("9.00"))
+        ]
+
     def test_agreements_convert_at_their_start_date(self, package):
         conn = self.load(package)
         # committed 1000.00 USD starting 2025-01-01 at 0.90
