@@ -1,10 +1,25 @@
 """The Dagster code location: every asset, check and resource of the project.
 
-Policies that apply to all assets live here, not in the domain modules.
+Policies that apply to all assets live here, not in the domain modules: owners, code
+references and declarative automation are added to whatever ASSET_MODULES hold, so an
+asset added later gets them too. Jobs, schedules and sensors are in automation.py.
 """
 
-from dagster import Definitions, define_asset_job, in_process_executor, load_asset_checks_from_modules, load_assets_from_modules
+import warnings
 
+from dagster import (
+    AssetSpec,
+    BetaWarning,
+    AutomationCondition,
+    Definitions,
+    in_process_executor,
+    load_asset_checks_from_modules,
+    load_assets_from_modules,
+    map_asset_specs,
+    with_source_code_references,
+)
+
+from pipelines import automation
 from pipelines.importers import assets as importer_assets
 from pipelines.ingest import assets as ingest_assets
 from pipelines.ingest import checks as ingest_checks
@@ -15,7 +30,22 @@ from pipelines.warehouse import WarehouseResource
 ASSET_MODULES = [ingest_assets, importer_assets]
 CHECK_MODULES = [ingest_checks]
 
-refresh_all = define_asset_job("refresh_all", description="Load the partner data package and rebuild everything downstream.")
+# Who answers for each group, shown on every asset in the UI ("team:" owners, not people,
+# so the graph outlives staff changes).
+OWNERS_BY_GROUP = {
+    "ingest": ["team:data-engineering"],
+    "metrics": ["team:analytics"],
+    "reports": ["team:reporting"],
+}
+DEFAULT_OWNERS = ["team:data-engineering"]
+
+# Marts follow the loaded tables on their own (the automation sensor materializes them
+# after a load), but never from a load whose blocking checks failed. Reports are not
+# automated: they are for a reporting period, which the quarterly schedule or an analyst picks.
+KEEP_CURRENT = (AutomationCondition.eager() & AutomationCondition.all_deps_blocking_checks_passed()).with_label(
+    "eager, once upstream blocking checks pass"
+)
+AUTOMATED_GROUPS = {"metrics"}
 
 
 def resources(settings: Settings) -> dict:
@@ -28,13 +58,33 @@ def resources(settings: Settings) -> dict:
     }
 
 
+def apply_policies(spec: AssetSpec) -> AssetSpec:
+    """Owners by group and, for derived tables, declarative automation."""
+    spec = spec.replace_attributes(owners=spec.owners or OWNERS_BY_GROUP.get(spec.group_name, DEFAULT_OWNERS))
+    if spec.group_name in AUTOMATED_GROUPS and spec.automation_condition is None:
+        spec = spec.replace_attributes(automation_condition=KEEP_CURRENT)
+    return spec
+
+
+def project_assets() -> list:
+    """The assets of ASSET_MODULES with the project's policies and links to their source."""
+    assets = map_asset_specs(apply_policies, load_assets_from_modules(ASSET_MODULES))
+    with warnings.catch_warnings():  # code references are "beta"; say so once, here, not on every run
+        warnings.simplefilter("ignore", BetaWarning)
+        return with_source_code_references(assets)
+
+
 def build_definitions(settings: Settings) -> Definitions:
+    assets = project_assets()
     return Definitions(
-        assets=load_assets_from_modules(ASSET_MODULES),
+        assets=assets,
         asset_checks=load_asset_checks_from_modules(CHECK_MODULES),
-        jobs=[refresh_all],
+        jobs=automation.jobs(),
+        schedules=[automation.quarterly_reports_schedule(assets)],
+        sensors=[automation.package_sensor(settings.partner_data_dir), automation.automation_sensor()],
         resources=resources(settings),
-        # The warehouse has one writer at a time: steps of a run execute one after another.
+        # Steps of a run execute one after another (DuckDB has one writer at a time);
+        # runs queue one after another through the instance's run queue (dagster.yaml).
         executor=in_process_executor,
     )
 

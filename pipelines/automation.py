@@ -1,0 +1,168 @@
+"""Jobs, the quarterly report schedule and the sensor on the partner data package.
+
+Every run writes (or reads) the one DuckDB file, so runs must not overlap: the instance's
+run queue starts them one at a time (dagster.yaml, `concurrency.runs.max_concurrent_runs`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from pathlib import Path
+
+from dagster import (
+    AssetSelection,
+    AutomationConditionSensorDefinition,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    RunRequest,
+    ScheduleEvaluationContext,
+    SensorEvaluationContext,
+    SkipReason,
+    define_asset_job,
+    schedule,
+    sensor,
+)
+
+from pipelines.importers.workspace import STANDARD_FOLDERS
+from pipelines.ingest.contract import TABLES
+from pipelines.ingest.read import SUFFIXES
+
+REPORTING_PERIOD_FIELD = "period"  # ReportConfig.period of pipelines/reports/assets.py
+
+refresh_all = define_asset_job(
+    "refresh_all",
+    description="Load the partner data package and rebuild everything downstream: tables, marts, reports.",
+)
+load_package = define_asset_job(
+    "load_package",
+    selection=AssetSelection.groups("ingest"),
+    description="Load the partner data package into the warehouse; the marts follow by automation.",
+)
+
+
+def jobs() -> list:
+    return [refresh_all, load_package]
+
+
+def automation_sensor() -> AutomationConditionSensorDefinition:
+    """Evaluates the assets' automation conditions (the marts' 'eager') every 30 s."""
+    return AutomationConditionSensorDefinition(
+        "keep_marts_current",
+        target=AssetSelection.all(),
+        default_status=DefaultSensorStatus.RUNNING,
+        description="Rebuilds the marts after a load whose blocking checks passed.",
+    )
+
+
+# --- Quarterly reports --------------------------------------------------------------
+
+
+def quarter_just_ended(day: date) -> str:
+    """The last quarter that ended before `day`: 2025-10-01 -> '2025-Q3', 2025-08-15 -> '2025-Q2'."""
+    index = day.year * 4 + (day.month - 1) // 3 - 1
+    year, quarter = divmod(index, 4)
+    return f"{year}-Q{quarter + 1}"
+
+
+def ops_with_period(assets: list) -> list[str]:
+    """Ops of the assets that take a reporting period as config (the report assets)."""
+    names = []
+    for assets_def in assets:
+        node = getattr(assets_def, "node_def", None)
+        schema = getattr(node, "config_schema", None)
+        fields = getattr(getattr(schema, "config_type", None), "fields", {}) or {}
+        if REPORTING_PERIOD_FIELD in fields:
+            names.append(node.name)
+    return sorted(names)
+
+
+def period_run_config(ops: list[str], period: str) -> dict:
+    return {"ops": {op: {"config": {REPORTING_PERIOD_FIELD: period}} for op in ops}}
+
+
+def quarterly_reports_schedule(assets: list):
+    """On the first day of each quarter, refresh everything and write the reports for the
+    quarter that has just ended (the period is run config, taken from the tick's date)."""
+    report_ops = ops_with_period(assets)
+
+    @schedule(
+        name="quarterly_reports",
+        job=refresh_all,
+        cron_schedule="0 6 1 1,4,7,10 *",
+        execution_timezone="UTC",
+        default_status=DefaultScheduleStatus.RUNNING,
+        description="06:00 UTC on 1 Jan/Apr/Jul/Oct: reload the package, rebuild the marts and "
+                    "write the reports for the quarter just ended.",
+    )
+    def quarterly_reports(context: ScheduleEvaluationContext) -> RunRequest:
+        period = quarter_just_ended(context.scheduled_execution_time.date())
+        return RunRequest(
+            run_key=period,  # one report run per quarter, even if a tick is re-evaluated
+            run_config=period_run_config(report_ops, period),
+            tags={"partner_reports/period": period},
+        )
+
+    return quarterly_reports
+
+
+# --- Package sensor -----------------------------------------------------------------
+
+
+def package_files(data_dir: Path) -> list[Path]:
+    """The files a load reads: the contract's tables and the IATI / 360Giving subfolders."""
+    files = [data_dir / f"{t.name}{suffix}" for t in TABLES for suffix in SUFFIXES]
+    files = [f for f in files if f.is_file()]
+    for folder in STANDARD_FOLDERS:
+        if (data_dir / folder).is_dir():
+            files += [f for f in (data_dir / folder).rglob("*") if f.is_file()]
+    return sorted(files)
+
+
+def content_hashes(data_dir: Path) -> dict[str, str]:
+    """SHA-256 of each package file, by path relative to the package folder."""
+    hashes = {}
+    for path in package_files(data_dir):
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        hashes[path.relative_to(data_dir).as_posix()] = digest.hexdigest()
+    return hashes
+
+
+def changed_files(previous: dict[str, str], current: dict[str, str]) -> list[str]:
+    """Files added, removed or with new content."""
+    return sorted(name for name in previous.keys() | current.keys() if previous.get(name) != current.get(name))
+
+
+def package_sensor(data_dir: Path):
+    """Requests a load when a file of the package at PARTNER_DATA_DIR changes content.
+
+    The cursor holds each file's content hash, so saving a file unchanged (a new
+    modification time) requests nothing; the first evaluation loads the package.
+    """
+    data_dir = Path(data_dir)
+
+    @sensor(
+        name="partner_package_changed",
+        job=load_package,
+        minimum_interval_seconds=60,
+        default_status=DefaultSensorStatus.RUNNING,
+        description=f"Loads the package when a table file in {data_dir} changes content.",
+    )
+    def partner_package_changed(context: SensorEvaluationContext):
+        current = content_hashes(data_dir)
+        if not current:
+            return SkipReason(f"{data_dir} holds no table files")
+        previous = json.loads(context.cursor) if context.cursor else {}
+        changed = changed_files(previous, current)
+        if not changed:
+            return SkipReason(f"No table file in {data_dir} changed content ({len(current)} files hashed).")
+        context.update_cursor(json.dumps(current, sort_keys=True))
+        shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+        context.log.info(f"Changed: {shown}")
+        return RunRequest(tags={"partner_reports/changed_files": shown})
+
+    return partner_package_changed
