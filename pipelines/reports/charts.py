@@ -59,7 +59,7 @@ def _short(text: str) -> str:
 
 
 def _thousands(value, _pos) -> str:
-    return f"{value / 1000:,.0f} k"
+    return "0" if value == 0 else f"{value / 1000:,.0f} k"
 
 
 def quarter_chart(quarters: list[dict], colour: str, currency: str) -> str:
