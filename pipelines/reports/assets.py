@@ -109,25 +109,24 @@ def _check_results(context: AssetExecutionContext) -> list[dict]:
     (The repository is not on the context under execute_in_process; the job's asset
     graph is, and for refresh_all or the UI's asset job it holds every check.)
     """
+    graph = context.job_def.asset_layer.asset_graph
     rows = []
-    for key in sorted(context.job_def.asset_layer.asset_graph.asset_check_keys,
-                      key=lambda k: (k.asset_key.to_user_string(), k.name)):
+    for key in sorted(graph.asset_check_keys, key=lambda k: (k.asset_key.to_user_string(), k.name)):
         if key.asset_key in (GLOBAL_REPORT, REGION_REPORTS):
             continue
         record = context.instance.get_latest_asset_check_evaluation_record(key)
         if record is None:
-            status, detail = "not run", ""
-        elif record.status == AssetCheckExecutionRecordStatus.PLANNED:
-            status, detail = "pending", "planned in a run that has not evaluated it yet"
+            status, run = "not run", ""
         else:
+            run = "this run" if record.run_id == context.run_id else f"run {record.run_id[:8]}"
             evaluation = record.evaluation
-            status = "passed" if evaluation and evaluation.passed else "failed"
-            detail = (evaluation.description or "") if evaluation else ""
-        if record is not None:
-            detail = (detail + (" (this run)" if record.run_id == context.run_id
-                                else f" (run {record.run_id[:8]})")).strip()
+            if record.status == AssetCheckExecutionRecordStatus.PLANNED or evaluation is None:
+                status = "pending"
+            else:
+                status = "passed" if evaluation.passed else "failed"
         rows.append({"asset": key.asset_key.to_user_string(), "check": key.name,
-                     "status": status, "detail": detail})
+                     "description": graph.get_check_spec(key).description or "",
+                     "status": status, "run": run})
     return rows
 
 

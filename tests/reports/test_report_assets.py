@@ -21,5 +21,18 @@ def test_assets_write_every_report_with_metadata_and_a_preview(materialized):
 
 def test_glyph_checks_pass_on_the_fixture(materialized):
     result, _ = materialized
-    evaluations = {(e.asset_key, e.check_name): e.passed for e in result.get_asset_check_evaluations()}
+    evaluations = {(e.asset_key, e.check_name): e.passed for e in result.get_asset_check_evaluations()
+                   if e.check_name == GLYPH_CHECK}
     assert evaluations == {(GLOBAL_REPORT, GLYPH_CHECK): True, (REGION_REPORTS, GLYPH_CHECK): True}
+
+
+def test_glyph_check_fails_naming_the_file_and_the_text(tmp_path):
+    from pipelines.reports.assets import _glyph_check
+    from pipelines.reports.publish import PublishedReport
+    from pipelines.reports.render import RenderedReport
+
+    rendered = RenderedReport(pdf=b"%PDF", pages=1, seconds=0.1,
+                              missing_glyphs=["'\\ue000' (U+E000) in: Partner \ue000 Ltd"])
+    result = _glyph_check(REGION_REPORTS, [PublishedReport(tmp_path / "AFR.pdf", rendered)])
+    assert not result.passed
+    assert "AFR.pdf: '\\ue000' (U+E000) in: Partner \ue000 Ltd" in result.metadata["missing_glyphs"].value

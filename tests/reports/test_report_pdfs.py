@@ -132,8 +132,8 @@ def test_every_table_and_chart_names_its_warehouse_table(global_text):
         assert f"Source: {table}" in global_text
     # One source line per table and chart: 7 in each of the 4 region sections (resources,
     # 2 charts, type mix, health, expiring, impact) + summary 2 (totals, ranking)
-    # + stress test 2 + appendices 3 (load summary, rejects, settings; no checks ran).
-    assert global_text.count("Source: ") == 4 * 7 + 2 + 2 + 3
+    # + stress test 2 + appendices 4 (load summary, rejects, asset checks, settings).
+    assert global_text.count("Source: ") == 4 * 7 + 2 + 2 + 4
 
 
 def test_partner_list_header_repeats_on_every_page(data):
@@ -169,3 +169,13 @@ def test_a_quarter_report_with_sparse_marts_still_renders(warehouse_path):
     assert "No partner gave net support in this period." in text
     assert "No partner in marts.region_partner_support for this region and period." in text
     assert "Sustainability score n/a / 100" in text
+
+
+def test_data_quality_appendix_shows_load_counts_rejects_and_check_results(global_text):
+    # audit.load_summary fixture row: transactions.csv read 512, loaded 510, rejected 2.
+    assert "transactions transactions.csv 512 510 2" in global_text
+    # audit.rejects: two unknown_currency rows in transactions, one example message.
+    assert "transactions unknown_currency 2 currency ABC is not ISO 4217" in global_text
+    # The stand-in check ran before the report (it is upstream) and failed.
+    assert ("audit/load_summary stub_rows_balance Rows read = rows loaded + rows rejected. "
+            "failed this run") in global_text
