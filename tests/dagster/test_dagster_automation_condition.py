@@ -1,5 +1,6 @@
 """The marts' automation: rebuilt after a load, but never from a load whose blocking checks failed."""
 
+import pytest
 from dagster import (
     AssetCheckResult,
     AssetKey,
@@ -13,6 +14,8 @@ from dagster import (
 )
 
 from pipelines.definitions import KEEP_CURRENT, apply_policies
+
+pytestmark = pytest.mark.filterwarnings("ignore::dagster.BetaWarning")  # evaluate_automation_conditions uses a beta selection
 
 CHECK_PASSES = {"value": True}
 
