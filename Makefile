@@ -28,7 +28,7 @@ test: $(BIN)/.installed  ## the whole test suite
 	@env -u DAGSTER_HOME $(BIN)/python -m pytest -q
 
 ui: $(BIN)/.installed $(DAGSTER_HOME)/dagster.yaml  ## the Dagster UI on http://127.0.0.1:3000
-	@DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+	@DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -h 127.0.0.1 -p 3000  # code location from [tool.dagster] in pyproject.toml
 
 sample: $(BIN)/.installed  ## regenerate the bundled sample package (deterministic)
 	@$(BIN)/python -m pipelines.sample --out data/sample

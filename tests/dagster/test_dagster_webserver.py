@@ -58,8 +58,8 @@ def server(tmp_path_factory):
     port = free_port()
     log = tmp / "dagster_dev.log"
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "dagster"), "dev", "-m", "pipelines.definitions",
-         "-h", "127.0.0.1", "-p", str(port)],
+        # As `make ui` starts it: the code location comes from [tool.dagster] in pyproject.toml.
+        [str(Path(sys.executable).parent / "dagster"), "dev", "-h", "127.0.0.1", "-p", str(port)],
         cwd=PROJECT_ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, so the code server and daemon stop with it
     )
@@ -133,6 +133,7 @@ def test_checks_are_served_on_the_assets_they_guard(server):
 
 def test_jobs_schedule_and_sensors_are_served_and_on(server):
     (repository,) = server.graphql(REPOSITORY)["repositoriesOrError"]["nodes"]
+    assert repository["location"]["name"] == "partner_reports"
     assert {"refresh_all", "load_package"} <= {j["name"] for j in repository["jobs"]}
     schedules = {s["name"]: s for s in repository["schedules"]}
     assert schedules["quarterly_reports"]["cronSchedule"] == "0 6 1 1,4,7,10 *"
