@@ -6,8 +6,9 @@ import pytest
 from dagster import Definitions, build_schedule_context, validate_run_config
 
 from pipelines.automation import ops_with_period, quarter_just_ended, quarterly_reports_schedule, refresh_all
-from pipelines.definitions import project_assets
+from pipelines.definitions import build_definitions, project_assets
 from pipelines.reports.assets import ReportsResource, global_report, region_reports
+from pipelines.settings import Settings
 from pipelines.warehouse import WarehouseResource
 
 
@@ -45,3 +46,14 @@ def test_schedule_configures_every_registered_report_asset():
     report_ops = sorted({d.node_def.name for d in assets for spec in d.specs if spec.group_name == "reports"})
     assert ops_with_period(assets) == report_ops
     assert ops_with_period([global_report, region_reports]) == ["reports__global_report", "reports__region_reports"]
+
+
+def test_project_schedule_run_config_is_valid_for_the_project_job(tmp_path):
+    """Against the real refresh_all, with whatever report assets are registered today."""
+    defs = build_definitions(Settings.from_env({"PARTNER_DATA_DIR": str(tmp_path),
+                                                "WAREHOUSE_PATH": str(tmp_path / "w.duckdb")}))
+    schedule = defs.resolve_schedule_def("quarterly_reports")
+    context = build_schedule_context(scheduled_execution_time=datetime(2026, 5, 20, 6, tzinfo=timezone.utc))
+    (request,) = schedule.evaluate_tick(context).run_requests
+    assert request.tags["partner_reports/period"] == "2026-Q1"
+    assert validate_run_config(defs.resolve_job_def("refresh_all"), request.run_config)
