@@ -13,6 +13,7 @@ from pathlib import Path
 
 from dagster import (
     AssetSelection,
+    AssetsDefinition,
     AutomationConditionSensorDefinition,
     DefaultScheduleStatus,
     DefaultSensorStatus,
@@ -70,11 +71,11 @@ def ops_with_period(assets: list) -> list[str]:
     """Ops of the assets that take a reporting period as config (the report assets)."""
     names = []
     for assets_def in assets:
-        node = getattr(assets_def, "node_def", None)
-        schema = getattr(node, "config_schema", None)
-        fields = getattr(getattr(schema, "config_type", None), "fields", {}) or {}
-        if REPORTING_PERIOD_FIELD in fields:
-            names.append(node.name)
+        if not isinstance(assets_def, AssetsDefinition):  # external assets have no op
+            continue
+        config_type = assets_def.node_def.config_schema.config_type  # `Any` when there is no config
+        if REPORTING_PERIOD_FIELD in (getattr(config_type, "fields", None) or {}):
+            names.append(assets_def.node_def.name)
     return sorted(names)
 
 
