@@ -1,0 +1,1 @@
+"""Sustainability and impact metrics per region × period (see docs/metrics.md)."""

@@ -1,0 +1,101 @@
+"""Commitments and runway, as of each period's end."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pipelines.metrics.facts import MONEY
+from pipelines.metrics.periods import months_after, months_before
+
+KEYS = ["region_code", "period"]
+ZERO = pl.lit(0).cast(MONEY)
+
+
+def agreements_in_force(agreements: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
+    """Agreement × period where start_date ≤ period_end ≤ end_date (both ends included)."""
+    return (
+        agreements.join(periods.select("period", "period_end"), how="cross")
+        .filter((pl.col("start_date") <= pl.col("period_end")) & (pl.col("period_end") <= pl.col("end_date")))
+    )
+
+
+def with_remaining(in_force: pl.DataFrame, transactions: pl.DataFrame) -> pl.DataFrame:
+    """Add received_eur (income + in_kind dated ≤ period_end) and remaining_eur = max(committed − received, 0)."""
+    daily = transactions.group_by("agreement_id", "transaction_date").agg(pl.col("amount_eur").sum())
+    received = (
+        in_force.select("agreement_id", "period", "period_end").unique()
+        .join(daily, on="agreement_id")
+        .filter(pl.col("transaction_date") <= pl.col("period_end"))
+        .group_by("agreement_id", "period")
+        .agg(received_eur=pl.col("amount_eur").sum())
+    )
+    left = pl.col("committed_eur") - pl.col("received_eur")
+    return (
+        in_force.join(received, on=["agreement_id", "period"], how="left")
+        .with_columns(pl.col("received_eur").fill_null(ZERO))
+        .with_columns(remaining_eur=pl.when(left > 0).then(left).otherwise(ZERO))
+    )
+
+
+def trailing_expenditure(expenditures: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
+    """Expenditure per region in the 12 months ending at period_end: (period_end − 12 months, period_end]."""
+    daily = expenditures.group_by("region_code", "expenditure_date").agg(pl.col("amount_eur").sum())
+    windows = periods.select("period", "period_end", window_start=months_before(pl.col("period_end"), 12))
+    return (
+        daily.join(windows, how="cross")
+        .filter((pl.col("expenditure_date") > pl.col("window_start")) & (pl.col("expenditure_date") <= pl.col("period_end")))
+        .group_by(KEYS)
+        .agg(expenditure_12m_eur=pl.col("amount_eur").sum())
+    )
+
+
+def pipeline_figures(in_force_remaining: pl.DataFrame, top_funders: pl.DataFrame) -> pl.DataFrame:
+    """Per region × period: the committed pipeline, the part of it held by the top funder,
+    and the part falling in the 12 months after period_end.
+
+    Each agreement's remaining amount is spread evenly over its remaining days
+    (period_end, end_date]; the share of those days up to period_end + 12 months counts.
+    An agreement ending on period_end has no day left, so nothing of it falls later.
+    """
+    period_end, end_date = pl.col("period_end"), pl.col("end_date")
+    days_left = (end_date - period_end).dt.total_days()
+    days_in_next_year = (pl.min_horizontal(end_date, months_after(period_end, 12)) - period_end).dt.total_days()
+    return (
+        in_force_remaining.join(top_funders.select(KEYS + ["top_funder_id"]), on=KEYS, how="left")
+        .with_columns(
+            next_12m=pl.when(days_left > 0)
+            .then(pl.col("remaining_eur").cast(pl.Float64) * days_in_next_year / days_left)
+            .otherwise(0.0)
+        )
+        .group_by(KEYS)
+        .agg(
+            committed_pipeline_eur=pl.col("remaining_eur").sum(),
+            top_funder_pipeline_eur=pl.col("remaining_eur").filter(pl.col("partner_id") == pl.col("top_funder_id")).sum(),
+            pipeline_next_12m_eur=pl.col("next_12m").sum(),
+        )
+    )
+
+
+def runway_columns() -> list[pl.Expr]:
+    """Burn, runway and coverage from the columns of `pipeline_figures` and `trailing_expenditure`.
+
+    Ratios use the exact 12-month expenditure (monthly burn × 12), not the burn rounded to cents.
+    """
+    spent = pl.col("expenditure_12m_eur").cast(pl.Float64)
+    burning = pl.col("expenditure_12m_eur") > 0
+    pipeline = pl.col("committed_pipeline_eur").cast(pl.Float64)
+    without_top = (pl.col("committed_pipeline_eur") - pl.col("top_funder_pipeline_eur")).cast(pl.Float64)
+    return [
+        (pl.col("expenditure_12m_eur") / 12).alias("monthly_burn_eur"),
+        pl.when(burning).then(12 * pipeline / spent).alias("runway_months"),
+        pl.when(burning).then(12 * without_top / spent).alias("runway_without_top_funder_months"),
+        pl.when(burning).then(pl.col("pipeline_next_12m_eur") / spent).alias("multi_year_coverage"),
+    ]
+
+
+def expiring_within_a_year(in_force_remaining: pl.DataFrame) -> pl.DataFrame:
+    """In-force agreements whose end_date falls in (period_end, period_end + 12 months]."""
+    return in_force_remaining.filter(
+        (pl.col("end_date") > pl.col("period_end"))
+        & (pl.col("end_date") <= months_after(pl.col("period_end"), 12))
+    )

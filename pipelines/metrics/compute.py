@@ -1,0 +1,156 @@
+"""compute_region_metrics: the staging tables in, the four marts out (pure Polars, no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import polars as pl
+
+from pipelines.metrics import commitments, impact, partnerships, support
+from pipelines.metrics.facts import GLOBAL, MONEY, prepare_facts, with_global
+from pipelines.metrics.periods import build_periods, in_periods
+from pipelines.metrics.score import risk_flags, sustainability_score
+from pipelines.metrics.settings import MetricSettings
+
+KEYS = ["region_code", "period"]
+PERIOD_COLUMNS = ["period_type", "period_start", "period_end"]
+
+# Published column order and Polars types; marts.py holds the matching DuckDB types.
+SUSTAINABILITY_COLUMNS: dict[str, pl.DataType] = {
+    "region_code": pl.String, "period": pl.String, "period_type": pl.String,
+    "period_start": pl.Date, "period_end": pl.Date,
+    "income_eur": MONEY, "in_kind_eur": MONEY, "support_eur": MONEY, "expenditure_eur": MONEY,
+    "operating_margin": pl.Float64, "funder_count": pl.Int32, "top_funder_id": pl.String,
+    "top_funder_share": pl.Float64, "hhi": pl.Float64, "effective_funders": pl.Float64,
+    "concentration_band": pl.String,
+    "committed_pipeline_eur": MONEY, "monthly_burn_eur": MONEY, "runway_months": pl.Float64,
+    "runway_without_top_funder_months": pl.Float64, "multi_year_coverage": pl.Float64,
+    "agreements_ended": pl.Int32, "renewal_rate": pl.Float64, "active_partners": pl.Int32,
+    "new_partners": pl.Int32, "partner_retention": pl.Float64, "engaged_partner_share": pl.Float64,
+    "activities": pl.Int32, "participants": pl.Int64, "libraries_reached": pl.Int64,
+    "cost_per_participant_eur": MONEY, "outcome_achievement": pl.Float64,
+    "sustainability_score": pl.Float64, "risk_flags": pl.List(pl.String),
+}
+SUPPORT_MIX_COLUMNS: dict[str, pl.DataType] = {
+    "region_code": pl.String, "period": pl.String, "partner_type": pl.String,
+    "support_eur": MONEY, "share": pl.Float64,
+}
+PARTNER_SUPPORT_COLUMNS: dict[str, pl.DataType] = {
+    "region_code": pl.String, "period": pl.String, "period_type": pl.String,
+    "partner_id": pl.String, "partner_name": pl.String, "partner_type": pl.String,
+    "support_eur": MONEY, "share": pl.Float64, "last_interaction_date": pl.Date,
+    "agreements_in_force": pl.Int32,
+}
+EXPIRING_COLUMNS: dict[str, pl.DataType] = {
+    "region_code": pl.String, "period": pl.String, "period_type": pl.String,
+    "agreement_id": pl.String, "partner_id": pl.String, "partner_name": pl.String,
+    "title": pl.String, "end_date": pl.Date, "remaining_eur": MONEY,
+}
+
+# Figures that are counts or sums: 0, not null, when nothing happened in the period.
+ZERO_WHEN_ABSENT = {
+    "income_eur", "in_kind_eur", "expenditure_eur", "funder_count", "committed_pipeline_eur",
+    "top_funder_pipeline_eur", "pipeline_next_12m_eur", "expenditure_12m_eur", "agreements_ended",
+    "active_partners", "new_partners", "activities", "participants", "libraries_reached",
+}
+
+
+class Marts(NamedTuple):
+    sustainability: pl.DataFrame         # marts.region_sustainability
+    support_mix: pl.DataFrame            # marts.region_support_mix
+    partner_support: pl.DataFrame        # marts.region_partner_support
+    expiring_commitments: pl.DataFrame   # marts.region_expiring_commitments
+
+
+def compute_region_metrics(frames: Mapping[str, pl.DataFrame], settings: MetricSettings | None = None) -> Marts:
+    """Every metric of metrics.md per region × period, plus the 'ALL' rows.
+
+    `frames` maps staging table names (regions, partners, agreements, transactions,
+    expenditures, activities, interactions, outcomes) to their Polars frames.
+    """
+    settings = settings or MetricSettings()
+    facts = prepare_facts(frames)
+    periods = build_periods(*facts.dated_span(), settings.fiscal_year_start_month)
+
+    agreements = with_global(facts.agreements)
+    transactions = with_global(facts.transactions)
+    interactions = with_global(facts.interactions)
+
+    support_in_period = in_periods(transactions, periods, "transaction_date")
+    by_partner = support.partner_net_support(support_in_period)
+    concentration = support.concentration(by_partner, settings)
+    in_force = commitments.with_remaining(commitments.agreements_in_force(agreements, periods), facts.transactions)
+    agreement_partners = partnerships.partners_with_agreements(agreements, periods)
+    active = pl.concat([agreement_partners, partnerships.partners_in_contact(interactions, periods)]).unique()
+    last_contact = partnerships.last_interactions(interactions, periods)
+
+    parts = [
+        support.support_totals(support_in_period),
+        in_periods(with_global(facts.expenditures), periods, "expenditure_date")
+        .group_by(KEYS).agg(expenditure_eur=pl.col("amount_eur").sum()),
+        concentration,
+        commitments.pipeline_figures(in_force, concentration),
+        commitments.trailing_expenditure(with_global(facts.expenditures), periods),
+        partnerships.agreement_ends(agreements, periods),
+        partnerships.partnership_figures(
+            active=active,
+            previously_active=partnerships.active_partners(
+                agreements, interactions, partnerships.previous_periods(periods)),
+            first_contact=partnerships.first_contacts(facts.agreements, facts.interactions, facts.partners),
+            periods=periods,
+            in_force=in_force,
+            last_contact=last_contact,
+        ),
+        impact.activity_figures(with_global(facts.activities), periods),
+        impact.outcome_achievement(with_global(facts.outcomes), periods),
+    ]
+    grid = pl.DataFrame({"region_code": [*facts.region_codes, GLOBAL]}).join(periods, how="cross")
+    for part in parts:
+        grid = grid.join(part, on=KEYS, how="left")
+
+    sustainability = (
+        grid.with_columns(pl.col(c).fill_null(0) for c in ZERO_WHEN_ABSENT)
+        .with_columns(support_eur=pl.col("income_eur") + pl.col("in_kind_eur"))
+        .with_columns(
+            operating_margin=pl.when(pl.col("support_eur") > 0).then(
+                (pl.col("support_eur") - pl.col("expenditure_eur")).cast(pl.Float64)
+                / pl.col("support_eur").cast(pl.Float64)),
+            cost_per_participant_eur=pl.when(pl.col("participants") > 0).then(
+                pl.col("expenditure_eur") / pl.col("participants")),
+            *commitments.runway_columns(),
+        )
+        .with_columns(sustainability_score(settings), risk_flags(settings))
+    )
+    mix = support.support_mix(support_in_period, facts.partners)
+    return Marts(
+        sustainability=_published(sustainability, SUSTAINABILITY_COLUMNS, ["region_code", "period_type", "period_start"]),
+        support_mix=_published(mix, SUPPORT_MIX_COLUMNS, ["region_code", "period", "partner_type"]),
+        partner_support=_published(
+            _partner_support(by_partner, agreement_partners, in_force, last_contact, facts.partners, periods),
+            PARTNER_SUPPORT_COLUMNS, ["region_code", "period_type", "period", "partner_id"]),
+        expiring_commitments=_published(
+            commitments.expiring_within_a_year(in_force)
+            .join(facts.partners.select("partner_id", partner_name="name"), on="partner_id", how="left")
+            .join(periods.select("period", "period_type"), on="period"),
+            EXPIRING_COLUMNS, ["region_code", "period_type", "period", "end_date", "agreement_id"]),
+    )
+
+
+def _partner_support(by_partner, agreement_partners, in_force, last_contact, partners, periods) -> pl.DataFrame:
+    """One row per partner with support in P or an agreement in the region overlapping P."""
+    in_force_counts = in_force.group_by(partnerships.PARTNER_KEYS).agg(agreements_in_force=pl.len())
+    return (
+        pl.concat([by_partner.select(partnerships.PARTNER_KEYS), agreement_partners]).unique()
+        .join(by_partner, on=partnerships.PARTNER_KEYS, how="left")
+        .join(partners.select("partner_id", "partner_type", partner_name="name"), on="partner_id", how="left")
+        .join(last_contact, on=partnerships.PARTNER_KEYS, how="left")
+        .join(in_force_counts, on=partnerships.PARTNER_KEYS, how="left")
+        .join(periods.select("period", "period_type"), on="period")
+        .with_columns(pl.col("support_eur").fill_null(0), pl.col("agreements_in_force").fill_null(0))
+    )
+
+
+def _published(frame: pl.DataFrame, columns: dict[str, pl.DataType], sort_by: list[str]) -> pl.DataFrame:
+    """The published columns, typed, in a stable row order."""
+    return frame.select(pl.col(c).cast(t) for c, t in columns.items()).sort(sort_by)

@@ -1,0 +1,133 @@
+"""The staging tables as Polars frames with the columns and types the metrics use.
+
+Every fact frame carries a `region_code`; `with_global` adds a copy of each row under
+region 'ALL', so the global row is computed from the same rows as the regions (not
+averaged from regional figures).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+GLOBAL = "ALL"
+MONEY = pl.Decimal(18, 2)
+
+# staging table -> the columns the metrics read, with their types (docs/warehouse.md).
+COLUMNS: dict[str, dict[str, pl.DataType]] = {
+    "regions": {"region_code": pl.String},
+    "partners": {"partner_id": pl.String, "name": pl.String, "partner_type": pl.String, "since": pl.Date},
+    "agreements": {
+        "agreement_id": pl.String, "partner_id": pl.String, "region_code": pl.String, "title": pl.String,
+        "start_date": pl.Date, "end_date": pl.Date, "committed_eur": MONEY, "renews": pl.String,
+    },
+    "transactions": {
+        "agreement_id": pl.String, "transaction_date": pl.Date, "transaction_type": pl.String,
+        "amount_eur": MONEY,
+    },
+    "expenditures": {"region_code": pl.String, "expenditure_date": pl.Date, "amount_eur": MONEY},
+    "activities": {
+        "region_code": pl.String, "start_date": pl.Date, "participants": pl.Int64,
+        "libraries_reached": pl.Int64,
+    },
+    "interactions": {"partner_id": pl.String, "region_code": pl.String, "interaction_date": pl.Date},
+    "outcomes": {
+        "region_code": pl.String, "period_end": pl.Date, "baseline": pl.Float64, "target": pl.Float64,
+        "actual": pl.Float64,
+    },
+}
+
+
+class MetricsInputError(ValueError):
+    """The staging tables cannot be used for the metrics; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Facts:
+    region_codes: list[str]         # the regions of staging.regions, sorted, without 'ALL'
+    partners: pl.DataFrame
+    agreements: pl.DataFrame        # one row per agreement, with `renewed` (bool)
+    transactions: pl.DataFrame      # support rows, with the agreement's partner and region
+    expenditures: pl.DataFrame
+    activities: pl.DataFrame
+    interactions: pl.DataFrame
+    outcomes: pl.DataFrame
+
+    def dated_span(self) -> tuple[date | None, date | None]:
+        """Earliest and latest date of a recorded event: the span the periods cover.
+
+        Agreement and outcome dates are left out: an agreement's end date can lie years
+        ahead, and no money, spending, activity or contact has happened there yet.
+        """
+        dates = pl.concat([
+            self.transactions.select(day=pl.col("transaction_date")),
+            self.expenditures.select(day=pl.col("expenditure_date")),
+            self.activities.select(day=pl.col("start_date")),
+            self.interactions.select(day=pl.col("interaction_date")),
+        ])
+        return dates["day"].min(), dates["day"].max()
+
+
+def prepare_facts(frames: Mapping[str, pl.DataFrame], renewal_window_days: int = 180) -> Facts:
+    """Select and type the columns the metrics need; mark renewed agreements."""
+    typed = {name: _typed(frames, name, columns) for name, columns in COLUMNS.items()}
+    region_codes = sorted(typed["regions"]["region_code"].unique().to_list())
+    if GLOBAL in region_codes:
+        raise MetricsInputError(
+            f"staging.regions has a region coded {GLOBAL!r}, the code the marts reserve for the global row"
+        )
+    agreements = typed["agreements"]
+    transactions = (
+        typed["transactions"]
+        .filter(pl.col("transaction_type").is_in(["income", "in_kind"]))
+        .join(agreements.select("agreement_id", "partner_id", "region_code"), on="agreement_id", how="inner")
+    )
+    return Facts(
+        region_codes=region_codes,
+        partners=typed["partners"],
+        agreements=agreements.with_columns(renewed=_renewed(agreements, renewal_window_days)),
+        transactions=transactions,
+        expenditures=typed["expenditures"],
+        activities=typed["activities"],
+        interactions=typed["interactions"],
+        outcomes=typed["outcomes"],
+    )
+
+
+def with_global(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows as they are plus a copy of each under region 'ALL'."""
+    return pl.concat([frame, frame.with_columns(region_code=pl.lit(GLOBAL))])
+
+
+def _typed(frames: Mapping[str, pl.DataFrame], name: str, columns: dict[str, pl.DataType]) -> pl.DataFrame:
+    if name not in frames:
+        raise MetricsInputError(f"staging.{name} is missing: load a package first")
+    frame = frames[name]
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise MetricsInputError(f"staging.{name} has no column {', '.join(missing)}")
+    return frame.select(pl.col(c).cast(t) for c, t in columns.items())
+
+
+def _renewed(agreements: pl.DataFrame, window_days: int) -> pl.Series:
+    """True for an agreement another one continues: it names it in `renews`, or it has the
+    same partner and region and starts after it, no later than its end + `window_days`."""
+    named = agreements.filter(
+        pl.col("renews").is_not_null() & (pl.col("renews") != pl.col("agreement_id"))
+    )["renews"]
+    by_window = (
+        agreements.select("agreement_id", "partner_id", "region_code", "start_date", "end_date")
+        .join(
+            agreements.select("partner_id", "region_code", next_id="agreement_id", next_start="start_date"),
+            on=["partner_id", "region_code"],
+        )
+        .filter(
+            (pl.col("next_id") != pl.col("agreement_id"))
+            & (pl.col("next_start") > pl.col("start_date"))
+            & (pl.col("next_start") <= pl.col("end_date") + pl.duration(days=window_days))
+        )["agreement_id"]
+    )
+    return agreements["agreement_id"].is_in(named) | agreements["agreement_id"].is_in(by_window)

@@ -1,0 +1,34 @@
+"""Impact: activities, participants, libraries reached, outcome achievement."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pipelines.metrics.periods import in_periods
+
+KEYS = ["region_code", "period"]
+ACHIEVEMENT_CAP = 1.5  # over-achievement counts up to 150 % of the planned change
+
+
+def activity_figures(activities: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
+    """activities (start_date in P), participants and libraries_reached summed over them."""
+    return in_periods(activities, periods, "start_date").group_by(KEYS).agg(
+        activities=pl.len().cast(pl.Int32),
+        participants=pl.col("participants").sum(),
+        libraries_reached=pl.col("libraries_reached").sum(),
+    )
+
+
+def outcome_achievement(outcomes: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
+    """Mean of min((actual − baseline) / (target − baseline), 1.5) over outcomes with period_end
+    in P; outcomes whose target equals their baseline have no planned change and are left out."""
+    planned = pl.col("target") - pl.col("baseline")
+    return (
+        in_periods(outcomes.rename({"period_end": "outcome_period_end"}), periods, "outcome_period_end")
+        .filter(planned != 0)
+        .group_by(KEYS)
+        .agg(
+            outcome_achievement=((pl.col("actual") - pl.col("baseline")) / planned)
+            .clip(upper_bound=ACHIEVEMENT_CAP).mean()
+        )
+    )

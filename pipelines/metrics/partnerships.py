@@ -1,0 +1,116 @@
+"""Partnerships: renewal, active and new partners, retention, engagement."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pipelines.metrics.periods import in_periods
+
+KEYS = ["region_code", "period"]
+PARTNER_KEYS = KEYS + ["partner_id"]
+ENGAGEMENT_WINDOW_DAYS = 90  # "the 90 days ending at period_end": period_end − 89 days .. period_end
+
+
+def agreement_ends(agreements: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
+    """agreements_ended (end_date in P) and renewal_rate (share of those with `renewed`)."""
+    return (
+        in_periods(agreements, periods, "end_date")
+        .group_by(KEYS)
+        .agg(agreements_ended=pl.len().cast(pl.Int32), renewed=pl.col("renewed").sum())
+        .with_columns(renewal_rate=pl.col("renewed") / pl.col("agreements_ended"))
+        .drop("renewed")
+    )
+
+
+def partners_with_agreements(agreements: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
+    """(region, period, partner) for agreements overlapping [period_start, period_end]."""
+    return (
+        agreements.join(periods.select("period", "period_start", "period_end"), how="cross")
+        .filter((pl.col("start_date") <= pl.col("period_end")) & (pl.col("end_date") >= pl.col("period_start")))
+        .select(PARTNER_KEYS)
+        .unique()
+    )
+
+
+def partners_in_contact(interactions: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
+    """(region, period, partner) for interactions dated in P."""
+    return in_periods(interactions, periods, "interaction_date").select(PARTNER_KEYS).unique()
+
+
+def active_partners(agreements: pl.DataFrame, interactions: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
+    return pl.concat([
+        partners_with_agreements(agreements, periods),
+        partners_in_contact(interactions, periods),
+    ]).unique()
+
+
+def previous_periods(periods: pl.DataFrame) -> pl.DataFrame:
+    """Each period's label with the date range of the period before it (same length)."""
+    return periods.select("period", period_start="previous_start", period_end="previous_end")
+
+
+def first_contacts(agreements: pl.DataFrame, interactions: pl.DataFrame, partners: pl.DataFrame) -> pl.DataFrame:
+    """Each partner's first agreement start or interaction in any region, or its `since`
+    date when the relationship is recorded as older than both."""
+    return (
+        pl.concat([
+            agreements.select("partner_id", first_contact="start_date"),
+            interactions.select("partner_id", first_contact="interaction_date"),
+            partners.select("partner_id", first_contact="since").drop_nulls(),
+        ])
+        .group_by("partner_id")
+        .agg(pl.col("first_contact").min())
+    )
+
+
+def last_interactions(interactions: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
+    """The latest interaction of each partner in each region on or before period_end."""
+    contacts = interactions.select("region_code", "partner_id", "interaction_date").unique()
+    return (
+        contacts.join(periods.select("period", "period_end"), how="cross")
+        .filter(pl.col("interaction_date") <= pl.col("period_end"))
+        .group_by(PARTNER_KEYS)
+        .agg(last_interaction_date=pl.col("interaction_date").max())
+    )
+
+
+def partnership_figures(
+    active: pl.DataFrame,
+    previously_active: pl.DataFrame,
+    first_contact: pl.DataFrame,
+    periods: pl.DataFrame,
+    in_force: pl.DataFrame,
+    last_contact: pl.DataFrame,
+) -> pl.DataFrame:
+    """active_partners, new_partners, partner_retention, engaged_partner_share per region × period."""
+    bounds = periods.select("period", "period_start", "period_end")
+    counts = (
+        active.join(first_contact, on="partner_id", how="left")
+        .join(bounds, on="period")
+        .group_by(KEYS)
+        .agg(
+            active_partners=pl.len().cast(pl.Int32),
+            new_partners=pl.col("first_contact").is_between(pl.col("period_start"), pl.col("period_end"))
+            .sum().cast(pl.Int32),
+        )
+    )
+    retention = (
+        previously_active.join(active.with_columns(again=pl.lit(True)), on=PARTNER_KEYS, how="left")
+        .group_by(KEYS)
+        .agg(partner_retention=pl.col("again").fill_null(False).mean())
+    )
+    engagement = (
+        in_force.select(PARTNER_KEYS + ["period_end"]).unique()
+        .join(last_contact, on=PARTNER_KEYS, how="left")
+        .group_by(KEYS)
+        .agg(
+            engaged_partner_share=(
+                pl.col("last_interaction_date")
+                >= pl.col("period_end") - pl.duration(days=ENGAGEMENT_WINDOW_DAYS - 1)
+            ).fill_null(False).mean()
+        )
+    )
+    return (
+        counts.join(retention, on=KEYS, how="full", coalesce=True)
+        .join(engagement, on=KEYS, how="full", coalesce=True)
+    )

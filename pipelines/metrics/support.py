@@ -1,0 +1,77 @@
+"""Resources: support, expenditure, margin and the concentration of support by funder."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pipelines.metrics.facts import MONEY
+from pipelines.metrics.settings import MetricSettings
+
+KEYS = ["region_code", "period"]
+ZERO = pl.lit(0).cast(MONEY)
+
+
+def support_totals(transactions_in_period: pl.DataFrame) -> pl.DataFrame:
+    """income_eur and in_kind_eur per region × period (refunds, i.e. negative rows, included)."""
+    amount = pl.col("amount_eur")
+    return transactions_in_period.group_by(KEYS).agg(
+        income_eur=amount.filter(pl.col("transaction_type") == "income").sum(),
+        in_kind_eur=amount.filter(pl.col("transaction_type") == "in_kind").sum(),
+    )
+
+
+def partner_net_support(transactions_in_period: pl.DataFrame) -> pl.DataFrame:
+    """Each partner's net support per region × period, and its share of the positive support.
+
+    `share` is `s_i` of the HHI: support_i / Σ support_j over the partners whose net
+    support is > 0; null for a partner whose net support is ≤ 0 (a refund can do that).
+    """
+    net = transactions_in_period.group_by(KEYS + ["partner_id"]).agg(support_eur=pl.col("amount_eur").sum())
+    positive = pl.col("support_eur") > 0
+    positive_total = pl.col("support_eur").filter(positive).sum().over(KEYS).cast(pl.Float64)
+    return net.with_columns(
+        share=pl.when(positive).then(pl.col("support_eur").cast(pl.Float64) / positive_total)
+    )
+
+
+def concentration(partner_support: pl.DataFrame, settings: MetricSettings) -> pl.DataFrame:
+    """funder_count, top funder and its share, HHI, effective funders and band per region × period.
+
+    Regions with no partner in positive net support get no row (all of these are null/0).
+    The top funder on a tie is the one with the smallest partner_id, so reruns agree.
+    """
+    funders = partner_support.filter(pl.col("share").is_not_null())
+    hhi = pl.col("hhi")
+    return (
+        funders.sort(KEYS + ["support_eur", "partner_id"], descending=[False, False, True, False])
+        .group_by(KEYS, maintain_order=True)
+        .agg(
+            funder_count=pl.len().cast(pl.Int32),
+            top_funder_id=pl.col("partner_id").first(),
+            top_funder_share=pl.col("share").first(),
+            hhi=(pl.col("share") ** 2).sum(),
+        )
+        .with_columns(
+            effective_funders=1 / hhi,
+            concentration_band=pl.when(hhi > settings.hhi_high_above).then(pl.lit("high"))
+            .when(hhi >= settings.hhi_moderate_from).then(pl.lit("moderate"))
+            .otherwise(pl.lit("unconcentrated")),
+        )
+    )
+
+
+def support_mix(transactions_in_period: pl.DataFrame, partners: pl.DataFrame) -> pl.DataFrame:
+    """Support per region × period × partner_type and its share of the region's support_eur.
+
+    A type appears when one of its partners has a transaction in the period. Shares are of
+    the region's net support, so they add up to 1; null when that support is ≤ 0.
+    """
+    by_type = (
+        transactions_in_period.join(partners.select("partner_id", "partner_type"), on="partner_id", how="left")
+        .group_by(KEYS + ["partner_type"])
+        .agg(support_eur=pl.col("amount_eur").sum())
+    )
+    total = pl.col("support_eur").sum().over(KEYS)
+    return by_type.with_columns(
+        share=pl.when(total > 0).then(pl.col("support_eur").cast(pl.Float64) / total.cast(pl.Float64))
+    )
