@@ -1,0 +1,72 @@
+"""Read the staging tables into Polars; write the marts back to DuckDB in one transaction."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from pipelines.metrics.compute import Marts
+from pipelines.metrics.facts import COLUMNS
+from pipelines.metrics.settings import MetricSettings
+
+# Published table -> its DuckDB column types, in order.
+MART_TYPES: dict[str, dict[str, str]] = {
+    "region_sustainability": {
+        "region_code": "VARCHAR", "period": "VARCHAR", "period_type": "VARCHAR",
+        "period_start": "DATE", "period_end": "DATE", "income_eur": "DECIMAL(18,2)",
+        "in_kind_eur": "DECIMAL(18,2)", "support_eur": "DECIMAL(18,2)", "expenditure_eur": "DECIMAL(18,2)",
+        "operating_margin": "DOUBLE", "funder_count": "INTEGER", "top_funder_id": "VARCHAR",
+        "top_funder_share": "DOUBLE", "hhi": "DOUBLE", "effective_funders": "DOUBLE",
+        "concentration_band": "VARCHAR", "committed_pipeline_eur": "DECIMAL(18,2)",
+        "monthly_burn_eur": "DECIMAL(18,2)", "runway_months": "DOUBLE",
+        "runway_without_top_funder_months": "DOUBLE", "multi_year_coverage": "DOUBLE",
+        "agreements_ended": "INTEGER", "renewal_rate": "DOUBLE", "active_partners": "INTEGER",
+        "new_partners": "INTEGER", "partner_retention": "DOUBLE", "engaged_partner_share": "DOUBLE",
+        "activities": "INTEGER", "participants": "BIGINT", "libraries_reached": "BIGINT",
+        "cost_per_participant_eur": "DECIMAL(18,2)", "outcome_achievement": "DOUBLE",
+        "sustainability_score": "DOUBLE", "risk_flags": "VARCHAR[]",
+    },
+    "region_support_mix": {
+        "region_code": "VARCHAR", "period": "VARCHAR", "partner_type": "VARCHAR",
+        "support_eur": "DECIMAL(18,2)", "share": "DOUBLE",
+    },
+    "region_partner_support": {
+        "region_code": "VARCHAR", "period": "VARCHAR", "period_type": "VARCHAR", "partner_id": "VARCHAR",
+        "partner_name": "VARCHAR", "partner_type": "VARCHAR", "support_eur": "DECIMAL(18,2)",
+        "share": "DOUBLE", "last_interaction_date": "DATE", "agreements_in_force": "INTEGER",
+    },
+    "region_expiring_commitments": {
+        "region_code": "VARCHAR", "period": "VARCHAR", "period_type": "VARCHAR", "agreement_id": "VARCHAR",
+        "partner_id": "VARCHAR", "partner_name": "VARCHAR", "title": "VARCHAR", "end_date": "DATE",
+        "remaining_eur": "DECIMAL(18,2)",
+    },
+    "metric_settings": {"name": "VARCHAR", "value": "VARCHAR"},
+}
+
+
+def read_staging_frames(conn: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
+    """The staging tables the metrics read, as Polars frames."""
+    return {name: conn.sql(f"SELECT * FROM staging.{name}").pl() for name in COLUMNS}
+
+
+def write_marts(conn: duckdb.DuckDBPyConnection, marts: Marts, settings: MetricSettings) -> None:
+    """Replace every mart table in one transaction: readers see all old or all new tables."""
+    frames = {
+        "region_sustainability": marts.sustainability,
+        "region_support_mix": marts.support_mix,
+        "region_partner_support": marts.partner_support,
+        "region_expiring_commitments": marts.expiring_commitments,
+        "metric_settings": pl.DataFrame(settings.rows(), schema=["name", "value"], orient="row"),
+    }
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        conn.execute("CREATE SCHEMA IF NOT EXISTS marts")
+        for table, frame in frames.items():
+            columns = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in MART_TYPES[table].items())
+            conn.register("mart_frame", frame)
+            conn.execute(f"CREATE OR REPLACE TABLE marts.{table} AS SELECT {columns} FROM mart_frame")
+            conn.unregister("mart_frame")
+        conn.execute("COMMIT")
+    except Exception:
+        conn.execute("ROLLBACK")
+        raise
