@@ -23,12 +23,15 @@ from pipelines import automation
 from pipelines.importers import assets as importer_assets
 from pipelines.ingest import assets as ingest_assets
 from pipelines.ingest import checks as ingest_checks
+from pipelines.metrics import assets as metric_assets
+from pipelines.metrics import checks as metric_checks
+from pipelines.reports import assets as report_assets
 from pipelines.resources import PackageResource
 from pipelines.settings import Settings
 from pipelines.warehouse import WarehouseResource
 
-ASSET_MODULES = [ingest_assets, importer_assets]
-CHECK_MODULES = [ingest_checks]
+ASSET_MODULES = [importer_assets, ingest_assets, metric_assets, report_assets]
+CHECK_MODULES = [ingest_checks, metric_checks]
 
 # Who answers for each group, shown on every asset in the UI ("team:" owners, not people,
 # so the graph outlives staff changes).
@@ -55,6 +58,8 @@ def resources(settings: Settings) -> dict:
             data_dir=str(settings.partner_data_dir),
             reporting_currency=settings.reporting_currency,
         ),
+        "metric_settings": metric_assets.MetricSettingsResource(),
+        "reports": report_assets.ReportsResource.from_env(settings),
     }
 
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, TableColumn, TableSchema
 
 
 @contextmanager
@@ -39,3 +39,9 @@ class WarehouseResource(ConfigurableResource):
     def get_connection(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         with connect(self.path, read_only=read_only) as conn:
             yield conn
+
+
+def table_schema(conn: duckdb.DuckDBPyConnection, table: str) -> TableSchema:
+    """A table's columns and DuckDB types, for the `dagster/column_schema` metadata."""
+    rows = conn.execute(f"DESCRIBE {table}").fetchall()
+    return TableSchema(columns=[TableColumn(name=r[0], type=r[1]) for r in rows])

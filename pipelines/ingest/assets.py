@@ -8,7 +8,6 @@ from dagster import (
     Failure,
     MaterializeResult,
     MetadataValue,
-    TableColumn,
     TableSchema,
     multi_asset,
 )
@@ -19,7 +18,7 @@ from pipelines.ingest.contract import TABLES
 from pipelines.ingest.load import LoadReport, load_package
 from pipelines.ingest.read import PackageError
 from pipelines.resources import PackageResource
-from pipelines.warehouse import WarehouseResource
+from pipelines.warehouse import WarehouseResource, table_schema
 
 
 def staging_key(table: str) -> AssetKey:
@@ -97,11 +96,6 @@ def materializations(report: LoadReport, schemas: dict[AssetKey, TableSchema]):
             "reporting_currency": report.reporting_currency,
         },
     )
-
-
-def table_schema(conn, table: str) -> TableSchema:
-    rows = conn.execute(f"DESCRIBE {table}").fetchall()
-    return TableSchema(columns=[TableColumn(name=r[0], type=r[1]) for r in rows])
 
 
 def _rejects_markdown(report: LoadReport) -> str:

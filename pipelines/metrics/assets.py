@@ -1,0 +1,155 @@
+"""Dagster assets of the metrics group: the staging tables in, the published marts out.
+
+One multi-asset reads the staged tables into Polars, computes every metric of
+metrics.md (compute.py) and replaces the marts in one DuckDB transaction (marts.py),
+so a report never sees a sustainability mart from one run beside a support mix from another.
+"""
+
+from datetime import date
+
+import polars as pl
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    ConfigurableResource,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    multi_asset,
+)
+from pydantic import Field
+
+from pipelines.ingest.assets import staging_key
+from pipelines.metrics.compute import Marts, compute_region_metrics
+from pipelines.metrics.facts import COLUMNS, MetricsInputError
+from pipelines.metrics.marts import read_staging_frames, write_marts
+from pipelines.metrics.settings import MetricSettings, MetricSettingsError
+from pipelines.warehouse import WarehouseResource, table_schema
+
+DEFAULTS = MetricSettings()
+
+
+def mart_key(table: str) -> AssetKey:
+    return AssetKey(["marts", table])
+
+
+SUSTAINABILITY = mart_key("region_sustainability")
+SUPPORT_MIX = mart_key("region_support_mix")
+PARTNER_SUPPORT = mart_key("region_partner_support")
+EXPIRING_COMMITMENTS = mart_key("region_expiring_commitments")
+METRIC_SETTINGS = mart_key("metric_settings")
+
+STAGING = [staging_key(table) for table in COLUMNS]
+DESCRIPTIONS = {
+    SUSTAINABILITY: "Every sustainability and impact metric per region × year and quarter, plus the 'ALL' row.",
+    SUPPORT_MIX: "Support per region × period split by partner type, with each type's share.",
+    PARTNER_SUPPORT: "Each partner's net support, share, agreements in force and last contact per region × period.",
+    EXPIRING_COMMITMENTS: "Agreements in force at period end that end within the next 12 months, with what is left.",
+    METRIC_SETTINGS: "The thresholds, score weights and fiscal-year start the marts were computed with.",
+}
+
+
+class MetricSettingsResource(ConfigurableResource):
+    """Thresholds, score weights and fiscal-year start; the spec's defaults unless a run says otherwise."""
+
+    hhi_moderate_from: float = Field(DEFAULTS.hhi_moderate_from, description="HHI from which concentration is moderate")
+    hhi_high_above: float = Field(DEFAULTS.hhi_high_above, description="HHI above which concentration is high")
+    dominant_funder_share_above: float = Field(DEFAULTS.dominant_funder_share_above,
+                                               description="top funder share above which `dominant_funder` is raised")
+    short_runway_months_below: float = Field(DEFAULTS.short_runway_months_below,
+                                             description="runway (months) below which `short_runway` is raised")
+    top_funder_cliff_months_below: float = Field(DEFAULTS.top_funder_cliff_months_below,
+                                                 description="runway without the top funder below which `top_funder_cliff` is raised")
+    low_renewal_below: float = Field(DEFAULTS.low_renewal_below, description="renewal rate below which `low_renewal` is raised")
+    low_engagement_below: float = Field(DEFAULTS.low_engagement_below,
+                                        description="engaged partner share below which `low_engagement` is raised")
+    weight_diversification: float = Field(DEFAULTS.weight_diversification, description="score weight of 1 − HHI")
+    weight_runway: float = Field(DEFAULTS.weight_runway, description="score weight of min(runway / 12, 1)")
+    weight_renewal: float = Field(DEFAULTS.weight_renewal, description="score weight of the renewal rate")
+    weight_engagement: float = Field(DEFAULTS.weight_engagement, description="score weight of the engaged partner share")
+    weight_margin: float = Field(DEFAULTS.weight_margin, description="score weight of clip(1 + operating margin, 0, 1)")
+    fiscal_year_start_month: int = Field(DEFAULTS.fiscal_year_start_month,
+                                         description="1 = calendar years only; another month adds fiscal years")
+
+    def metric_settings(self) -> MetricSettings:
+        return MetricSettings(**{name: getattr(self, name) for name in DEFAULTS.__dataclass_fields__})
+
+
+@multi_asset(
+    specs=[AssetSpec(key, description=DESCRIPTIONS[key], group_name="metrics", kinds={"polars", "duckdb"}, deps=STAGING)
+           for key in DESCRIPTIONS],
+    name="compute_region_metrics",
+    description="Compute the sustainability metrics per region with Polars and publish the marts.",
+)
+def region_metrics(context: AssetExecutionContext, warehouse: WarehouseResource,
+                   metric_settings: MetricSettingsResource):
+    try:
+        settings = metric_settings.metric_settings()
+    except MetricSettingsError as err:
+        raise Failure(description=f"metric settings: {err}", allow_retries=False) from None
+    with warehouse.get_connection() as conn:
+        frames = read_staging_frames(conn)
+        context.log.info(f"Computing metrics from {sum(f.height for f in frames.values()):,} staged rows")
+        try:
+            marts = compute_region_metrics(frames, settings)
+        except MetricsInputError as err:
+            raise Failure(description=str(err), allow_retries=False) from None
+        write_marts(conn, marts, settings)
+        schemas = {key: table_schema(conn, ".".join(key.path)) for key in DESCRIPTIONS}
+    yield from materializations(marts, settings, schemas, date.today())
+
+
+def materializations(marts: Marts, settings: MetricSettings, schemas: dict, today: date):
+    settings_md = MetadataValue.md(settings_markdown(settings))
+    rows = {
+        SUSTAINABILITY: marts.sustainability.height,
+        SUPPORT_MIX: marts.support_mix.height,
+        PARTNER_SUPPORT: marts.partner_support.height,
+        EXPIRING_COMMITMENTS: marts.expiring_commitments.height,
+        METRIC_SETTINGS: len(settings.rows()),
+    }
+    for key, row_count in rows.items():
+        metadata = {"dagster/row_count": row_count, "dagster/column_schema": schemas[key]}
+        if key == SUSTAINABILITY:
+            year = latest_complete_year(marts.sustainability, today)
+            metadata["latest_year"] = year or "none"
+            metadata["by_region"] = MetadataValue.md(latest_year_markdown(marts.sustainability, year))
+        if key in (SUSTAINABILITY, METRIC_SETTINGS):
+            metadata["settings"] = settings_md
+        yield MaterializeResult(asset_key=key, metadata=metadata)
+
+
+def latest_complete_year(sustainability: pl.DataFrame, today: date) -> str | None:
+    """The latest calendar year that ended before `today`, else the latest year there is."""
+    years = sustainability.filter(pl.col("period_type") == "year").sort("period_end")
+    ended = years.filter(pl.col("period_end") < today)
+    chosen = ended if ended.height else years
+    return chosen["period"][-1] if chosen.height else None
+
+
+def latest_year_markdown(sustainability: pl.DataFrame, year: str | None) -> str:
+    """Score, concentration, runway and flags of each region in `year`, best score first."""
+    if year is None:
+        return "No year in the marts yet."
+    rows = (
+        sustainability.filter(pl.col("period") == year)
+        .sort(pl.col("region_code") == "ALL", pl.col("sustainability_score"), descending=[False, True], nulls_last=True)
+    )
+    lines = [f"**{year}**", "", "| region | score | HHI | band | runway (months) | without top funder | flags |",
+             "|---|---:|---:|---|---:|---:|---|"]
+    for r in rows.iter_rows(named=True):
+        lines.append(
+            f"| {r['region_code']} | {_number(r['sustainability_score'], 1)} | {_number(r['hhi'], 3)} "
+            f"| {r['concentration_band'] or '–'} | {_number(r['runway_months'], 1)} "
+            f"| {_number(r['runway_without_top_funder_months'], 1)} | {', '.join(r['risk_flags'] or []) or '–'} |"
+        )
+    return "\n".join(lines)
+
+
+def settings_markdown(settings: MetricSettings) -> str:
+    return "\n".join(["| setting | value |", "|---|---:|", *(f"| {n} | {v} |" for n, v in settings.rows())])
+
+
+def _number(value: float | None, digits: int) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"

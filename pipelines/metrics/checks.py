@@ -1,0 +1,84 @@
+"""Asset checks on the published marts, re-read from the warehouse: what a report relies on.
+
+All are blocking, so a run that builds the marts and the reports stops before a report
+prints a figure that broke one of these promises.
+"""
+
+from dagster import AssetCheckResult, MetadataValue, asset_check
+
+from pipelines.metrics.assets import SUPPORT_MIX, SUSTAINABILITY
+from pipelines.metrics.facts import GLOBAL
+from pipelines.warehouse import WarehouseResource
+
+# Shares are floats formed from DECIMAL sums: they add to 1 up to rounding.
+SHARE_TOLERANCE = 1e-9
+
+
+@asset_check(asset=SUSTAINABILITY, blocking=True,
+             description="Every sustainability_score is between 0 and 100 (or null when no component is known).")
+def score_within_0_100(warehouse: WarehouseResource) -> AssetCheckResult:
+    with warehouse.get_connection(read_only=True) as conn:
+        rows, scored, outside = conn.execute(
+            "SELECT count(*), count(sustainability_score), "
+            "count(*) FILTER (sustainability_score < 0 OR sustainability_score > 100 OR isnan(sustainability_score)) "
+            "FROM marts.region_sustainability"
+        ).fetchone()
+        examples = conn.execute(
+            "SELECT region_code, period, sustainability_score FROM marts.region_sustainability "
+            "WHERE sustainability_score < 0 OR sustainability_score > 100 OR isnan(sustainability_score) "
+            "ORDER BY region_code, period LIMIT 10"
+        ).fetchall()
+    return AssetCheckResult(
+        passed=outside == 0,
+        metadata={"rows": rows, "rows_with_score": scored, "rows_outside_0_100": outside,
+                  "examples": MetadataValue.md(_examples(examples, ["region", "period", "score"]))},
+    )
+
+
+@asset_check(asset=SUPPORT_MIX, blocking=True,
+             description="Partner-type shares add up to 1 in every region × period with positive support.")
+def shares_sum_to_one(warehouse: WarehouseResource) -> AssetCheckResult:
+    with warehouse.get_connection(read_only=True) as conn:
+        totals = conn.execute(
+            "SELECT region_code, period, sum(share) AS total FROM marts.region_support_mix "
+            "GROUP BY region_code, period HAVING sum(support_eur) > 0 ORDER BY region_code, period"
+        ).fetchall()
+    off = [(region, period, total) for region, period, total in totals
+           if total is None or abs(total - 1) > SHARE_TOLERANCE]
+    return AssetCheckResult(
+        passed=not off,
+        metadata={"region_periods": len(totals), "region_periods_not_summing_to_1": len(off),
+                  "examples": MetadataValue.md(_examples(off[:10], ["region", "period", "sum of shares"]))},
+    )
+
+
+@asset_check(asset=SUSTAINABILITY, blocking=True,
+             description="Every region of staging.regions, and the 'ALL' row, has a row for every period.")
+def every_region_present(warehouse: WarehouseResource) -> AssetCheckResult:
+    with warehouse.get_connection(read_only=True) as conn:
+        missing = conn.execute(
+            f"""
+            WITH expected AS (SELECT region_code FROM staging.regions UNION SELECT '{GLOBAL}'),
+                 periods AS (SELECT DISTINCT period FROM marts.region_sustainability)
+            SELECT e.region_code, p.period FROM expected e CROSS JOIN periods p
+            WHERE NOT EXISTS (SELECT 1 FROM marts.region_sustainability s
+                              WHERE s.region_code = e.region_code AND s.period = p.period)
+            ORDER BY e.region_code, p.period
+            """
+        ).fetchall()
+        regions = conn.execute("SELECT count(*) FROM staging.regions").fetchone()[0]
+        periods = conn.execute("SELECT count(DISTINCT period) FROM marts.region_sustainability").fetchone()[0]
+    missing_regions = sorted({region for region, _ in missing})
+    return AssetCheckResult(
+        passed=not missing and periods > 0,
+        metadata={"regions_in_staging": regions, "periods": periods,
+                  "missing_region_periods": len(missing),
+                  "regions_missing": ", ".join(missing_regions) or "none"},
+    )
+
+
+def _examples(rows: list[tuple], header: list[str]) -> str:
+    if not rows:
+        return "none"
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(str(v) for v in row) + " |" for row in rows])
