@@ -47,6 +47,7 @@ UPSTREAM = [
     AssetKey(["marts", "region_support_mix"]),
     AssetKey(["marts", "region_partner_support"]),
     AssetKey(["marts", "region_expiring_commitments"]),
+    AssetKey(["marts", "metric_settings"]),  # the methodology appendix prints them
     AssetKey(["audit", "rejects"]),
     AssetKey(["audit", "load_summary"]),
 ]
