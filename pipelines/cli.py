@@ -82,10 +82,20 @@ def run_pipeline(args: argparse.Namespace) -> int:
         job = job.with_logger_defs({"progress": progress_logger})
         loggers = {"progress": {}}
     result = job.execute_in_process(instance=instance, raise_on_error=False, run_config={"loggers": loggers})
+    print_checks(result)
     if not result.success:
         raise PipelineFailed(_failure_message(result))
     print_summary(settings, started, time.time() - started)
     return 0
+
+
+def print_checks(result) -> None:
+    """One line for the checks that passed, one per check that failed."""
+    evaluations = result.get_asset_check_evaluations()
+    failed = sorted(f"{e.asset_key.to_user_string()}: {e.check_name}" for e in evaluations if not e.passed)
+    print(f"\nAsset checks: {len(evaluations) - len(failed)} passed, {len(failed)} failed")
+    for name in failed:
+        print(f"  FAILED {name} (see its metadata in `make ui`, or run again with --verbose)")
 
 
 @logger(description="Short progress lines on standard output: each step, and what the steps report.")

@@ -1,6 +1,7 @@
 """What a user meets: the `partner-reports run` command and the bundled sample."""
 
 import filecmp
+from pathlib import Path
 
 from package_fixture import SAMPLE_DIR
 from pipelines.cli import main
@@ -16,6 +17,14 @@ def test_run_reports_rows_loaded_and_rejected_per_table(tmp_path, monkeypatch, c
     assert "transactions        468      464         4" in out
     assert "transactions: duplicate_key × 1" in out
     assert f"Warehouse: {tmp_path / 'w.duckdb'}" in out
+    # The whole pipeline ran: the marts are published, every check passed, and the seven
+    # PDFs of the latest complete year are listed.
+    assert "Published marts.region_sustainability (" in out and "Published marts.region_support_mix (" in out
+    assert "Asset checks: " in out and ", 0 failed" in out
+    reports = [line.split(maxsplit=1)[1] for line in out.splitlines() if line.startswith("Report:")]
+    assert sorted(Path(r).name for r in reports) == sorted(
+        [f"{code}.pdf" for code in ("AF", "AO", "EU", "LAC", "MENA", "NA")] + ["partnership-sustainability-2025.pdf"])
+    assert all(Path(r).is_relative_to(tmp_path / "reports") and Path(r).stat().st_size > 0 for r in reports)
 
 
 def test_a_bad_package_prints_one_clear_line_and_no_traceback(tmp_path, package, monkeypatch, capsys):
