@@ -43,5 +43,11 @@ class WarehouseResource(ConfigurableResource):
 
 def table_schema(conn: duckdb.DuckDBPyConnection, table: str) -> TableSchema:
     """A table's columns and DuckDB types, for the `dagster/column_schema` metadata."""
-    rows = conn.execute(f"DESCRIBE {table}").fetchall()
-    return TableSchema(columns=[TableColumn(name=r[0], type=r[1]) for r in rows])
+    return _schema(conn.execute(f"DESCRIBE {table}").fetchall())
+
+
+def _schema(describe_rows: list[tuple]) -> TableSchema:
+    # Built outside the frame that holds the connection: the first TableColumn built keeps a
+    # copy of its caller's locals (dagster_shared.check.builder), and a connection kept that
+    # way made DuckDB's bindings print dozens of "leaked" lines when the CLI exited.
+    return TableSchema(columns=[TableColumn(name=r[0], type=r[1]) for r in describe_rows])
