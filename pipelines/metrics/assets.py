@@ -68,7 +68,7 @@ class MetricSettingsResource(ConfigurableResource):
     weight_runway: float = Field(DEFAULTS.weight_runway, description="score weight of min(runway / 12, 1)")
     weight_renewal: float = Field(DEFAULTS.weight_renewal, description="score weight of the renewal rate")
     weight_engagement: float = Field(DEFAULTS.weight_engagement, description="score weight of the engaged partner share")
-    weight_margin: float = Field(DEFAULTS.weight_margin, description="score weight of clip(1 + operating margin, 0, 1)")
+    weight_margin: float = Field(DEFAULTS.weight_margin, description="score weight of clip(operating margin + 0.5, 0, 1)")
     fiscal_year_start_month: int = Field(DEFAULTS.fiscal_year_start_month,
                                          description="1 = calendar years only; another month adds fiscal years")
 

@@ -120,6 +120,7 @@ def compute_region_metrics(frames: Mapping[str, pl.DataFrame], settings: MetricS
                 pl.col("expenditure_eur") / pl.col("participants")),
             *commitments.runway_columns(),
         )
+        .with_columns(_engagement_if_recorded(facts.interactions))
         .with_columns(sustainability_score(settings), risk_flags(settings))
     )
     mix = support.support_mix(support_in_period, facts.partners)
@@ -135,6 +136,14 @@ def compute_region_metrics(frames: Mapping[str, pl.DataFrame], settings: MetricS
             .join(periods.select("period", "period_type"), on="period"),
             EXPIRING_COLUMNS, ["region_code", "period_type", "period", "end_date", "agreement_id"]),
     )
+
+
+def _engagement_if_recorded(interactions: pl.DataFrame) -> pl.Expr:
+    """A package with no interaction at all (an IATI or 360Giving import) records no contact:
+    engagement is unknown there, not zero, so it neither flags nor scores (docs/metrics.md)."""
+    if interactions.is_empty():
+        return pl.lit(None, pl.Float64).alias("engaged_partner_share")
+    return pl.col("engaged_partner_share")
 
 
 def _partner_support(by_partner, agreement_partners, in_force, last_contact, partners, periods) -> pl.DataFrame:

@@ -21,9 +21,8 @@ def money(*values):
     return pl.Series([Decimal(v) for v in values], dtype=MONEY)
 
 
-@pytest.fixture(scope="module")
-def marts():
-    frames = {
+def marts_frames() -> dict[str, pl.DataFrame]:
+    return {
         "regions": pl.DataFrame({"region_code": ["N", "X"]}),
         "partners": pl.DataFrame({"partner_id": ["P1", "P2"], "name": ["a", "b"],
                                   "partner_type": ["foundation", "ngo"], "since": [None, date(2020, 1, 1)]}),
@@ -44,7 +43,11 @@ def marts():
         "outcomes": pl.DataFrame({"region_code": ["N"], "period_end": [date(2025, 6, 30)],
                                   "baseline": [10.0], "target": [20.0], "actual": [25.0]}),
     }
-    return compute_region_metrics(frames)
+
+
+@pytest.fixture(scope="module")
+def marts():
+    return compute_region_metrics(marts_frames())
 
 
 def row(marts, region, period="2025"):
@@ -97,3 +100,16 @@ def test_region_without_support_has_null_margin_and_concentration(marts):
     assert r["hhi"] is None and r["top_funder_id"] is None and r["funder_count"] == 0
     assert r["runway_months"] == pytest.approx(3.0)  # 300 / 100
     assert r["risk_flags"] == ["short_runway", "low_renewal"]
+
+
+def test_a_package_without_any_interaction_leaves_engagement_unknown():
+    # Same package, the one interaction removed: nothing in it records contact with
+    # partners (as in an IATI import), so engagement is null rather than 0 and neither
+    # raises low_engagement nor counts in the score.
+    frames = marts_frames()
+    frames["interactions"] = frames["interactions"].clear()
+    r = row(compute_region_metrics(frames), "ALL")
+    assert r["engaged_partner_share"] is None
+    assert "low_engagement" not in r["risk_flags"]
+    # components: diversification 0, runway 0.75, renewal 0, margin 0 — engagement left out
+    assert r["sustainability_score"] == pytest.approx(100 * (0 + 0.75 + 0 + 0) / 4)
