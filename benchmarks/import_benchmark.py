@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/import_benchmark.py [--synthetic-mb 60]
 
 Measures (each in a fresh child process, so peak RSS is that import's own):
-1. the largest real file in ../shared/external/iati/activities;
+1. the largest real file in tests/external/iati/activities (copied from ../shared/external);
 2. a synthetic file of about --synthetic-mb MB made by repeating that file's activities
    with new identifiers: if memory is bounded, its peak RSS stays close to the first's.
 Prints MB/s, transactions/s and peak resident memory. Figures, not assertions.
@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ACTIVITIES = ROOT.parent / "shared" / "external" / "iati" / "activities"
+ACTIVITIES = ROOT / "tests" / "external" / "iati" / "activities"  # copies of ../shared/external
 TRANSACTION = re.compile(rb"<transaction[\s>]")
 
 

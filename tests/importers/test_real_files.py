@@ -1,4 +1,4 @@
-"""Every real file in ../shared/external: no crash, money conserved, package loads.
+"""Every real file of ../shared/external (copied to tests/external): no crash, money conserved, package loads.
 
 Conservation: for each currency and transaction type (commitment codes 2/11/C together,
 since they sum into one agreement), the source's sum equals the package's sum plus the

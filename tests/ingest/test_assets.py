@@ -99,7 +99,7 @@ def test_a_folder_of_iati_files_is_imported_then_loaded(tmp_path):
 
     from pipelines.importers.assets import imported_package
 
-    source = Path(__file__).resolve().parents[3] / "shared" / "external" / "iati" / "activities" / "v2" / "sr-activity.xml"
+    source = Path(__file__).resolve().parents[1] / "external" / "iati" / "activities" / "v2" / "sr-activity.xml"
     data = tmp_path / "office"
     (data / "iati").mkdir(parents=True)
     shutil.copy(source, data / "iati")
