@@ -45,7 +45,7 @@ class MetricSettings:
                 f"≤ hhi_high_above ({self.hhi_high_above}) ≤ 1"
             )
         weights = self.weights()
-        negative = [name for name, w in weights.items() if w < 0]
+        negative = [f"weight_{name}" for name, w in weights.items() if w < 0]
         if negative:
             raise MetricSettingsError(f"score weights must not be negative: {', '.join(negative)}")
         if sum(weights.values()) <= 0:

@@ -41,7 +41,9 @@ def concentration(partner_support: pl.DataFrame, settings: MetricSettings) -> pl
     The top funder on a tie is the one with the smallest partner_id, so reruns agree.
     """
     funders = partner_support.filter(pl.col("share").is_not_null())
-    hhi = pl.col("hhi")
+    # Banded on the HHI rounded to 12 decimals, so float noise in Σ s² (0.8² + 0.2² is
+    # 0.6800000000000002) cannot move a region across a boundary it sits on.
+    hhi, banded = pl.col("hhi"), pl.col("hhi").round(12)
     return (
         funders.sort(KEYS + ["support_eur", "partner_id"], descending=[False, False, True, False])
         .group_by(KEYS, maintain_order=True)
@@ -53,8 +55,8 @@ def concentration(partner_support: pl.DataFrame, settings: MetricSettings) -> pl
         )
         .with_columns(
             effective_funders=1 / hhi,
-            concentration_band=pl.when(hhi > settings.hhi_high_above).then(pl.lit("high"))
-            .when(hhi >= settings.hhi_moderate_from).then(pl.lit("moderate"))
+            concentration_band=pl.when(banded > settings.hhi_high_above).then(pl.lit("high"))
+            .when(banded >= settings.hhi_moderate_from).then(pl.lit("moderate"))
             .otherwise(pl.lit("unconcentrated")),
         )
     )
