@@ -41,13 +41,15 @@ class WarehouseResource(ConfigurableResource):
             yield conn
 
 
-def table_schema(conn: duckdb.DuckDBPyConnection, table: str) -> TableSchema:
-    """A table's columns and DuckDB types, for the `dagster/column_schema` metadata."""
-    return _schema(conn.execute(f"DESCRIBE {table}").fetchall())
+def table_schema(conn: duckdb.DuckDBPyConnection, table: str, descriptions: dict[str, str] | None = None) -> TableSchema:
+    """A table's columns and DuckDB types (and descriptions, where given) for the
+    `dagster/column_schema` metadata."""
+    return _schema(conn.execute(f"DESCRIBE {table}").fetchall(), descriptions or {})
 
 
-def _schema(describe_rows: list[tuple]) -> TableSchema:
+def _schema(describe_rows: list[tuple], descriptions: dict[str, str]) -> TableSchema:
     # Built outside the frame that holds the connection: the first TableColumn built keeps a
     # copy of its caller's locals (dagster_shared.check.builder), and a connection kept that
     # way made DuckDB's bindings print dozens of "leaked" lines when the CLI exited.
-    return TableSchema(columns=[TableColumn(name=r[0], type=r[1]) for r in describe_rows])
+    return TableSchema(columns=[TableColumn(name=r[0], type=r[1], description=descriptions.get(r[0]))
+                                for r in describe_rows])

@@ -21,6 +21,7 @@ from dagster import (
 from pydantic import Field
 
 from pipelines.ingest.assets import staging_key
+from pipelines.metrics import descriptions
 from pipelines.metrics.compute import Marts, compute_region_metrics
 from pipelines.metrics.facts import COLUMNS, MetricsInputError
 from pipelines.metrics.marts import read_staging_frames, write_marts
@@ -47,6 +48,13 @@ DESCRIPTIONS = {
     PARTNER_SUPPORT: "Each partner's net support, share, agreements in force and last contact per region × period.",
     EXPIRING_COMMITMENTS: "Agreements in force at period end that end within the next 12 months, with what is left.",
     METRIC_SETTINGS: "The thresholds, score weights and fiscal-year start the marts were computed with.",
+}
+COLUMN_DESCRIPTIONS = {
+    SUSTAINABILITY: descriptions.SUSTAINABILITY,
+    SUPPORT_MIX: descriptions.SUPPORT_MIX,
+    PARTNER_SUPPORT: descriptions.PARTNER_SUPPORT,
+    EXPIRING_COMMITMENTS: descriptions.EXPIRING_COMMITMENTS,
+    METRIC_SETTINGS: descriptions.METRIC_SETTINGS,
 }
 
 
@@ -96,7 +104,7 @@ def region_metrics(context: AssetExecutionContext, warehouse: WarehouseResource,
         except MetricsInputError as err:
             raise Failure(description=str(err), allow_retries=False) from None
         write_marts(conn, marts, settings)
-        schemas = {key: table_schema(conn, ".".join(key.path)) for key in DESCRIPTIONS}
+        schemas = {key: table_schema(conn, ".".join(key.path), COLUMN_DESCRIPTIONS[key]) for key in DESCRIPTIONS}
     yield from materializations(marts, settings, schemas, date.today())
 
 

@@ -43,8 +43,10 @@ def test_every_mart_is_published_with_its_row_count_and_columns(published):
         for table in MARTS:
             rows = conn.execute(f"SELECT count(*) FROM marts.{table}").fetchone()[0]
             assert metadata(result, table)["dagster/row_count"].value == rows > 0
-            columns = [c.name for c in metadata(result, table)["dagster/column_schema"].schema.columns]
-            assert columns == [r[0] for r in conn.execute(f"DESCRIBE marts.{table}").fetchall()]
+            columns = metadata(result, table)["dagster/column_schema"].schema.columns
+            assert [c.name for c in columns] == [r[0] for r in conn.execute(f"DESCRIBE marts.{table}").fetchall()]
+            # what an analyst reads in the UI's column table
+            assert all(c.description for c in columns), [c.name for c in columns if not c.description]
 
 
 def test_settings_used_are_published_and_change_the_flags(published):

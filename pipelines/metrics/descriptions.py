@@ -1,0 +1,76 @@
+"""One line per published mart column, shown in the Dagster UI's column table.
+
+The full definitions are ../shared/spec/metrics.md; the implementation choices docs/metrics.md.
+"""
+
+_KEYS = {
+    "region_code": "Region code, or 'ALL' for the whole organisation (computed from the rows, not averaged).",
+    "period": "'2025' (year), '2025-Q3' (quarter) or 'FY2026' (fiscal year, when configured).",
+    "period_type": "year, quarter or fiscal_year.",
+}
+
+SUSTAINABILITY = _KEYS | {
+    "period_start": "First day of the period.",
+    "period_end": "Last day of the period; commitments and runway are as of this day.",
+    "income_eur": "Income received in the period (refunds, i.e. negative rows, included).",
+    "in_kind_eur": "In-kind support received in the period, at its declared value.",
+    "support_eur": "income_eur + in_kind_eur.",
+    "expenditure_eur": "What the region spent in the period.",
+    "operating_margin": "(support − expenditure) / support; null when support ≤ 0.",
+    "funder_count": "Partners whose net support in the period is above 0.",
+    "top_funder_id": "The partner with the largest net support in the period.",
+    "top_funder_share": "The top funder's share of the positive support.",
+    "hhi": "Herfindahl–Hirschman index of funder shares, 0–1 (1 = a single funder).",
+    "effective_funders": "1 / hhi: how many equal funders would give the same concentration.",
+    "concentration_band": "unconcentrated / moderate / high, from the HHI thresholds in metric_settings.",
+    "committed_pipeline_eur": "Money still to come from agreements in force at period_end.",
+    "monthly_burn_eur": "Expenditure in the 12 months to period_end, divided by 12.",
+    "runway_months": "committed pipeline / monthly burn; null when nothing was spent.",
+    "runway_without_top_funder_months": "The runway with the top funder's agreements removed (stress test).",
+    "multi_year_coverage": "Pipeline falling due in the next 12 months (pro rata) over 12 months of burn.",
+    "agreements_ended": "Agreements whose end_date falls in the period.",
+    "renewal_rate": "Share of the ended agreements that were renewed (renews, or same partner within 180 days).",
+    "active_partners": "Partners with an agreement overlapping the period or an interaction in it.",
+    "new_partners": "Active partners whose first contact with the organisation falls in the period.",
+    "partner_retention": "Share of the previous period's active partners active again.",
+    "engaged_partner_share": "Share of partners in force at period_end contacted in the last 90 days; "
+                             "null when the package records no interaction at all.",
+    "activities": "Activities that started in the period.",
+    "participants": "Participants of those activities.",
+    "libraries_reached": "Libraries reached by those activities.",
+    "cost_per_participant_eur": "expenditure / participants; null when there were none.",
+    "outcome_achievement": "Mean of (actual − baseline) / (target − baseline), each capped at 1.5.",
+    "sustainability_score": "0–100: weighted mean of diversification, runway, renewal, engagement and margin.",
+    "risk_flags": "Thresholds crossed: high_concentration, dominant_funder, short_runway, "
+                  "top_funder_cliff, low_renewal, low_engagement, deficit.",
+}
+
+SUPPORT_MIX = _KEYS | {
+    "partner_type": "The partners' type (government, foundation, corporate, …).",
+    "support_eur": "Net support from partners of this type in the period.",
+    "share": "Share of the region's net support; can be negative after refunds; null when support ≤ 0.",
+}
+
+PARTNER_SUPPORT = _KEYS | {
+    "partner_id": "The partner.",
+    "partner_name": "The partner's name as recorded (untrusted text).",
+    "partner_type": "The partner's type.",
+    "support_eur": "The partner's net support in the region and period (negative after a refund).",
+    "share": "Share of the region's positive support; null for a partner at or below 0.",
+    "last_interaction_date": "The partner's latest interaction in the region on or before period_end.",
+    "agreements_in_force": "The partner's agreements in the region in force at period_end.",
+}
+
+EXPIRING_COMMITMENTS = _KEYS | {
+    "agreement_id": "An agreement in force at period_end that ends within the next 12 months.",
+    "partner_id": "Its partner.",
+    "partner_name": "Its partner's name.",
+    "title": "The agreement's title.",
+    "end_date": "When it ends.",
+    "remaining_eur": "Committed minus received by period_end (never below 0).",
+}
+
+METRIC_SETTINGS = {
+    "name": "Setting name, as in the metric_settings resource.",
+    "value": "The value the marts were computed with.",
+}
