@@ -185,7 +185,8 @@ def test_region_e_2025_meets_every_default_threshold_exactly_and_raises_one_flag
         "engaged_partner_share": 1 / 3,
         "activities": 2, "participants": 48, "libraries_reached": 7,
         "cost_per_participant_eur": Decimal("50.00"),     # 2400 / 48
-        "outcome_achievement": 0.0,                       # mean((45 − 50) / (40 − 50), (−5 − 0) / 10) = mean(0.5, −0.5)
+        # mean((45 − 50) / (40 − 50), (−5 − 0) / (10 − 0)) = mean(0.5, −0.5)
+        "outcome_achievement": 0.0,
         # diversification 0.75, runway 6/12 = 0.5, renewal 1, engagement 1/3, margin clip(0 + 0.5) = 0.5
         "sustainability_score": 100 * (0.75 + 0.5 + 1 + 1 / 3 + 0.5) / 5,   # 61.67
         "risk_flags": ["low_engagement"],
@@ -345,20 +346,23 @@ def test_july_fiscal_year_2025_of_region_e():
 
 def _one_region_funded(amounts: list[int]) -> dict[str, pl.DataFrame]:
     """Region R, 2025: partner F<i> gives amounts[i] on one agreement and nothing else happens."""
-    partners = [f"F{i}" for i in range(len(amounts))]
+    n = len(amounts)
+    partners = [f"F{i}" for i in range(n)]
+    given = money(*map(str, amounts))
+    nothing = {name: pl.DataFrame(schema=COLUMNS[name])
+               for name in ("expenditures", "activities", "interactions", "outcomes")}
     return {
         "regions": pl.DataFrame({"region_code": ["R"]}),
         "partners": pl.DataFrame({"partner_id": partners, "name": partners,
-                                  "partner_type": ["foundation"] * len(amounts), "since": [None] * len(amounts)}),
+                                  "partner_type": ["foundation"] * n, "since": [None] * n}),
         "agreements": pl.DataFrame({
-            "agreement_id": partners, "partner_id": partners, "region_code": ["R"] * len(amounts),
-            "title": ["t"] * len(amounts), "start_date": [D("2025-01-01")] * len(amounts),
-            "end_date": [D("2025-12-31")] * len(amounts),
-            "committed_eur": money(*map(str, amounts)), "renews": [None] * len(amounts)}),
+            "agreement_id": partners, "partner_id": partners, "region_code": ["R"] * n, "title": ["t"] * n,
+            "start_date": [D("2025-01-01")] * n, "end_date": [D("2025-12-31")] * n,
+            "committed_eur": given, "renews": [None] * n}),
         "transactions": pl.DataFrame({
-            "agreement_id": partners, "transaction_date": [D("2025-03-01")] * len(amounts),
-            "transaction_type": ["income"] * len(amounts), "amount_eur": money(*map(str, amounts))}),
-        **{name: pl.DataFrame(schema=COLUMNS[name]) for name in ("expenditures", "activities", "interactions", "outcomes")},
+            "agreement_id": partners, "transaction_date": [D("2025-03-01")] * n,
+            "transaction_type": ["income"] * n, "amount_eur": given}),
+        **nothing,
     }
 
 
@@ -366,10 +370,10 @@ def _one_region_funded(amounts: list[int]) -> dict[str, pl.DataFrame]:
     ([1] * 7, 1 / 7, "unconcentrated"),                  # 0.1429 < 0.15
     ([4, 3, 3, 3, 3, 2, 2], 0.15, "moderate"),            # (16 + 4 × 9 + 2 × 4) / 400: on the lower boundary
     ([5, 5, 5, 5], 0.25, "moderate"),                     # 4 × 0.25²: on the upper boundary
-    ([11, 11, 11, 6, 1], 0.25, "moderate"),               # (3 × 121 + 36 + 1) / 1600; Σ s² in floats is 0.25000000000000006
+    # (3 × 121 + 36 + 1) / 1600 = 0.25, but Σ s² in floats is 0.25000000000000006
+    ([11, 11, 11, 6, 1], 0.25, "moderate"),
     ([6, 5, 5, 4], 0.255, "high"),                        # (36 + 2 × 25 + 16) / 400
 ])
 def test_default_concentration_bands_at_their_boundaries(amounts, hhi, band):
-    frames_ = _one_region_funded(amounts)
-    r = sustainability(compute_region_metrics(frames_), "R", "2025")
+    r = sustainability(compute_region_metrics(_one_region_funded(amounts)), "R", "2025")
     assert (r["hhi"], r["concentration_band"]) == (pytest.approx(hhi), band)
