@@ -13,13 +13,8 @@ import polars as pl
 import pytest
 
 from pipelines.metrics.compute import compute_region_metrics
-
-MONEY = pl.Decimal(18, 2)
-
-
-def money(*values):
-    return pl.Series([Decimal(v) for v in values], dtype=MONEY)
-
+from tests.metrics.hand_made import money
+from tests.metrics.hand_made import sustainability_row as row
 
 def marts_frames() -> dict[str, pl.DataFrame]:
     return {
@@ -48,12 +43,6 @@ def marts_frames() -> dict[str, pl.DataFrame]:
 @pytest.fixture(scope="module")
 def marts():
     return compute_region_metrics(marts_frames())
-
-
-def row(marts, region, period="2025"):
-    rows = marts.sustainability.filter((pl.col("region_code") == region) & (pl.col("period") == period))
-    assert rows.height == 1
-    return rows.row(0, named=True)
 
 
 def test_periods_span_the_dated_events_only(marts):

@@ -37,13 +37,10 @@ import polars as pl
 import pytest
 
 from pipelines.metrics.compute import compute_region_metrics
+from tests.metrics.hand_made import assert_row, money
+from tests.metrics.hand_made import sustainability_row as sustainability
 
-MONEY = pl.Decimal(18, 2)
 D = date.fromisoformat
-
-
-def money(*values: str) -> pl.Series:
-    return pl.Series([Decimal(v) for v in values], dtype=MONEY)
 
 
 def frames() -> dict[str, pl.DataFrame]:
@@ -97,22 +94,6 @@ def frames() -> dict[str, pl.DataFrame]:
 @pytest.fixture(scope="module")
 def marts():
     return compute_region_metrics(frames())
-
-
-def sustainability(marts, region: str, period: str = "2025") -> dict:
-    rows = marts.sustainability.filter((pl.col("region_code") == region) & (pl.col("period") == period))
-    assert rows.height == 1
-    return rows.row(0, named=True)
-
-
-def assert_row(actual: dict, expected: dict) -> None:
-    """Every column: exact for text, dates, counts and DECIMAL money; approx for ratios."""
-    assert set(actual) == set(expected), set(actual) ^ set(expected)
-    for column, value in expected.items():
-        if isinstance(value, float):
-            assert actual[column] == pytest.approx(value), column
-        else:
-            assert actual[column] == value, column
 
 
 def test_periods_are_the_year_and_its_quarters(marts):

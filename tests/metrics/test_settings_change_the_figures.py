@@ -8,14 +8,12 @@ import pytest
 
 from pipelines.metrics.compute import compute_region_metrics
 from pipelines.metrics.settings import MetricSettings, MetricSettingsError
+from tests.metrics.hand_made import sustainability_row
 from tests.metrics.test_hand_worked_2025 import frames
 
 
 def row(settings: MetricSettings, region: str, period: str = "2025") -> dict:
-    marts = compute_region_metrics(frames(), settings)
-    rows = marts.sustainability.filter((pl.col("region_code") == region) & (pl.col("period") == period))
-    assert rows.height == 1
-    return rows.row(0, named=True)
+    return sustainability_row(compute_region_metrics(frames(), settings), region, period)
 
 
 def test_concentration_band_boundaries_are_inclusive_for_moderate():

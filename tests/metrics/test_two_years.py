@@ -44,7 +44,8 @@ import pytest
 from pipelines.metrics.compute import compute_region_metrics
 from pipelines.metrics.facts import COLUMNS
 from pipelines.metrics.settings import MetricSettings
-from tests.metrics.test_hand_worked_2025 import assert_row, money
+from tests.metrics.hand_made import assert_row, money
+from tests.metrics.hand_made import sustainability_row as sustainability
 
 D = date.fromisoformat
 
@@ -105,12 +106,6 @@ def frames() -> dict[str, pl.DataFrame]:
 @pytest.fixture(scope="module")
 def marts():
     return compute_region_metrics(frames())
-
-
-def sustainability(marts, region: str, period: str) -> dict:
-    rows = marts.sustainability.filter((pl.col("region_code") == region) & (pl.col("period") == period))
-    assert rows.height == 1
-    return rows.row(0, named=True)
 
 
 def test_periods_are_two_years_and_eight_quarters(marts):
