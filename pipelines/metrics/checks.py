@@ -12,6 +12,7 @@ from pipelines.warehouse import WarehouseResource
 
 # Shares are floats formed from DECIMAL sums: they add to 1 up to rounding.
 SHARE_TOLERANCE = 1e-9
+SCORE_OUTSIDE_0_100 = "sustainability_score < 0 OR sustainability_score > 100 OR isnan(sustainability_score)"
 
 
 @asset_check(asset=SUSTAINABILITY, blocking=True,
@@ -20,13 +21,11 @@ def score_within_0_100(warehouse: WarehouseResource) -> AssetCheckResult:
     with warehouse.get_connection(read_only=True) as conn:
         rows, scored, outside = conn.execute(
             "SELECT count(*), count(sustainability_score), "
-            "count(*) FILTER (sustainability_score < 0 OR sustainability_score > 100 OR isnan(sustainability_score)) "
-            "FROM marts.region_sustainability"
+            f"count(*) FILTER ({SCORE_OUTSIDE_0_100}) FROM marts.region_sustainability"
         ).fetchone()
         examples = conn.execute(
             "SELECT region_code, period, sustainability_score FROM marts.region_sustainability "
-            "WHERE sustainability_score < 0 OR sustainability_score > 100 OR isnan(sustainability_score) "
-            "ORDER BY region_code, period LIMIT 10"
+            f"WHERE {SCORE_OUTSIDE_0_100} ORDER BY region_code, period LIMIT 10"
         ).fetchall()
     return AssetCheckResult(
         passed=outside == 0,
