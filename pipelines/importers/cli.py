@@ -12,12 +12,16 @@ import textwrap
 from pathlib import Path
 
 from pipelines.importers.package import ImportFailure, ImportSummary
+from pipelines.importers.reconciliation import table_lines
 
 EPILOG = """\
 DIR receives a partner data package (regions, countries, partners, agreements,
 transactions, expenditures, activities, interactions, outcomes, fx_rates as CSV) plus
-rejects.csv (file, path, reason, amount of every record that could not be mapped) and
-import_notes.csv (geography fallbacks, percentage normalisations, date repairs).
+pass_through.csv (money a receiver passed on, not counted again as support),
+rejects.csv (file, path, reason, amount of every record that could not be mapped),
+import_notes.csv (geography fallbacks, percentage normalisations, date repairs, flows
+left out of support) and import_summary.csv (per file, currency and type: money as
+published, counted as support, commitment or expenditure, kept as pass-through, rejected).
 Importing into a folder that already holds a package merges by key: imported money rows
 replace rows with the same id; the package's own regions, countries, partners and
 fx_rates are kept. Exchange rates come from DIR/fx_rates.csv where it has the currency,
@@ -93,5 +97,9 @@ def report(summary: ImportSummary, out: str) -> None:
     print(f"Imported into {out}:")
     for line in summary.lines():
         print(f"  {line}")
+    if summary.reconciliation:
+        print("  Where the published money went (import_summary.csv has it per file):")
+        for line in table_lines(summary.reconciliation):
+            print(f"    {line}")
     for error in summary.errors:
         print(f"  error: {error}", file=sys.stderr)

@@ -1,15 +1,16 @@
-"""Write a partner data package (CSV, one file per contract table) plus rejects.csv and
-import_notes.csv, merging by key with a package already in the folder.
+"""Write a partner data package (CSV, one file per contract table) plus pass_through.csv,
+rejects.csv, import_notes.csv and import_summary.csv, merging by key with a package
+already in the folder.
 
 Rows stream to temporary files while a source is read, so a large import holds only the
 small reference tables (regions, countries, partners) in memory. On `finish`:
 - money and event tables (agreements, transactions, expenditures, activities,
-  interactions, outcomes): rows that came from a file imported again are dropped, and a
+  interactions, outcomes, pass_through): rows that came from a file imported again are dropped, and a
   newly imported row replaces an existing row with the same key, so importing a
   corrected or the same file again (even under another region mapping) is idempotent;
 - reference tables (regions, countries, partners, fx_rates): an existing row wins, so an
   office's own names, regions and rates are never overwritten by an import;
-- rejects.csv and import_notes.csv: rows about the files just imported replace earlier
+- rejects.csv, import_notes.csv and import_summary.csv: rows about the files just imported replace earlier
   rows about the same files; rows about other files are kept.
 """
 
@@ -19,7 +20,11 @@ import csv
 import os
 import shutil
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
+
+from pipelines.importers.reconciliation import COLUMNS as SUMMARY_COLUMNS
+from pipelines.importers.reconciliation import TABLE_OUTCOMES, Reconciliation
 
 # Contract columns in contract order; importer-specific extras at the end (the loader
 # keeps unknown columns but ignores them).
@@ -39,18 +44,22 @@ COLUMNS: dict[str, list[str]] = {
     "outcomes": ["outcome_id", "region_code", "agreement_id", "indicator", "period_end", "baseline",
                  "target", "actual", "source_file"],
     "fx_rates": ["currency", "rate_date", "eur_per_unit", "source"],
+    # not a contract table (the loader never reads it): money a receiver passed on, kept
+    # for analysts but not counted as support, since it was counted where it came in
+    "pass_through": ["pass_through_id", "activity_id", "region_code", "flow_date", "amount", "currency",
+                     "source_type", "provider", "receiver", "reason", "source_file"],
 }
 KEYS: dict[str, tuple[str, ...]] = {
     "regions": ("region_code",), "countries": ("country_code",), "partners": ("partner_id",),
     "agreements": ("agreement_id",), "transactions": ("transaction_id",),
     "expenditures": ("expenditure_id",), "activities": ("activity_id",),
     "interactions": ("interaction_id",), "outcomes": ("outcome_id",),
-    "fx_rates": ("currency", "rate_date"),
+    "fx_rates": ("currency", "rate_date"), "pass_through": ("pass_through_id",),
 }
 EXISTING_WINS = {"regions", "countries", "partners", "fx_rates"}
 REJECT_COLUMNS = ["file", "path", "reason", "record", "source_type", "currency", "amount"]
 NOTE_COLUMNS = ["file", "path", "note"]
-LOG_FILES = {"rejects": REJECT_COLUMNS, "import_notes": NOTE_COLUMNS}
+LOG_FILES = {"rejects": REJECT_COLUMNS, "import_notes": NOTE_COLUMNS, "import_summary": SUMMARY_COLUMNS}
 
 
 class ImportFailure(Exception):
@@ -68,6 +77,8 @@ class ImportSummary:
     notes: int = 0
     normalised: int = 0  # places lists whose percentages did not sum to 100
     errors: list[str] = field(default_factory=list)  # files that could not be read at all
+    # (currency, type as published) -> published, support, commitment, ..., unaccounted
+    reconciliation: dict[tuple[str, str], dict[str, Decimal]] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         tables = ", ".join(f"{name} {count}" for name, count in sorted(self.rows.items()) if count)
@@ -102,15 +113,22 @@ class PackageWriter:
             self._files[name], self._writers[name] = handle, writer
         self.counts = {name: 0 for name in {**COLUMNS, **LOG_FILES}}
         self.imported_files: set[str] = set()
+        self.reconciliation = Reconciliation()
 
     def add(self, table: str, row: dict[str, str]) -> None:
         self._writers[table].writerow(row)
         self.counts[table] += 1
+        outcome = TABLE_OUTCOMES.get(table)
+        if outcome:
+            self.reconciliation.counted(row["source_file"], row["currency"], row["source_type"], outcome,
+                                        Decimal(row["amount"]))
 
     def reject(self, file: str, path: str, reason: str, record: str = "", source_type: str = "",
                currency: str = "", amount: str = "") -> None:
         self.add("rejects", {"file": file, "path": path, "reason": reason, "record": record,
                              "source_type": source_type, "currency": currency, "amount": amount})
+        if amount:
+            self.reconciliation.counted(file, currency, source_type, "rejected", Decimal(amount))
 
     def note(self, file: str, path: str, note: str) -> None:
         self.add("import_notes", {"file": file, "path": path, "note": note})
@@ -121,6 +139,8 @@ class PackageWriter:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def finish(self) -> dict[str, int]:
+        for row in self.reconciliation.rows():
+            self.add("import_summary", row)
         for handle in self._files.values():
             handle.close()
         for table in COLUMNS:

@@ -62,6 +62,7 @@ class ImportSession:
             w.add("partners", self.partners[pid])
         for row in self.rates.fallback_rows():
             w.add("fx_rates", row)
+        self.summary.reconciliation = w.reconciliation.totals()
         self.summary.rows = w.finish()
         self.summary.rejects = w.counts["rejects"]
         self.summary.notes = w.counts["import_notes"]
