@@ -18,7 +18,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from pipelines.importers.dates import parse_iso_date
+from pipelines.importers.flows import EXPENDITURE, PASS_THROUGH, SPENDING, SUPPORT, TYPE_NAMES, classify, is_receiver, \
+    reporter_funds, why_not_money
 from pipelines.importers.geography import Place, Split
+from pipelines.importers.iati_survey import Survey, survey_files
+from pipelines.importers.iati_xml import attr, iter_activities, kid, kids, text_of
 from pipelines.importers.money import format_amount, format_number, parse_amount, split_by_shares, to_cents
 from pipelines.importers.organisations import partner_id, partner_type
 from pipelines.importers.package import ImportFailure, ImportSummary
@@ -27,61 +31,8 @@ from pipelines.importers.text import clean_text
 
 Progress = Callable[[str, int, int], None]
 
-# Transaction type (2.0x code or 1.0x letter code) -> what it becomes in the package.
-KINDS = {
-    "1": "income", "IF": "income", "3": "income", "D": "income",
-    "2": "commitment", "11": "commitment", "C": "commitment",
-    "4": "expenditure", "E": "expenditure",
-}
-TYPE_NAMES = {
-    "5": "Interest Payment", "6": "Loan Repayment", "7": "Reimbursement", "8": "Purchase of Equity",
-    "9": "Sale of Equity", "10": "Credit Guarantee", "12": "Outgoing Pledge", "13": "Incoming Pledge",
-    "IR": "Interest Repayment", "LR": "Loan Repayment", "R": "Reimbursement",
-    "QP": "Purchase of Equity", "QS": "Sale of Equity", "CG": "Credit Guarantee",
-}
 START_DATES = (("2", "start-actual"), ("1", "start-planned"))  # preferred first
 END_DATES = (("4", "end-actual"), ("3", "end-planned"))
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-
-
-def local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def attr(el: ET.Element | None, name: str) -> str | None:
-    """An attribute by local name, stripped; empty counts as missing (SOURCES quirk 13)."""
-    if el is None:
-        return None
-    value = el.get(name)
-    if value is None:
-        for key, candidate in el.attrib.items():
-            if local(key) == name:
-                value = candidate
-                break
-    value = (value or "").strip()
-    return value or None
-
-
-def kids(el: ET.Element | None, name: str) -> list[ET.Element]:
-    return [c for c in el if local(c.tag) == name] if el is not None else []
-
-
-def kid(el: ET.Element | None, name: str) -> ET.Element | None:
-    found = kids(el, name)
-    return found[0] if found else None
-
-
-def text_of(el: ET.Element | None) -> str:
-    """Narrative text, English preferred (2.0x), or the element's own text (1.0x)."""
-    if el is None:
-        return ""
-    narratives = [n for n in kids(el, "narrative") if clean_text(n.text)]
-    if narratives:
-        english = [n for n in narratives if (n.get(XML_LANG) or "").lower().startswith("en")]
-        return clean_text((english or narratives)[0].text)
-    return clean_text(el.text)
-
-
 @dataclass
 class Org:
     ref: str | None
@@ -106,11 +57,13 @@ class Flow:
     currency: str
     day: date
     value_day: date
-    partner: Org | None
+    partner: Org | None  # who funds it; for pass-through, who passes it on
+    receiver: Org | None  # pass-through only: who it was passed to
     split: Split
     index: int
     path: str
     finance_type: str
+    reason: str = ""  # pass-through only: why it is not counted here
 
 
 def _vocabulary(value: str | None) -> str:
@@ -134,38 +87,23 @@ def import_iati(paths: Iterable[str | Path], out_dir: str | Path, regions_dir: s
     files = list(iter_files(paths, (".xml",)))
     session = ImportSession(out_dir, regions_dir)
     try:
+        survey = survey_files(files)
         for path in files:
-            IatiFile(path, session, progress).run()
+            IatiFile(path, session, progress, survey).run()
     except BaseException:
         session.writer.abort()  # the package in out_dir stays as it was
         raise
     return session.finish()
 
 
-def iter_activities(f) -> Iterator[ET.Element]:
-    """Each iati-activity element of an open file, once complete; it is removed from the
-    tree after the caller is done with it, so memory holds one activity at a time."""
-    stack: list[ET.Element] = []
-    for event, el in ET.iterparse(f, events=("start", "end")):
-        if event == "start":
-            stack.append(el)
-            continue
-        stack.pop()
-        if local(el.tag) == "iati-activity":
-            yield el
-            if stack:
-                stack[-1].remove(el)
-
-
 class IatiFile:
-    def __init__(self, path: Path, session: ImportSession, progress: Progress | None):
-        self.path, self.session, self.progress = path, session, progress
+    def __init__(self, path: Path, session: ImportSession, progress: Progress | None, survey: Survey):
+        self.path, self.session, self.progress, self.survey = path, session, progress, survey
         self.name = session.start_file(path)
 
     def run(self) -> None:
         try:
-            covered = self._parents_with_paying_components()
-            self._map_activities(covered)
+            self._map_activities()
         except ET.ParseError as error:
             message = f"not well-formed XML ({error}); activities before that point were imported"
             self.session.writer.reject(self.name, f"line {error.position[0]}", message, record="file")
@@ -183,41 +121,16 @@ class IatiFile:
         if self.progress:
             self.progress(self.name, total, total)
 
-    def _parents_with_paying_components(self) -> set[str]:
-        """First pass: parents (hierarchy 1) whose components also carry transactions.
-        Their own transactions would count the same money twice (SOURCES quirk 14).
-        A parse error ends the pass quietly: the second pass reports it."""
-        paying: set[str] = set()
-        parent_of_paying: set[str] = set()
-        children: list[tuple[str, str]] = []
-        with self.path.open("rb") as f:
-            try:
-                for el in iter_activities(f):
-                    ident_el = kid(el, "iati-identifier")
-                    ident = clean_text(ident_el.text) if ident_el is not None else ""
-                    has_money = bool(kids(el, "transaction"))
-                    if has_money:
-                        paying.add(ident)
-                    for rel in kids(el, "related-activity"):
-                        if attr(rel, "type") == "1" and has_money and attr(rel, "ref"):
-                            parent_of_paying.add(attr(rel, "ref"))
-                        elif attr(rel, "type") == "2" and attr(rel, "ref"):
-                            children.append((ident, attr(rel, "ref")))
-            except ET.ParseError:
-                pass
-        parent_of_paying |= {parent for parent, child in children if child in paying}
-        return parent_of_paying & paying
-
-    def _map_activities(self, covered: set[str]) -> None:
+    def _map_activities(self) -> None:
         for number, el in enumerate(self._activities(), start=1):
             self.session.summary.activities += 1
-            ActivityMapper(el, number, self, covered).run()
+            ActivityMapper(el, number, self).run()
 
 
 class ActivityMapper:
     """Maps one iati-activity element onto package rows."""
 
-    def __init__(self, el: ET.Element, number: int, file: IatiFile, covered: set[str]):
+    def __init__(self, el: ET.Element, number: int, file: IatiFile):
         self.el, self.file, self.session = el, file, file.session
         self.writer = file.session.writer
         ident_el = kid(el, "iati-identifier")
@@ -226,7 +139,8 @@ class ActivityMapper:
         if not self.ident:
             self.ident = f"{file.path.stem}#activity{number}"
             self.writer.note(file.name, self.path, f"no iati-identifier: id {self.ident!r} used")
-        self.covered = self.ident in covered
+        self.survey = file.survey
+        self.covered = self.ident in self.survey.covered_parents
         self.default_currency = (attr(el, "default-currency") or "").upper() or None
         self.reporting = Org.of(kid(el, "reporting-org"))
         funders = [Org.of(p) for p in kids(el, "participating-org") if (attr(p, "role") or "").lower() in ("1", "funding")]
@@ -235,6 +149,16 @@ class ActivityMapper:
         self.finance_type = attr(kid(el, "default-finance-type"), "code") or ""
         self.notes: list[str] = []
         self.split = self._split(el)
+        # the role of the activity decides what each flow counts as (flows.py)
+        codes = {(attr(kid(tx, "transaction-type"), "code") or "").upper() for tx in kids(el, "transaction")}
+        self.receiver = is_receiver(codes)
+        self.funds = reporter_funds(codes, self._reporter_is_funding_org(funders))
+
+    def _reporter_is_funding_org(self, funders: list[Org | None]) -> bool:
+        if self.reporting is None:
+            return False
+        same = {(self.reporting.ref or "").upper(), self.reporting.name.casefold()} - {""}
+        return any(org and ({(org.ref or "").upper(), org.name.casefold()} & same) for org in funders)
 
     # --- checks on one transaction -------------------------------------------------
 
@@ -258,9 +182,9 @@ class ActivityMapper:
         if not code:
             found = clean_text(type_el.text) if type_el is not None else ""
             return self._reject(tx, path, f"transaction-type has no @code (element text {found!r})")
-        kind = KINDS.get(code)
+        kind = classify(code, self.receiver, self.funds)
         if kind is None:
-            return self._reject(tx, path, f"transaction type {code} ({TYPE_NAMES.get(code, 'unknown')}) is not a commitment, income or expenditure")
+            return self._reject(tx, path, why_not_money(code))
         value = kid(tx, "value")
         amount = parse_amount(value.text if value is not None else None)
         if amount is None:
@@ -286,16 +210,26 @@ class ActivityMapper:
         cents, remainder = to_cents(amount)
         if remainder:
             self._reject(tx, path, f"value {amount} has more than 2 decimals: remainder dropped when rounding to {cents}", amount=remainder)
-        partner = None
-        if kind != "expenditure":
+        partner, receiver, reason = None, Org.of(kid(tx, "receiver-org")), ""
+        if kind == PASS_THROUGH:
+            partner = Org.of(kid(tx, "provider-org")) or self.reporting
+            reason = "passed on by an activity that reports money received (types 1, 11, 13): counted where it came in"
+        elif kind != SPENDING:
             partner = Org.of(kid(tx, "provider-org")) or self.funder or self.reporting
             if partner is None:
                 return self._reject(tx, path, "no provider-org, funding participating-org or reporting-org to name the partner", amount=cents)
+            if code not in EXPENDITURE and not self.receiver:
+                # a funder's outgoing flow that the receiving organisation reports too
+                known = self.survey.receives(attr(kid(tx, "receiver-org"), "receiver-activity-id"),
+                                             receiver.ref if receiver else None,
+                                             (partner.ref, self.reporting.ref if self.reporting else None), kind)
+                if known:
+                    kind, reason = PASS_THROUGH, f"{known} in this import: counted there, where it came in"
         if self.session.rates.implausible(cents, currency, value_day):
             self.notes.append(f"transaction[{index}] value {cents} {currency} is over EUR 10 billion: kept as published, check the source")
         split = self._split(tx) if self._places(tx) else self.split
         finance_type = attr(kid(tx, "finance-type"), "code") or self.finance_type
-        return Flow(kind, code, cents, currency, day, value_day, partner, split, index, path, finance_type)
+        return Flow(kind, code, cents, currency, day, value_day, partner, receiver, split, index, path, finance_type, reason)
 
     # --- geography -----------------------------------------------------------------
 
@@ -322,6 +256,10 @@ class ActivityMapper:
 
     def run(self) -> None:
         transactions = kids(self.el, "transaction")
+        for tx in transactions:
+            code, currency, amount = self._raw_money(tx)
+            if amount:
+                self.writer.reconciliation.published(self.file.name, currency, code, Decimal(amount))
         if self.ident in self.session.seen_ids:
             for i, tx in enumerate(transactions, start=1):
                 self._reject(tx, f"{self.path}/transaction[{i}]", "duplicate iati-identifier: this activity was already imported in this run")
@@ -334,10 +272,12 @@ class ActivityMapper:
         flows = [flow for i, tx in enumerate(transactions, start=1) if (flow := self._flow(tx, i))]
         agreements = self._agreements([f for f in flows if f.kind == "commitment"])
         for flow in flows:
-            if flow.kind == "income":
+            if flow.kind == SUPPORT:
                 self._income(flow, agreements)
-            elif flow.kind == "expenditure":
+            elif flow.kind == SPENDING:
                 self._expenditure(flow)
+            elif flow.kind == PASS_THROUGH:
+                self._pass_through(flow)
         self._write_agreements(agreements)
         self._outcomes()
         for note in dict.fromkeys(self.notes):
@@ -371,6 +311,7 @@ class ActivityMapper:
             for flow, part in members:
                 agreement["committed"] += part
                 agreement["days"].append(flow.day)
+                self.writer.reconciliation.counted(self.file.name, currency, flow.source_type, "commitment", part)
         return agreements
 
     def _agreement(self, agreements: dict, pid: str, currency: str, region: str) -> dict:
@@ -381,6 +322,9 @@ class ActivityMapper:
 
     def _income(self, flow: Flow, agreements: dict) -> None:
         pid = self._partner_key(flow)
+        if flow.source_type in EXPENDITURE:
+            self.notes.append(f"transaction[{flow.index}] type {flow.source_type} (Expenditure) by a funder of the "
+                              f"activity, paying suppliers directly: counted as support from {pid}")
         for region, part in split_by_shares(flow.amount, flow.split.shares).items():
             agreement = self._agreement(agreements, pid, flow.currency, region)
             agreement["days"].append(flow.day)
@@ -400,6 +344,22 @@ class ActivityMapper:
                 "expenditure_date": flow.day.isoformat(), "amount": format_amount(part), "currency": flow.currency,
                 "category": "programmes", "agreement_id": "", "value_date": flow.value_day.isoformat(),
                 "source_type": flow.source_type, "source_file": self.file.name,
+            })
+
+    def _pass_through(self, flow: Flow) -> None:
+        """Money this receiver passed on: kept in pass_through.csv, noted, never support."""
+        name = TYPE_NAMES.get(flow.source_type, flow.source_type)
+        self.notes.append(f"transaction[{flow.index}] type {flow.source_type} ({name}) {format_amount(flow.amount)} "
+                          f"{flow.currency}: pass-through, not support ({flow.reason})")
+        provider, receiver = flow.partner, flow.receiver
+        for region, part in split_by_shares(flow.amount, flow.split.shares).items():
+            self.writer.add("pass_through", {
+                "pass_through_id": f"{self.ident}#{flow.index}~{region}", "activity_id": self.ident,
+                "region_code": region, "flow_date": flow.day.isoformat(), "amount": format_amount(part),
+                "currency": flow.currency, "source_type": flow.source_type,
+                "provider": (provider.name or provider.ref) if provider else "",
+                "receiver": (receiver.name or receiver.ref) if receiver else "",
+                "reason": flow.reason, "source_file": self.file.name,
             })
 
     def _activity_date(self, types: tuple[tuple[str, str], ...]) -> date | None:

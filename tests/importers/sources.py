@@ -37,8 +37,9 @@ def group(code: str) -> str:
     return "commitment" if code in COMMITMENT_CODES else code
 
 
-def iati_source_sums(path: Path) -> dict[tuple[str, str], Decimal]:
-    """(currency, transaction-type group) -> sum of every parseable transaction value."""
+def iati_source_sums(path: Path, by=group) -> dict[tuple[str, str], Decimal]:
+    """(currency, transaction-type group) -> sum of every parseable transaction value;
+    `by=str` keeps each code apart."""
     sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for activity in ET.parse(path).getroot().iter():
         if _name(activity.tag) != "iati-activity":
@@ -55,7 +56,7 @@ def iati_source_sums(path: Path) -> dict[tuple[str, str], Decimal]:
             currency = (value.get("currency") or "").strip().upper() or default
             type_el = children.get("transaction-type")
             code = (type_el.get("code") or "").strip().upper() if type_el is not None else ""
-            sums[(currency, group(code))] += amount
+            sums[(currency, by(code))] += amount
     return dict(sums)
 
 
@@ -65,11 +66,11 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def iati_package_sums(out: Path) -> dict[tuple[str, str], Decimal]:
-    """The same sums from the package (agreements, transactions, expenditures) + rejects."""
+    """The same sums from the package (agreements, transactions, expenditures, pass-through) + rejects."""
     sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for row in read_csv(out / "agreements.csv"):
         sums[(row["currency"], "commitment")] += Decimal(row["committed_amount"])
-    for table in ("transactions", "expenditures"):
+    for table in ("transactions", "expenditures", "pass_through"):
         for row in read_csv(out / f"{table}.csv"):
             sums[(row["currency"], group(row["source_type"]))] += Decimal(row["amount"])
     for row in read_csv(out / "rejects.csv"):
@@ -124,3 +125,24 @@ def giving_package_sums(out: Path) -> dict[tuple[str, str], Decimal]:
         if row["amount"]:
             sums[(row["currency"], row["source_type"])] += Decimal(row["amount"])
     return dict(sums)
+
+
+def summary_sums(out: Path) -> dict[tuple[str, str], dict[str, Decimal]]:
+    """import_summary.csv summed over files: (currency, type) -> column -> amount."""
+    sums: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for row in read_csv(out / "import_summary.csv"):
+        for column, value in row.items():
+            if column not in ("file", "currency", "source_type"):
+                sums[(row["currency"], row["source_type"])][column] += Decimal(value)
+    return sums
+
+
+def package_outcomes(out: Path) -> dict[tuple[str, str, str], Decimal]:
+    """(currency, type, outcome) -> amount, read from the package rows themselves."""
+    sums: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+    for table, outcome in (("transactions", "support"), ("expenditures", "expenditure"),
+                           ("pass_through", "pass_through"), ("rejects", "rejected")):
+        for row in read_csv(out / f"{table}.csv"):
+            if row["amount"]:
+                sums[(row["currency"], row["source_type"], outcome)] += Decimal(row["amount"])
+    return sums

@@ -99,15 +99,24 @@ def test_c1_character_references_become_cp1252_punctuation(tmp_path):
 
 @pytest.mark.parametrize("role", ["Funding", "funding", "FUNDING", "1"])
 def test_v1_letter_codes_and_word_roles_in_any_case(tmp_path, role):
-    # [11] C = commitment, D and IF = income, E = expenditure; the funder is the funding org
-    body = activity(f'<participating-org ref="XX-FUND" role="{role}" type="10">Funder</participating-org>'
-                    '<recipient-country code="MW">Malawi</recipient-country>'
-                    + tx("C", "1000") + tx("D", "400") + tx("IF", "100") + tx("E", "250"))
+    """[11] C = commitment, D = disbursement, IF = incoming funds, E = expenditure; the
+    funder is the funding org, named by role in any case. Three 1.0x activities in Malawi
+    (AF), each in the role docs/importers.md gives it (flows.py):
+    - a donor's (no money received): C 1000 is the commitment, D 400 support;
+    - a receiver's: IF 100 is support from the funding org, its D 30 pass-through;
+    - an implementer's (only E, the reporter not a funder): E 250 is expenditure."""
+    funder = f'<participating-org ref="XX-FUND" role="{role}" type="10">Funder</participating-org>'
+    malawi = '<recipient-country code="MW">Malawi</recipient-country>'
+    body = (activity(funder + malawi + tx("C", "1000") + tx("D", "400"), ident="XX-1-DONOR")
+            + activity(funder + malawi + tx("IF", "100") + tx("D", "30"), ident="XX-1-RECEIVER")
+            + activity(funder + malawi + tx("E", "250"), ident="XX-1-IMPL"))
     summary = import_iati([write(tmp_path, body, root='<iati-activities version="1.01">')], tmp_path / "out")
     out = tmp_path / "out"
-    (agreement,) = rows(out, "agreements")
-    assert (agreement["partner_id"], agreement["region_code"], agreement["committed_amount"]) == ("XX-FUND", "AF", "1000.00")
-    assert sorted(r["amount"] for r in rows(out, "transactions")) == ["100.00", "400.00"]
+    # the receiver's income needs an agreement: one of 0 is made for it (nothing committed)
+    committed = {a["agreement_id"]: a["committed_amount"] for a in rows(out, "agreements")}
+    assert committed == {"XX-1-DONOR~XX-FUND~USD~AF": "1000.00", "XX-1-RECEIVER~XX-FUND~USD~AF": "0.00"}
+    assert sorted((r["source_type"], r["amount"]) for r in rows(out, "transactions")) == [("D", "400.00"), ("IF", "100.00")]
+    assert [(r["source_type"], r["amount"]) for r in rows(out, "pass_through")] == [("D", "30.00")]
     assert [r["amount"] for r in rows(out, "expenditures")] == ["250.00"]
     assert summary.partners == {"XX-FUND"}
 

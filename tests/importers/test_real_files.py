@@ -17,8 +17,9 @@ from pipelines.importers.threesixtygiving import import_360giving
 from pipelines.ingest.load import load_package
 from tests.importers.sources import (
     GIVING_FILES, IATI_FILES, giving_package_sums, giving_source_sums, iati_package_sums,
-    iati_source_sums, read_csv,
+    iati_source_sums, package_outcomes, read_csv, summary_sums,
 )
+from pipelines.importers.reconciliation import OUTCOMES
 
 
 def assert_conserved(source: dict, package: dict) -> None:
@@ -40,6 +41,29 @@ def test_iati_file_conserves_money(path, tmp_path):
     source = iati_source_sums(path)
     assert source, "every test file has transactions"
     assert_conserved(source, iati_package_sums(tmp_path))
+
+
+@pytest.mark.parametrize("path", IATI_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_iati_import_summary_adds_up(path, tmp_path):
+    """import_summary.csv: per currency and type as published, the published money is the
+    source's (read independently), every outcome column is what the package rows hold,
+    commitments are what the agreements commit, and nothing is unaccounted."""
+    import_iati([path], tmp_path)
+    summary = summary_sums(tmp_path)
+    published = {key: sums["published"] for key, sums in summary.items() if sums["published"]}
+    assert published == {k: v for k, v in iati_source_sums(path, by=str).items() if v}
+    assert all(sums["unaccounted"] == 0 for sums in summary.values())
+    rows = package_outcomes(tmp_path)
+    for (currency, code), sums in summary.items():
+        for outcome in set(OUTCOMES) - {"commitment"}:
+            assert sums[outcome] == rows.get((currency, code, outcome), Decimal(0)), (currency, code, outcome)
+    committed = {}
+    for row in read_csv(tmp_path / "agreements.csv"):
+        committed[row["currency"]] = committed.get(row["currency"], Decimal(0)) + Decimal(row["committed_amount"])
+    by_currency = {}
+    for (currency, _), sums in summary.items():
+        by_currency[currency] = by_currency.get(currency, Decimal(0)) + sums["commitment"]
+    assert {c: v for c, v in by_currency.items() if v} == {c: v for c, v in committed.items() if v}
 
 
 @pytest.mark.parametrize("path", GIVING_FILES, ids=lambda p: p.name)

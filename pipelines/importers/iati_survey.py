@@ -1,0 +1,91 @@
+"""The first pass over every file of an IATI import: what the second pass (the mapping)
+must know about *other* activities to count each flow once.
+
+- Parents whose components also carry transactions (hierarchy 1 with related-activity
+  links): their own transactions would count the same money twice (SOURCES quirk 14).
+- Money received: which activities report incoming funds (1 / IF) or an incoming
+  commitment (11), and which organisation reports receiving what from whom. A funder's
+  disbursement or commitment to an organisation that reports receiving it in this import
+  is counted once, where it came in (the receiver's side), and is pass-through on the
+  funder's side.
+
+One pass reads each file once, one activity at a time; a file that is not well-formed
+ends its pass quietly at the error (the mapping pass reports it).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipelines.importers.iati_xml import attr, iter_activities, kid, kids
+from pipelines.importers.text import clean_text
+
+INCOMING_KINDS = {"1": "income", "IF": "income", "11": "commitment"}
+
+
+@dataclass
+class Survey:
+    covered_parents: set[str] = field(default_factory=set)
+    # activity id -> kinds of money it reports receiving ("income", "commitment")
+    received_by_activity: dict[str, set[str]] = field(default_factory=dict)
+    # (receiving org ref, providing org ref, kind), refs upper-cased
+    received_from: set[tuple[str, str, str]] = field(default_factory=set)
+
+    def receives(self, activity_id: str | None, receiver_ref: str | None, funder_refs: Iterable[str | None],
+                 kind: str) -> str | None:
+        """How we know the receiving side reports this flow (for the note), or None."""
+        if activity_id and kind in self.received_by_activity.get(activity_id, ()):
+            return f"activity {activity_id} reports receiving it"
+        receiver = (receiver_ref or "").upper()
+        for funder in {(ref or "").upper() for ref in funder_refs} - {""}:
+            if receiver and (receiver, funder, kind) in self.received_from:
+                return f"{receiver_ref} reports receiving it from {funder} in its own activity"
+        return None
+
+
+def survey_files(files: Iterable[Path]) -> Survey:
+    survey = Survey()
+    paying: set[str] = set()
+    parent_of_paying: set[str] = set()
+    children: list[tuple[str, str]] = []
+    for path in files:
+        with path.open("rb") as f:
+            try:
+                for el in iter_activities(f):
+                    ident = _identifier(el)
+                    if kids(el, "transaction"):
+                        paying.add(ident)
+                        _record_money_received(el, ident, survey)
+                    for rel in kids(el, "related-activity"):
+                        if attr(rel, "type") == "1" and kids(el, "transaction") and attr(rel, "ref"):
+                            parent_of_paying.add(attr(rel, "ref"))
+                        elif attr(rel, "type") == "2" and attr(rel, "ref"):
+                            children.append((ident, attr(rel, "ref")))
+            except ET.ParseError:
+                pass
+    parent_of_paying |= {parent for parent, child in children if child in paying}
+    survey.covered_parents = parent_of_paying & paying
+    return survey
+
+
+def _identifier(el: ET.Element) -> str:
+    ident_el = kid(el, "iati-identifier")
+    return clean_text(ident_el.text) if ident_el is not None else ""
+
+
+def _record_money_received(el: ET.Element, ident: str, survey: Survey) -> None:
+    receiver = (attr(kid(el, "reporting-org"), "ref") or "").upper()
+    funding = [attr(p, "ref") for p in kids(el, "participating-org")
+               if (attr(p, "role") or "").lower() in ("1", "funding") and attr(p, "ref")]
+    for tx in kids(el, "transaction"):
+        kind = INCOMING_KINDS.get((attr(kid(tx, "transaction-type"), "code") or "").upper())
+        if kind is None:
+            continue
+        if ident:
+            survey.received_by_activity.setdefault(ident, set()).add(kind)
+        provider = attr(kid(tx, "provider-org"), "ref") or (funding[0] if funding else None)
+        if receiver and provider:
+            survey.received_from.add((receiver, provider.upper(), kind))

@@ -1,0 +1,64 @@
+"""Reading IATI XML: elements and attributes by local name, whatever their namespace,
+and activities streamed one at a time."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+
+from pipelines.importers.text import clean_text
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def attr(el: ET.Element | None, name: str) -> str | None:
+    """An attribute by local name, stripped; empty counts as missing (SOURCES quirk 13)."""
+    if el is None:
+        return None
+    value = el.get(name)
+    if value is None:
+        for key, candidate in el.attrib.items():
+            if local(key) == name:
+                value = candidate
+                break
+    value = (value or "").strip()
+    return value or None
+
+
+def kids(el: ET.Element | None, name: str) -> list[ET.Element]:
+    return [c for c in el if local(c.tag) == name] if el is not None else []
+
+
+def kid(el: ET.Element | None, name: str) -> ET.Element | None:
+    found = kids(el, name)
+    return found[0] if found else None
+
+
+def text_of(el: ET.Element | None) -> str:
+    """Narrative text, English preferred (2.0x), or the element's own text (1.0x)."""
+    if el is None:
+        return ""
+    narratives = [n for n in kids(el, "narrative") if clean_text(n.text)]
+    if narratives:
+        english = [n for n in narratives if (n.get(XML_LANG) or "").lower().startswith("en")]
+        return clean_text((english or narratives)[0].text)
+    return clean_text(el.text)
+
+
+def iter_activities(f) -> Iterator[ET.Element]:
+    """Each iati-activity element of an open file, once complete; it is removed from the
+    tree after the caller is done with it, so memory holds one activity at a time."""
+    stack: list[ET.Element] = []
+    for event, el in ET.iterparse(f, events=("start", "end")):
+        if event == "start":
+            stack.append(el)
+            continue
+        stack.pop()
+        if local(el.tag) == "iati-activity":
+            yield el
+            if stack:
+                stack[-1].remove(el)
