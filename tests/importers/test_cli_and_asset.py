@@ -76,3 +76,27 @@ def test_asset_imports_standard_subfolders_next_to_the_warehouse(tmp_path):
 
 def test_package_without_standard_subfolders_is_loaded_as_it_is(tmp_path):
     assert package_to_load(tmp_path, tmp_path / "warehouse.duckdb") == tmp_path
+
+
+def test_cli_prints_where_the_published_money_went(tmp_path, capsys):
+    """Canada reports a commitment (2) and twelve disbursements (3) in CAD, as a donor:
+    the commitment is counted as commitment, the disbursements as support, to the cent
+    of the source (read independently); columns line up, right-aligned, however large."""
+    from decimal import Decimal
+
+    from tests.importers.sources import iati_source_sums
+
+    assert main(["import", "iati", str(CANADA), "--out", str(tmp_path / "o"), "--quiet"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    start = lines.index("  Where the published money went (import_summary.csv has it per file):")
+    header, *body = lines[start + 1:start + 4]
+    assert header.split() == ["currency", "type", "published", "support", "commitment", "expenditure",
+                              "pass-through", "rejected", "unaccounted"]
+    source = iati_source_sums(CANADA, by=str)
+    cells = {line.split()[1]: line.split() for line in body}
+    assert cells["2"][2] == cells["2"][4] == f"{source[('CAD', '2')]:,.2f}"
+    assert cells["3"][2] == cells["3"][3] == f"{source[('CAD', '3')]:,.2f}"
+    assert source[("CAD", "3")] > Decimal(0)
+    # right-aligned: every line ends its 'published' column at the same place
+    ends = [line.index(cells[line.split()[1]][2]) + len(cells[line.split()[1]][2]) for line in body]
+    assert len(set(ends)) == 1 and header.index("published") + len("published") == ends[0]
