@@ -5,7 +5,7 @@ metrics.md (compute.py) and replaces the marts in one DuckDB transaction (marts.
 so a report never sees a sustainability mart from one run beside a support mix from another.
 """
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 import polars as pl
 from dagster import (
@@ -24,6 +24,8 @@ from pipelines.ingest.assets import staging_key
 from pipelines.metrics import descriptions
 from pipelines.metrics.compute import Marts, compute_region_metrics
 from pipelines.metrics.facts import COLUMNS, MetricsInputError
+from pipelines.metrics.latest_year import COLUMNS as LATEST_YEAR_COLUMNS
+from pipelines.metrics.latest_year import YearChoice, latest_complete_year, no_year_message
 from pipelines.metrics.marts import read_staging_frames, write_marts
 from pipelines.metrics.settings import MetricSettings, MetricSettingsError
 from pipelines.warehouse import WarehouseResource, table_schema
@@ -79,6 +81,9 @@ class MetricSettingsResource(ConfigurableResource):
     weight_margin: float = Field(DEFAULTS.weight_margin, description="score weight of clip(operating margin + 0.5, 0, 1)")
     fiscal_year_start_month: int = Field(DEFAULTS.fiscal_year_start_month,
                                          description="1 = calendar years only; another month adds fiscal years")
+    min_spending_share: float = Field(DEFAULTS.min_spending_share,
+                                      description="12-month spending below this share of 12-month support: "
+                                                  "runway, coverage and margin are withheld from the report")
 
     def metric_settings(self) -> MetricSettings:
         return MetricSettings(**{name: getattr(self, name) for name in DEFAULTS.__dataclass_fields__})
@@ -105,7 +110,7 @@ def region_metrics(context: AssetExecutionContext, warehouse: WarehouseResource,
             raise Failure(description=str(err), allow_retries=False) from None
         write_marts(conn, marts, settings)
         schemas = {key: table_schema(conn, ".".join(key.path), COLUMN_DESCRIPTIONS[key]) for key in DESCRIPTIONS}
-    yield from materializations(marts, settings, schemas, date.today())
+    yield from materializations(marts, settings, schemas, datetime.now(timezone.utc).date())
 
 
 def materializations(marts: Marts, settings: MetricSettings, schemas: dict, today: date):
@@ -120,38 +125,38 @@ def materializations(marts: Marts, settings: MetricSettings, schemas: dict, toda
     for key, row_count in rows.items():
         metadata = {"dagster/row_count": row_count, "dagster/column_schema": schemas[key]}
         if key == SUSTAINABILITY:
-            year = latest_complete_year(marts.sustainability, today)
-            metadata["latest_year"] = year or "none"
-            metadata["by_region"] = MetadataValue.md(latest_year_markdown(marts.sustainability, year))
+            choice = latest_complete_year(marts.sustainability.select(LATEST_YEAR_COLUMNS).to_dicts(), today)
+            metadata["latest_year"] = choice.period or "none"
+            metadata["skipped_empty_years"] = ", ".join(choice.skipped) or "none"
+            metadata["by_region"] = MetadataValue.md(latest_year_markdown(marts.sustainability, choice, today))
         if key in (SUSTAINABILITY, METRIC_SETTINGS):
             metadata["settings"] = settings_md
         yield MaterializeResult(asset_key=key, metadata=metadata)
 
 
-def latest_complete_year(sustainability: pl.DataFrame, today: date) -> str | None:
-    """The latest calendar year that ended before `today`, else the latest year there is."""
-    years = sustainability.filter(pl.col("period_type") == "year").sort("period_end")
-    ended = years.filter(pl.col("period_end") < today)
-    chosen = ended if ended.height else years
-    return chosen["period"][-1] if chosen.height else None
-
-
-def latest_year_markdown(sustainability: pl.DataFrame, year: str | None) -> str:
-    """Score, concentration, runway and flags of each region in `year`, best score first."""
-    if year is None:
-        return "No year in the marts yet."
+def latest_year_markdown(sustainability: pl.DataFrame, choice: YearChoice, today: date) -> str:
+    """Score, concentration, runway and flags of each region in the year the reports default
+    to (pipelines/metrics/latest_year.py), best score first."""
+    if choice.period is None:
+        return no_year_message(choice, today)
+    year = choice.period
     rows = (
         sustainability.filter(pl.col("period") == year)
         .sort(pl.col("region_code") == "ALL", pl.col("sustainability_score"), descending=[False, True], nulls_last=True)
     )
-    lines = [f"**{year}**", "", "| region | score | HHI | band | runway (months) | without top funder | flags |",
-             "|---|---:|---:|---|---:|---:|---|"]
+    lines = [f"**{year}**", "",
+             "| region | score | HHI | band | runway (months) | without top funder | flags "
+             "| spending figures withheld |",
+             "|---|---:|---:|---|---:|---:|---|---|"]
     for r in rows.iter_rows(named=True):
         lines.append(
             f"| {r['region_code']} | {_number(r['sustainability_score'], 1)} | {_number(r['hhi'], 3)} "
             f"| {r['concentration_band'] or '–'} | {_number(r['runway_months'], 1)} "
-            f"| {_number(r['runway_without_top_funder_months'], 1)} | {', '.join(r['risk_flags'] or []) or '–'} |"
+            f"| {_number(r['runway_without_top_funder_months'], 1)} | {', '.join(r['risk_flags'] or []) or '–'} "
+            f"| {r['spending_figures_withheld'] or '–'} |"
         )
+    if choice.skipped:
+        lines += ["", choice.skipped_sentence()]
     return "\n".join(lines)
 
 

@@ -39,13 +39,22 @@ def with_remaining(in_force: pl.DataFrame, transactions: pl.DataFrame) -> pl.Dat
 
 def trailing_expenditure(expenditures: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
     """Expenditure per region in the 12 months ending at period_end: (period_end − 12 months, period_end]."""
-    daily = expenditures.group_by("region_code", "expenditure_date").agg(pl.col("amount_eur").sum())
+    return _trailing_sum(expenditures, "expenditure_date", periods, "expenditure_12m_eur")
+
+
+def trailing_support(transactions: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
+    """Net support (income + in kind) per region in the same 12 months as the burn."""
+    return _trailing_sum(transactions, "transaction_date", periods, "support_12m_eur")
+
+
+def _trailing_sum(facts: pl.DataFrame, date_column: str, periods: pl.DataFrame, name: str) -> pl.DataFrame:
+    daily = facts.group_by("region_code", date_column).agg(pl.col("amount_eur").sum())
     windows = periods.select("period", "period_end", window_start=months_before(pl.col("period_end"), 12))
     return (
         daily.join(windows, how="cross")
-        .filter((pl.col("expenditure_date") > pl.col("window_start")) & (pl.col("expenditure_date") <= pl.col("period_end")))
+        .filter((pl.col(date_column) > pl.col("window_start")) & (pl.col(date_column) <= pl.col("period_end")))
         .group_by(KEYS)
-        .agg(expenditure_12m_eur=pl.col("amount_eur").sum())
+        .agg(pl.col("amount_eur").sum().alias(name))
     )
 
 
@@ -91,6 +100,30 @@ def runway_columns() -> list[pl.Expr]:
         pl.when(burning).then(12 * without_top / spent).alias("runway_without_top_funder_months"),
         pl.when(burning).then(pl.col("pipeline_next_12m_eur") / spent).alias("multi_year_coverage"),
     ]
+
+
+NO_SPENDING_RECORDED = "no_spending_recorded"
+SPENDING_BELOW_MIN_SHARE = "spending_below_min_share"
+
+
+def spending_figures_withheld(min_spending_share: float) -> pl.Expr:
+    """Why the report withholds runway, runway without the top funder, multi-year coverage and
+    operating margin; null when it shows them. The marts keep the numbers (docs/metrics.md).
+
+    Over the burn window (period_end − 12 months, period_end]:
+    - `no_spending_recorded` when expenditure ≤ 0;
+    - `spending_below_min_share` when expenditure < min_spending_share × net support.
+    The product is rounded to 6 decimals before comparing, so float noise
+    (0.1 × 2000.70 = 200.07000000000002) cannot withhold a region spending exactly the share.
+    """
+    spent = pl.col("expenditure_12m_eur")
+    threshold = (min_spending_share * pl.col("support_12m_eur").cast(pl.Float64)).round(6)
+    return (
+        pl.when(spent <= 0).then(pl.lit(NO_SPENDING_RECORDED))
+        .when(spent.cast(pl.Float64) < threshold).then(pl.lit(SPENDING_BELOW_MIN_SHARE))
+        .otherwise(pl.lit(None, pl.String))
+        .alias("spending_figures_withheld")
+    )
 
 
 def expiring_within_a_year(in_force_remaining: pl.DataFrame) -> pl.DataFrame:

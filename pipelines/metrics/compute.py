@@ -31,6 +31,7 @@ SUSTAINABILITY_COLUMNS: dict[str, pl.DataType] = {
     "activities": pl.Int32, "participants": pl.Int64, "libraries_reached": pl.Int64,
     "cost_per_participant_eur": MONEY, "outcome_achievement": pl.Float64,
     "sustainability_score": pl.Float64, "risk_flags": pl.List(pl.String),
+    "spending_figures_withheld": pl.String,
 }
 SUPPORT_MIX_COLUMNS: dict[str, pl.DataType] = {
     "region_code": pl.String, "period": pl.String, "partner_type": pl.String,
@@ -51,7 +52,7 @@ EXPIRING_COLUMNS: dict[str, pl.DataType] = {
 # Figures that are counts or sums: 0, not null, when nothing happened in the period.
 ZERO_WHEN_ABSENT = {
     "income_eur", "in_kind_eur", "expenditure_eur", "funder_count", "committed_pipeline_eur",
-    "top_funder_pipeline_eur", "pipeline_next_12m_eur", "expenditure_12m_eur", "agreements_ended",
+    "top_funder_pipeline_eur", "pipeline_next_12m_eur", "expenditure_12m_eur", "support_12m_eur", "agreements_ended",
     "active_partners", "new_partners", "activities", "participants", "libraries_reached",
 }
 
@@ -92,6 +93,7 @@ def compute_region_metrics(frames: Mapping[str, pl.DataFrame], settings: MetricS
         concentration,
         commitments.pipeline_figures(in_force, concentration),
         commitments.trailing_expenditure(with_global(facts.expenditures), periods),
+        commitments.trailing_support(transactions, periods),
         partnerships.agreement_ends(agreements, periods),
         partnerships.partnership_figures(
             active=active,
@@ -121,7 +123,8 @@ def compute_region_metrics(frames: Mapping[str, pl.DataFrame], settings: MetricS
             *commitments.runway_columns(),
         )
         .with_columns(_engagement_if_recorded(facts.interactions))
-        .with_columns(sustainability_score(settings), risk_flags(settings))
+        .with_columns(sustainability_score(settings), risk_flags(settings),
+                      commitments.spending_figures_withheld(settings.min_spending_share))
     )
     mix = support.support_mix(support_in_period, facts.partners)
     return Marts(

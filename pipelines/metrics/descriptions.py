@@ -43,6 +43,9 @@ SUSTAINABILITY = _KEYS | {
     "sustainability_score": "0–100: weighted mean of diversification, runway, renewal, engagement and margin.",
     "risk_flags": "Thresholds crossed: high_concentration, dominant_funder, short_runway, "
                   "top_funder_cliff, low_renewal, low_engagement, deficit.",
+    "spending_figures_withheld": "Null when the report shows runway, coverage and margin; else why it withholds them "
+                                 "(no_spending_recorded, spending_below_min_share: 12-month spending below "
+                                 "min_spending_share of 12-month support). The numbers stay in this table.",
 }
 
 SUPPORT_MIX = _KEYS | {

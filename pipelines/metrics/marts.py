@@ -25,6 +25,7 @@ MART_TYPES: dict[str, dict[str, str]] = {
         "activities": "INTEGER", "participants": "BIGINT", "libraries_reached": "BIGINT",
         "cost_per_participant_eur": "DECIMAL(18,2)", "outcome_achievement": "DOUBLE",
         "sustainability_score": "DOUBLE", "risk_flags": "VARCHAR[]",
+        "spending_figures_withheld": "VARCHAR",
     },
     "region_support_mix": {
         "region_code": "VARCHAR", "period": "VARCHAR", "partner_type": "VARCHAR",

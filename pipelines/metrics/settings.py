@@ -33,6 +33,11 @@ class MetricSettings:
     weight_margin: float = 0.2
     # 1 = calendar years only; another month adds fiscal years (period_type 'fiscal_year').
     fiscal_year_start_month: int = 1
+    # Runway, runway without the top funder, multi-year coverage and operating margin are
+    # withheld from the report (spending_figures_withheld) when the region's expenditure in
+    # the 12 months to period_end is below this share of its support in the same 12 months
+    # (or is not above 0). 0 keeps only the "no spending at all" rule. docs/metrics.md.
+    min_spending_share: float = 0.10
 
     def __post_init__(self) -> None:
         if not 1 <= self.fiscal_year_start_month <= 12 or isinstance(self.fiscal_year_start_month, bool):
@@ -43,6 +48,10 @@ class MetricSettings:
             raise MetricSettingsError(
                 f"concentration bands need 0 ≤ hhi_moderate_from ({self.hhi_moderate_from}) "
                 f"≤ hhi_high_above ({self.hhi_high_above}) ≤ 1"
+            )
+        if not 0 <= self.min_spending_share <= 1:
+            raise MetricSettingsError(
+                f"min_spending_share={self.min_spending_share!r} must be a share between 0 and 1"
             )
         weights = self.weights()
         negative = [f"weight_{name}" for name, w in weights.items() if w < 0]

@@ -136,6 +136,7 @@ def test_region_n_2025(marts):
         "sustainability_score": 100 * (0.1171875 + 1 + 2 / 3 + 0.5 + 0.7) / 5,   # 59.68
         # engagement 0.5 is not below 0.5 and runway without P1 (4) is not below 3: strict thresholds
         "risk_flags": ["high_concentration", "dominant_funder"],
+        "spending_figures_withheld": None,                # spent 1200 ≥ 0.1 × support 1500 in the 12 months
     })
 
 
@@ -168,6 +169,7 @@ def test_region_s_2025(marts):
         # margin clip(1.0 + 0.5) = 1; weights renormalised over the four present
         "sustainability_score": 100 * (0.32 + 0 + 0.5 + 1) / 4,   # 45.5
         "risk_flags": ["high_concentration", "dominant_funder", "low_renewal"],
+        "spending_figures_withheld": "no_spending_recorded",   # nothing spent in S: margin 100 % means nothing
     })
 
 
@@ -204,6 +206,7 @@ def test_all_2025_is_computed_from_the_rows_not_from_the_regions(marts):
         # diversification 1 − 273/441, runway min(19/12, 1) = 1, renewal 0.5, engagement 2/3, margin 0.9
         "sustainability_score": 100 * ((1 - 273 / 441) + 1 + 0.5 + 2 / 3 + 0.9) / 5,   # 68.95
         "risk_flags": ["high_concentration", "dominant_funder"],
+        "spending_figures_withheld": None,                # spent 1200 ≥ 0.1 × support 2000
     })
 
 

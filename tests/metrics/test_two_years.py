@@ -144,6 +144,7 @@ def test_region_e_2024(marts):
         "sustainability_score": 100 * (0.605 + 0 + 0.5 + 0 + 0.9) / 5,   # 40.1
         # top share 0.5 is not above 0.5, renewal 0.5 is not below 0.5: strict thresholds
         "risk_flags": ["high_concentration", "short_runway", "top_funder_cliff", "low_engagement"],
+        "spending_figures_withheld": None,                # 12 months: spent 1200 ≥ 0.1 × support 2000
     })
 
 
@@ -185,6 +186,7 @@ def test_region_e_2025_meets_every_default_threshold_exactly_and_raises_one_flag
         # diversification 0.75, runway 6/12 = 0.5, renewal 1, engagement 1/3, margin clip(0 + 0.5) = 0.5
         "sustainability_score": 100 * (0.75 + 0.5 + 1 + 1 / 3 + 0.5) / 5,   # 61.67
         "risk_flags": ["low_engagement"],
+        "spending_figures_withheld": None,                # spent 2400 ≥ 0.1 × support 2400
     })
 
 
@@ -216,6 +218,9 @@ def test_region_e_first_quarter_2025(marts):
         # diversification 0.75, runway min(7.58/12, 1) = 12/19, renewal 1, engagement 0, margin clip(1.0) = 1
         "sustainability_score": 100 * (0.75 + 12 / 19 + 1 + 0 + 1) / 5,   # 67.63
         "risk_flags": ["low_engagement"],
+        # the burn's 12 months, not the quarter: spent 1900; support B3 300 (2024-05-01) + 2400 in
+        # 2025-Q1 = 2700 (B1's and B2's 2024 income is before 2024-03-31); 1900 ≥ 270
+        "spending_figures_withheld": None,
     })
 
 
@@ -244,6 +249,7 @@ def test_region_w_2025(marts):
         # diversification 0.5, runway 0, renewal 0, engagement 0, margin clip(1.2) = 1
         "sustainability_score": 100 * (0.5 + 0 + 0 + 0 + 1) / 5,   # 30
         "risk_flags": ["high_concentration", "short_runway", "top_funder_cliff", "low_renewal", "low_engagement"],
+        "spending_figures_withheld": None,                # spent 300 ≥ 0.1 × support 1000
     })
 
 
@@ -279,6 +285,7 @@ def test_all_2025_nets_partners_across_regions(marts):
         # diversification 421/578, runway 5.33/12 = 4/9, renewal 0.5, engagement 0.5, margin 7/34 + 0.5 = 12/17
         "sustainability_score": 100 * (421 / 578 + 4 / 9 + 0.5 + 0.5 + 12 / 17) / 5,   # 57.57
         "risk_flags": ["high_concentration", "short_runway"],
+        "spending_figures_withheld": None,                # spent 2700 ≥ 0.1 × support 3400
     })
 
 
