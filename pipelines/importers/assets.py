@@ -4,6 +4,7 @@ partner data package in a work folder next to the warehouse (`<warehouse dir>/im
 from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, MetadataValue, asset
 
 from pipelines.importers.package import ImportFailure
+from pipelines.importers.reconciliation import markdown
 from pipelines.importers.workspace import build_imported_package, has_standard_files, imported_dir
 from pipelines.resources import PackageResource
 from pipelines.warehouse import WarehouseResource
@@ -33,6 +34,7 @@ def imported_package(context: AssetExecutionContext, package: PackageResource, w
             context.log.info(f"{standard}: {line}")
         metadata[f"{standard}_summary"] = MetadataValue.md("\n".join(f"- {line}" for line in summary.lines()))
         metadata[f"{standard}_rejects"] = summary.rejects
+        metadata[f"{standard}_reconciliation"] = MetadataValue.md(markdown(summary.reconciliation))
         if summary.errors:
             raise Failure(description="; ".join(summary.errors), allow_retries=False)
     return MaterializeResult(metadata=metadata)
