@@ -16,38 +16,29 @@ import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterable, Iterator
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from pipelines.importers import giving_titles, xlsx
 from pipelines.importers.dates import parse_any_date, slashed_order
-from pipelines.importers.geography import GLOBAL, REFERENCE_DIR, Split
+from pipelines.importers.geography import GLOBAL, Split
 from pipelines.importers.iati import Progress, iter_files
 from pipelines.importers.money import format_amount, parse_amount, split_by_shares, to_cents
 from pipelines.importers.organisations import partner_id, partner_type
 from pipelines.importers.package import ImportFailure, ImportSummary
+from pipelines.importers.places import Places
 from pipelines.importers.session import ImportSession
 from pipelines.importers.text import clean_text
-from pipelines.importers import xlsx
 
 SUFFIXES = (".json", ".csv", ".xlsx")
 # UK statistical geographies (360Giving geoCodeType codelist): all lie in GB.
 UK_GEOCODE_TYPES = {"OA", "LSOA", "MSOA", "PAR", "WD", "UA", "NMD", "MD", "LONB", "CTY", "RGN/GOR", "RGN",
                     "GOR", "WPC", "EER", "CTRY", "LAD", "LAC", "WZ", "CMWD", "CMLAD", "CCG", "LEP"}
-# 360Giving spreadsheet column titles -> (JSON path); lists take their first element.
-COLUMNS = {
-    "identifier": ("id",), "title": ("title",), "description": ("description",), "currency": ("currency",),
-    "amount awarded": ("amountAwarded",), "amount disbursed": ("amountDisbursed",), "award date": ("awardDate",),
-    "recipient org:identifier": ("recipientOrganization", "id"), "recipient org:name": ("recipientOrganization", "name"),
-    "recipient org:country": ("recipientOrganization", "addressCountry"),
-    "funding org:identifier": ("fundingOrganization", "id"), "funding org:name": ("fundingOrganization", "name"),
-    "beneficiary location:name": ("beneficiaryLocation", "name"),
-    "beneficiary location:country code": ("beneficiaryLocation", "countryCode"),
-    "beneficiary location:geographic code": ("beneficiaryLocation", "geoCode"),
-    "beneficiary location:geographic code type": ("beneficiaryLocation", "geoCodeType"),
-    "planned dates:start date": ("plannedDates", "startDate"), "planned dates:end date": ("plannedDates", "endDate"),
-    "planned dates:duration (months)": ("plannedDates", "duration"),
-    "actual dates:start date": ("actualDates", "startDate"),
-}
+# UK statistical geography codes (GSS: E/W/S/N + 8 digits, K for UK-wide areas).
+UK_GEOCODE = re.compile(r"[EKNSW]\d{8}")
+# "24", 24, "24 months", "2 years", "1.5 yrs": a number of months, or of years
+DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(months?|mths?|years?|yrs?)?", re.IGNORECASE)
+MONEY = ("amountAwarded", "amountDisbursed")
 GOVERNMENT_IDS = re.compile(r"^GB-(GOV|LAE|LAS|LANI|PLA|NHS|SHPE)-|-GOV-", re.IGNORECASE)
 
 
@@ -58,7 +49,7 @@ def import_360giving(paths: Iterable[str | Path], out_dir: str | Path, regions_d
     files = list(iter_files(paths, SUFFIXES))
     session = ImportSession(out_dir, regions_dir)
     try:
-        places = PlaceNames(session)
+        places = Places(session.regions)
         for path in files:
             name = session.start_file(path)
             grants = read_grants(path)
@@ -75,7 +66,8 @@ def import_360giving(paths: Iterable[str | Path], out_dir: str | Path, regions_d
 
 
 def read_grants(path: Path) -> list[tuple[str, dict]]:
-    """(where, grant) pairs; where is "grants[i]" for JSON and "row n" for tables."""
+    """(where, grant) pairs in the standard's JSON shape; where is "grants[i]" for JSON and
+    "row n" for tables. Title keys and headers are unflattened by giving_titles."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ImportFailure(f"{path}: not a 360Giving file (expected .json, .csv or .xlsx)")
@@ -86,37 +78,30 @@ def read_grants(path: Path) -> list[tuple[str, dict]]:
             grants = data.get("grants") if isinstance(data, dict) else data
             if not isinstance(grants, list):
                 raise ImportFailure(f"{path}: no \"grants\" list at the top level")
-            return [(f"grants[{i}]", g) for i, g in enumerate(grants) if isinstance(g, dict)]
+            return [(f"grants[{i}]", giving_titles.unflatten(g)) for i, g in enumerate(grants) if isinstance(g, dict)]
         if suffix == ".xlsx":
             _, rows = xlsx.read_rows(path)
-            return _unflatten(path, rows, spreadsheet=True)
+            return _table_grants(path, rows, spreadsheet=True)
         with path.open(encoding="utf-8-sig", newline="") as f:
-            return _unflatten(path, enumerate(csv.reader(f), start=1), spreadsheet=False)
+            return _table_grants(path, enumerate(csv.reader(f), start=1), spreadsheet=False)
     except (OSError, UnicodeDecodeError, KeyError, ValueError, StopIteration, zipfile.BadZipFile, ET.ParseError) as error:
         raise ImportFailure(f"{path}: cannot be read as 360Giving {suffix[1:].upper()} ({error})") from error
 
 
-def _unflatten(path: Path, rows: Iterator[tuple[int, list[str]]], spreadsheet: bool) -> list[tuple[str, dict]]:
-    """360Giving column titles ("Funding Org:Name") -> the JSON shape the mapper reads."""
+def _table_grants(path: Path, rows: Iterator[tuple[int, list[str]]], spreadsheet: bool) -> list[tuple[str, dict]]:
+    """Rows under a header of 360Giving column titles ("Funding Org:Name") or paths."""
     first = next(rows, None)
     if first is None:
         raise ImportFailure(f"{path}: empty file")
-    header = [re.sub(r"\s+", " ", h).strip().lower() for h in first[1]]
-    if "amount awarded" not in header:
+    header = first[1]
+    if not any((giving_titles.path(title) or [("",)])[0][0] == "amountAwarded" for title in header):
         raise ImportFailure(f"{path}: no 'Amount Awarded' column in the header row")
     grants = []
     for number, cells in rows:
         if not any(c.strip() for c in cells):
             continue
-        grant: dict = {"_spreadsheet": spreadsheet}
-        for title, value in zip(header, cells):
-            target = COLUMNS.get(title)
-            if target is None or value == "":
-                continue
-            if len(target) == 1:
-                grant[target[0]] = value
-            else:
-                grant.setdefault(target[0], [{}])[0][target[1]] = value
+        grant = giving_titles.unflatten_row(header, cells)
+        grant["_spreadsheet"] = spreadsheet
         grants.append((f"row {number}", grant))
     return grants
 
@@ -125,54 +110,34 @@ def _date_texts(grants: list[tuple[str, dict]]) -> list[str]:
     """Every date of a file, to tell day-first from month-first d/m/yyyy forms."""
     texts = []
     for _, grant in grants:
-        texts.append(str(grant.get("awardDate") or ""))
+        texts += [str(grant.get("awardDate") or ""), str(grant.get("dateModified") or "")]
         for dates in _list(grant, "plannedDates") + _list(grant, "actualDates"):
             texts += [str(dates.get("startDate") or ""), str(dates.get("endDate") or "")]
     return texts
 
 
-def _list(grant: dict, key: str) -> list[dict]:
-    value = grant.get(key)
+def _list(obj: dict, key: str) -> list[dict]:
+    value = obj.get(key)
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
-class PlaceNames:
-    """Free-text place names -> ISO country, from country names in the region mapping
-    plus data/reference/place_names.csv (UK nations and regions, common short names)."""
-
-    def __init__(self, session: ImportSession):
-        self.by_name = {self.normal(name): code for code, (name, _) in session.regions.countries.items()}
-        with (REFERENCE_DIR / "place_names.csv").open(encoding="utf-8") as f:
-            self.by_name.update({self.normal(r["name"]): r["country_code"] for r in csv.DictReader(f)})
-        self.codes = set(session.regions.countries)
-
-    @staticmethod
-    def normal(name: str) -> str:
-        name = re.sub(r"[^\w]+", " ", clean_text(name).casefold().replace("&", " and ")).strip()
-        return re.sub(r"^the ", "", name)
-
-    def country(self, name: str | None) -> str | None:
-        """Exact name, else the part before " - " ("South West - Devon"), else none."""
-        if not name:
-            return None
-        for candidate in (name, name.split(" - ")[0]):
-            found = self.by_name.get(self.normal(candidate))
-            if found:
-                return found
-        return None
+def _first(obj: dict, key: str) -> dict:
+    return (_list(obj, key) or [{}])[0]
 
 
 class GrantMapper:
-    def __init__(self, grant: dict, path: str, file: str, session: ImportSession, places: PlaceNames,
+    def __init__(self, grant: dict, path: str, file: str, session: ImportSession, places: Places,
                  order: str, default_currency: str | None):
         self.grant, self.path, self.file, self.session = grant, path, file, session
-        self.places, self.order, self.default_currency = places, order, default_currency
+        self.places, self.order = places, order
         self.writer = session.writer
+        # one currency string for what is published, counted and rejected, so they reconcile
+        self.currency = str(grant.get("currency") or default_currency or "").strip().upper()
         self.notes: list[str] = []
 
     def _amount(self, key: str) -> Decimal | None:
         value = self.grant.get(key)
-        if isinstance(value, (int, Decimal)):
+        if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
             return Decimal(value)
         if not isinstance(value, str):
             return None
@@ -183,73 +148,127 @@ class GrantMapper:
 
     def _reject(self, reason: str, record: str = "grant", amounts: dict[str, Decimal | None] | None = None) -> None:
         """One reject row per money field, so awarded and disbursed sums both reconcile."""
-        currency = str(self.grant.get("currency") or self.default_currency or "").strip().upper()
-        amounts = amounts if amounts is not None else {key: self._amount(key) for key in ("amountAwarded", "amountDisbursed")}
+        amounts = amounts if amounts is not None else {key: self._amount(key) for key in MONEY}
         written = False
         for key, amount in amounts.items():
             if amount is not None:
-                self.writer.reject(self.file, self.path, reason, record=record, source_type=key, currency=currency, amount=str(amount))
+                self.writer.reject(self.file, self.path, reason, record=record, source_type=key,
+                                   currency=self.currency, amount=str(amount))
                 written = True
         if not written:
-            self.writer.reject(self.file, self.path, reason, record=record, currency=currency)
+            self.writer.reject(self.file, self.path, reason, record=record, currency=self.currency)
 
     def _date(self, value: object) -> date | None:
         return parse_any_date(value, self.order)
 
+    def _months(self, value: object) -> int | None:
+        months = duration_months(value)
+        if months is None and value is not None and str(value).strip():
+            self.notes.append(f"duration {value!r} is not a number of months or years: ignored")
+        return months
+
     def _dates(self) -> tuple[date | None, date | None]:
-        planned = (_list(self.grant, "plannedDates") or [{}])[0]
+        """start: planned, else actual start, else award date; end: planned end, else start +
+        planned duration, else the actual end or duration, else the start (no pipeline invented)."""
+        planned, actual = _first(self.grant, "plannedDates"), _first(self.grant, "actualDates")
         award = self._date(self.grant.get("awardDate"))
-        start = self._date(planned.get("startDate")) or award
-        end = self._date(planned.get("endDate"))
-        months = parse_amount(str(planned.get("duration") or "").lower().replace("months", "").replace("month", ""))
-        if end is None and start and months is not None and months > 0:
-            end = _add_months(start, int(months))
+        start = self._date(planned.get("startDate")) or self._date(actual.get("startDate")) or award
+        end = None
+        for dates in (planned, actual):
+            end = self._date(dates.get("endDate"))
+            months = self._months(dates.get("duration")) if end is None else None
+            if end is None and start and months is not None:
+                end = _add_months(start, months)
+            if end is not None:
+                break
         if start and (end is None or end < start):
             if end is not None:
                 self.notes.append(f"planned end {end} before start {start}: end set to start")
             end = start
         return start, end
 
+    def _paid_on(self, start: date) -> date:
+        """When an undated amountDisbursed was paid. The standard defines it as the total paid
+        by the time the record was last updated: between the award and dateModified. Best
+        estimate: the actual start, else the agreement's start, kept inside those bounds."""
+        paid_on = self._date(_first(self.grant, "actualDates").get("startDate")) or start
+        award, modified = self._date(self.grant.get("awardDate")), self._date(self.grant.get("dateModified"))
+        if award and paid_on < award:
+            self.notes.append(f"disbursement dated at the award date {award}, not before it at {paid_on}")
+            paid_on = award
+        if modified and paid_on > modified:
+            self.notes.append(f"disbursement dated at dateModified {modified}, by when it was paid, not at {paid_on}")
+            paid_on = modified
+        return paid_on
+
+    def _place(self, location: dict) -> tuple[str, str] | None:
+        """ISO code, else a name (country, region, UK town), else a UK geography code."""
+        for value in (location.get("countryCode"), location.get("name")):
+            found = self.places.find(value)
+            if found:
+                return found
+        code = str(location.get("geoCode") or "").strip().upper()
+        if UK_GEOCODE.fullmatch(code) or str(location.get("geoCodeType") or "").strip().upper() in UK_GEOCODE_TYPES:
+            return "country", "GB"
+        return None
+
+    def _region(self, kind: str, code: str) -> str:
+        if kind == "country":
+            region = self.session.regions.country_region(code)
+            if region is None:
+                self.notes.append(f"country {code} is not in the region mapping: GLOBAL")
+            return region or GLOBAL
+        if code not in self.session.regions.regions:
+            self.notes.append(f"place names region {code}, which the region mapping lacks: GLOBAL")
+            return GLOBAL
+        return code
+
     def _split(self) -> Split:
-        countries: list[str] = []
+        places: list[tuple[str, str]] = []
+        unknown: list[str] = []
         for location in _list(self.grant, "beneficiaryLocation"):
-            code = str(location.get("countryCode") or "").strip().upper()
-            if code not in self.places.codes:
-                code = self.places.country(str(location.get("name") or "")) or self.places.country(code) or ""
-            if not code and str(location.get("geoCodeType") or "").strip().upper() in UK_GEOCODE_TYPES:
-                code = "GB"
-            if code and code not in countries:
-                countries.append(code)
-        if not countries:
-            recipient = (_list(self.grant, "recipientOrganization") or [{}])[0]
-            code = self.places.country(str(recipient.get("addressCountry") or ""))
-            if code:
-                self.notes.append(f"no usable beneficiary location: recipient address country {code} used")
-                countries.append(code)
-        if not countries:
+            found = self._place(location)
+            if found and found not in places:
+                places.append(found)
+            elif not found and any(location.get(k) for k in ("countryCode", "name", "geoCode")):
+                unknown.append(str(location.get("name") or location.get("countryCode") or location.get("geoCode")))
+        if unknown:
+            self.notes.append(f"beneficiary location {', '.join(map(repr, unknown))} not recognised")
+        if not places:
+            recipient = _first(self.grant, "recipientOrganization")
+            found = self.places.find(recipient.get("addressCountry")) or next(
+                filter(None, map(self._place, _list(recipient, "location"))), None)
+            if found:
+                self.notes.append(f"no usable beneficiary location: recipient's {found[0]} {found[1]} used")
+                places.append(found)
+        if not places:
             self.notes.append("no usable beneficiary location or recipient country: GLOBAL")
             return Split({GLOBAL: Decimal(100)})
-        if len(countries) > 1:
-            self.notes.append(f"{len(countries)} beneficiary countries without shares: split equally")
+        if len(places) > 1:
+            self.notes.append(f"{len(places)} beneficiary places without shares: split equally")
         shares: dict[str, Decimal] = {}
-        for code in countries:
-            region = self.session.regions.country_region(code) or GLOBAL
-            shares[region] = shares.get(region, Decimal(0)) + Decimal(100) / len(countries)
+        for kind, code in places:
+            region = self._region(kind, code)
+            shares[region] = shares.get(region, Decimal(0)) + Decimal(100) / len(places)
         return Split(shares)
 
     def run(self) -> None:
+        for key in MONEY:
+            amount = self._amount(key)
+            if amount is not None:
+                self.writer.reconciliation.published(self.file, self.currency, key, amount)
         grant_id = clean_text(str(self.grant.get("id") or ""))
         if not grant_id:
             return self._reject("grant has no id")
         if grant_id in self.session.seen_ids:
             return self._reject("duplicate grant id: this grant was already imported in this run")
         self.session.seen_ids.add(grant_id)
-        funder = (_list(self.grant, "fundingOrganization") or [{}])[0]
+        funder = _first(self.grant, "fundingOrganization")
         ref, name = clean_text(str(funder.get("id") or "")), clean_text(str(funder.get("name") or ""))
         pid = partner_id(ref, name)
         if pid is None:
             return self._reject("no fundingOrganization id or name to name the partner")
-        currency = str(self.grant.get("currency") or self.default_currency or "").strip().upper()
+        currency = self.currency
         if not currency:
             return self._reject("no currency (the file has none: pass a default currency)")
         if currency not in self.session.currencies:
@@ -263,12 +282,14 @@ class GrantMapper:
         if start is None:
             return self._reject(f"no readable awardDate or planned start date ({self.grant.get('awardDate')!r})")
         disbursed = self._amount("amountDisbursed")
-        paid_on = self._date((_list(self.grant, "actualDates") or [{}])[0].get("startDate")) or start
-        for day in (start, paid_on):
+        if disbursed == 0:
+            self.notes.append("amountDisbursed is 0: no income row")
+        paid_on = self._paid_on(start) if disbursed else None
+        for day in filter(None, (start, paid_on)):
             if not self.session.rates.covers(currency, day):
                 return self._reject(f"no {currency} exchange rate on or before {day} (package fx_rates or IMF table)")
-        awarded = self._cents("amountAwarded", awarded, currency)
-        disbursed = self._cents("amountDisbursed", disbursed, currency) if disbursed is not None else None
+        awarded = self._cents("amountAwarded", awarded)
+        disbursed = self._cents("amountDisbursed", disbursed) if disbursed else None
         ptype = partner_type(None, ref, default="government" if GOVERNMENT_IDS.search(ref) else "foundation")
         self.session.partner(pid, name, ptype, ref)
         split = self._split()
@@ -283,7 +304,8 @@ class GrantMapper:
                 "committed_amount": format_amount(part), "currency": currency, "renews": "",
                 "source_file": self.file, "source_id": grant_id,
             })
-            if region in paid:
+            self.writer.reconciliation.counted(self.file, currency, "amountAwarded", "commitment", part)
+            if paid.get(region):
                 self.writer.add("transactions", {
                     "transaction_id": f"{grant_id}#disbursed~{region}", "agreement_id": agreement_id,
                     "transaction_date": paid_on.isoformat(), "transaction_type": "income",
@@ -293,12 +315,22 @@ class GrantMapper:
         for note in self.notes:
             self.writer.note(self.file, self.path, note)
 
-    def _cents(self, key: str, amount: Decimal, currency: str) -> Decimal:
+    def _cents(self, key: str, amount: Decimal) -> Decimal:
         cents, remainder = to_cents(amount)
         if remainder:
             self._reject(f"{key} {amount} has more than 2 decimals: remainder dropped when rounding to {cents}",
                          record="amount", amounts={key: remainder})
         return cents
+
+
+def duration_months(value: object) -> int | None:
+    """Whole months of a duration ("24", 24, "24 months", "2 years", "1.5 yrs"), rounded
+    half up; None for anything else ("Undefined", "6 weeks", negative numbers)."""
+    match = DURATION.fullmatch(str(value if value is not None else "").strip())
+    if not match:
+        return None
+    months = Decimal(match[1]) * (12 if (match[2] or "m").lower().startswith("y") else 1)
+    return int(months.to_integral_value(ROUND_HALF_UP))
 
 
 def _add_months(day: date, months: int) -> date:

@@ -11,7 +11,7 @@ import pytest
 from pipelines.importers.dates import parse_any_date, slashed_order
 from pipelines.importers.text import clean_text
 from pipelines.importers.threesixtygiving import import_360giving
-from tests.importers.sources import EXTERNAL, read_csv
+from tests.importers.sources import EXTERNAL, GIVING_FILES, giving_package_sums, giving_source_sums, read_csv
 
 GRANTS = EXTERNAL / "threesixtygiving" / "grants"
 
@@ -47,11 +47,16 @@ def test_spreadsheet_with_excel_serial_dates(tmp_path):
 
 
 def test_power_to_change_disbursements_are_income(tmp_path):
-    # every grant has amountDisbursed (111 of them 0): one income row per grant
+    # every grant has amountDisbursed; 111 of them 0, which write no row (only a note):
+    # an income row of 0 would make an empty period for the reports to pick
     summary = import_360giving([GRANTS / "power-to-change-2015-2019.json"], tmp_path)
     income = read_csv(tmp_path / "transactions.csv")
-    assert len(income) == summary.activities == 870
-    assert sum(1 for row in income if Decimal(row["amount"]) == 0) == 111
+    assert summary.activities == 870 and len(income) == 870 - 111
+    assert all(Decimal(row["amount"]) != 0 for row in income)
+    notes = read_csv(tmp_path / "import_notes.csv")
+    assert sum(1 for n in notes if n["note"] == "amountDisbursed is 0: no income row") == 111
+    # no disbursement is dated after its record's dateModified (2019-05-15 for all)
+    assert max(row["transaction_date"] for row in income) <= "2019-05-15"
 
 
 @pytest.mark.parametrize("text, order, expected", [
@@ -110,3 +115,19 @@ def test_several_countries_split_equally_and_duplicates_rejected(tmp_path):
     assert committed == {"AF": "100.01", "LAC": "100.00", "EU": "100.00"}
     (reject,) = read_csv(tmp_path / "out" / "rejects.csv")
     assert "duplicate grant id" in reject["reason"] and reject["amount"] == "300.01"
+
+
+@pytest.mark.parametrize("path", GIVING_FILES, ids=lambda p: p.name)
+def test_real_file_reconciles_in_import_summary(path, tmp_path):
+    """import_summary.csv: for every currency and type, as published = support + commitment
+    + pass-through + rejected (unaccounted 0), published equals the source read independently
+    (sources.py), and the counted columns equal what the package and rejects.csv hold."""
+    import_360giving([path], tmp_path)
+    rows = read_csv(tmp_path / "import_summary.csv")
+    assert rows and all(Decimal(r["unaccounted"]) == 0 for r in rows), rows
+    published = {(r["currency"], r["source_type"]): Decimal(r["published"]) for r in rows}
+    assert published == giving_source_sums(path)
+    counted = {(r["currency"], r["source_type"]): Decimal(r["support"]) + Decimal(r["commitment"]) + Decimal(r["rejected"])
+               for r in rows}
+    assert counted == giving_package_sums(tmp_path)
+    assert all(Decimal(r["expenditure"]) == Decimal(r["pass_through"]) == 0 for r in rows)
