@@ -23,6 +23,7 @@ from dagster import (
     AssetKey,
     Config,
     ConfigurableResource,
+    Failure,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -30,7 +31,7 @@ from dagster import (
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 from pydantic import Field
 
-from pipelines.reports.data import latest_complete_year, load_report_data
+from pipelines.reports.data import ReportData, ReportDataError, default_period, load_report_data
 from pipelines.reports.publish import (
     PublishedReport,
     first_page_png,
@@ -72,14 +73,36 @@ class ReportConfig(Config):
     period: str | None = Field(
         default=None,
         description="'2025' or '2025-Q3'; default: the latest calendar year in the marts "
-                    "that has ended.",
+                    "that has ended and has any support, expenditure or activity.",
     )
 
 
-def _load(warehouse: WarehouseResource, config: ReportConfig):
-    with warehouse.get_connection(read_only=True) as conn:
-        period = config.period or latest_complete_year(conn, datetime.now(timezone.utc).date())
-        return load_report_data(conn, period)
+def _today():
+    return datetime.now(timezone.utc).date()
+
+
+def _load(context: AssetExecutionContext, warehouse: WarehouseResource, config: ReportConfig,
+          announce: bool) -> ReportData:
+    """The report data of the configured period, else of the default year; a warehouse that
+    cannot give one fails the step with the one-line reason."""
+    try:
+        with warehouse.get_connection(read_only=True) as conn:
+            skipped: tuple[str, ...] = ()
+            period = config.period
+            if period is None:
+                choice = default_period(conn, _today())
+                period, skipped = choice.period, choice.skipped
+            data = load_report_data(conn, period, skipped)
+    except ReportDataError as err:
+        raise Failure(description=f"reports: {err}", allow_retries=False) from None
+    log = context.log.info if announce else context.log.debug
+    log(f"period {data.period}" + (f": {data.skipped_sentence}" if data.skipped_sentence else ""))
+    return data
+
+
+def _period_metadata(data: ReportData) -> dict:
+    return {"period": data.period,
+            "skipped_empty_periods": ", ".join(data.skipped_periods) or "none"}
 
 
 def _glyph_check(asset_key: AssetKey, reports: list[PublishedReport]) -> AssetCheckResult:
@@ -142,14 +165,14 @@ def _check_results(context: AssetExecutionContext) -> list[dict]:
 )
 def global_report(context: AssetExecutionContext, config: ReportConfig,
                   warehouse: WarehouseResource, reports: ReportsResource) -> MaterializeResult:
-    data = _load(warehouse, config)
+    data = _load(context, warehouse, config, announce=True)
     report = publish_global_report(data, Path(reports.reports_dir), reports.organisation,
                                    datetime.now(timezone.utc), _check_results(context))
     context.log.info(f"wrote {report.path} ({report.rendered.pages} pages)")
     return MaterializeResult(
         metadata={
             "path": MetadataValue.path(str(report.path)),
-            "period": data.period,
+            **_period_metadata(data),
             "pages": report.rendered.pages,
             "size_bytes": report.size_bytes,
             "render_seconds": round(report.rendered.seconds, 2),
@@ -171,7 +194,7 @@ def global_report(context: AssetExecutionContext, config: ReportConfig,
 )
 def region_reports(context: AssetExecutionContext, config: ReportConfig,
                    warehouse: WarehouseResource, reports: ReportsResource) -> MaterializeResult:
-    data = _load(warehouse, config)
+    data = _load(context, warehouse, config, announce=False)  # the global report says it
     published = publish_region_reports(data, Path(reports.reports_dir), reports.organisation,
                                        datetime.now(timezone.utc))
     lines = ["| region | pages | size (KB) | path |", "|---|---:|---:|---|"]
@@ -183,7 +206,7 @@ def region_reports(context: AssetExecutionContext, config: ReportConfig,
         previews.append(f"**{code}**\n\n{_preview_md(report)}")
     return MaterializeResult(
         metadata={
-            "period": data.period,
+            **_period_metadata(data),
             "regions": len(published),
             "pages": sum(r.rendered.pages for r in published.values()),
             "size_bytes": sum(r.size_bytes for r in published.values()),

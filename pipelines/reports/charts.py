@@ -17,6 +17,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from pipelines.reports.formatting import SPENDING_NOT_RECORDED
+
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 REGION_PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
                   "#000000", "#F0E442"]
@@ -113,6 +115,9 @@ def stress_chart(regions: list[dict], colours: dict[str, str]) -> str:
         for yi, r in zip(y, regions):
             colour = colours[r["region_code"]]
             with_top, without = r["runway_months"], r["runway_without_top_funder_months"]
+            if r.get("spending_figures_withheld"):  # the marts keep a runway that means nothing
+                ax.text(0.1, yi, SPENDING_NOT_RECORDED, va="center", color=TEXT_COLOUR, fontsize=7)
+                continue
             if with_top is None:
                 ax.text(0.1, yi, "n/a (no expenditure to burn)", va="center",
                         color=TEXT_COLOUR, fontsize=7)

@@ -7,11 +7,13 @@ carry codes only). No number is computed here: the report prints what the wareho
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import duckdb
 
+from pipelines.metrics import latest_year
 from pipelines.reports.paths import PERIOD
 
 GLOBAL = "ALL"
@@ -39,6 +41,21 @@ class ReportData:
     load_summary: list[dict]
     rejects_by_rule: list[dict]
     region_names: dict[str, str]     # region code -> display name (staging.regions)
+    # Ended years after `period` skipped by the default choice because nothing is recorded in them.
+    skipped_periods: tuple[str, ...] = ()
+
+    @property
+    def has_money_or_activity(self) -> bool:
+        """False for a period whose global row records no support, expenditure or activity."""
+        return latest_year.has_money_or_activity(self.total)
+
+    @property
+    def skipped_sentence(self) -> str | None:
+        return latest_year.skipped_sentence(self.skipped_periods)
+
+    def setting(self, name: str) -> str | None:
+        """A value of marts.metric_settings, as text; None when the marts do not hold it."""
+        return next((m["value"] for m in self.metric_settings if m["name"] == name), None)
 
     def region(self, code: str) -> dict:
         for row in self.regions:
@@ -48,19 +65,23 @@ class ReportData:
                               f"for period {self.period}")
 
 
+def default_period(conn: duckdb.DuckDBPyConnection, today: date) -> latest_year.YearChoice:
+    """The year a report is about when none is asked for: the latest calendar year that ended
+    before `today` with any support, expenditure or activity in the global row, and the empty
+    ended years after it (pipelines/metrics/latest_year.py, docs/reports.md)."""
+    rows = _rows(conn, f"""
+        SELECT {", ".join(latest_year.COLUMNS)} FROM marts.region_sustainability
+        WHERE region_code = ? AND period_type = 'year'
+    """, [GLOBAL])
+    choice = latest_year.latest_complete_year(rows, today)
+    if choice.period is None:
+        raise ReportDataError(latest_year.no_year_message(choice, today))
+    return choice
+
+
 def latest_complete_year(conn: duckdb.DuckDBPyConnection, today: date) -> str:
-    """The latest calendar year in the marts that ended before `today`."""
-    [(period,)] = conn.sql(
-        "SELECT max(period) FROM marts.region_sustainability "
-        "WHERE period_type = 'year' AND period_end < ?",
-        params=[today],
-    ).fetchall()
-    if period is None:
-        raise ReportDataError(
-            f"marts.region_sustainability has no calendar year that ended before {today}; "
-            "run the metrics first or pass a period"
-        )
-    return period
+    """The default period alone (see `default_period`)."""
+    return default_period(conn, today).period
 
 
 def _rows(conn, sql: str, params: list | None = None) -> list[dict]:
@@ -74,7 +95,10 @@ def _by_region(rows: list[dict]) -> dict[str, list[dict]]:
     return dict(grouped)
 
 
-def load_report_data(conn: duckdb.DuckDBPyConnection, period: str) -> ReportData:
+def load_report_data(conn: duckdb.DuckDBPyConnection, period: str,
+                     skipped_periods: Sequence[str] = ()) -> ReportData:
+    """Everything the reports of `period` print; `skipped_periods` are the empty years the
+    default choice passed over (`default_period(...).skipped`), which the reports name."""
     if not PERIOD.fullmatch(period):
         raise ReportDataError(f"period {period!r} is neither a year (2025) nor a quarter (2025-Q3)")
     rows = _rows(conn, """
@@ -140,6 +164,7 @@ def load_report_data(conn: duckdb.DuckDBPyConnection, period: str) -> ReportData
             FROM audit.rejects GROUP BY source, rule ORDER BY source, rule
         """),
         region_names={r["region_code"]: r["region_name"] for r in regions},
+        skipped_periods=tuple(skipped_periods),
     )
 
 

@@ -1,13 +1,23 @@
 """The executive summary's key findings: plain sentences built from mart values only.
 
 Rules, in order of what a board needs to hear first; at most six sentences. Each
-sentence restates numbers the marts hold (rounded), never a new calculation.
+sentence restates numbers the marts hold (rounded), never a new calculation. A sentence
+never rests on a figure the report withholds: runway, coverage and margin of a row with
+`spending_figures_withheld` set, nor the flags and scores built on them.
 """
 
 from __future__ import annotations
 
 from pipelines.reports.data import ReportData
-from pipelines.reports.formatting import isolated, money_short, months, pct
+from pipelines.reports.formatting import (
+    SPENDING_NOT_RECORDED,
+    isolated,
+    money_short,
+    months,
+    pct,
+    shown_flags,
+    spending_withheld,
+)
 
 MAX_FINDINGS = 6
 MAX_DEPENDENT_REGIONS = 2
@@ -28,6 +38,9 @@ def _join(items: list[str]) -> str:
 
 
 def key_findings(data: ReportData) -> list[str]:
+    if not data.has_money_or_activity:
+        return [f"No support, expenditure or activity is recorded in {period_label(data.period)}: "
+                "there is nothing to report for this period."]
     findings = [_overall(data)]
     findings += _dependent_regions(data)
     findings += [s for s in (_score_range(data), _short_runway(data), _deficits(data),
@@ -40,7 +53,9 @@ def _overall(data: ReportData) -> str:
     sentence = (f"Across all regions the organisation received "
                 f"{money_short(t['support_eur'], data.currency)} in support and spent "
                 f"{money_short(t['expenditure_eur'], data.currency)} in {period_label(data.period)}")
-    if t["operating_margin"] is not None:
+    if spending_withheld(t):
+        sentence += f"; with {SPENDING_NOT_RECORDED}, runway and margin are not given"
+    elif t["operating_margin"] is not None:
         sentence += f", an operating margin of {pct(t['operating_margin'])}"
     return sentence + "."
 
@@ -55,7 +70,8 @@ def _dependent_regions(data: ReportData) -> list[str]:
     sentences = []
     for r in dependent[:MAX_DEPENDENT_REGIONS]:
         sentence = f"{_name(r)} receives {pct(r['top_funder_share'])} of its support from one funder"
-        if r["runway_months"] is not None and r["runway_without_top_funder_months"] is not None:
+        if (not spending_withheld(r) and r["runway_months"] is not None
+                and r["runway_without_top_funder_months"] is not None):
             sentence += (f"; if it left, committed runway would fall from "
                          f"{months(r['runway_months'])} to "
                          f"{months(r['runway_without_top_funder_months'])} months")
@@ -64,7 +80,8 @@ def _dependent_regions(data: ReportData) -> list[str]:
 
 
 def _score_range(data: ReportData) -> str | None:
-    scored = [r for r in data.regions if r["sustainability_score"] is not None]
+    # A withheld region's score includes its runway and margin: it is not compared.
+    scored = [r for r in data.regions if r["sustainability_score"] is not None and not spending_withheld(r)]
     if len(scored) < 2:
         return None
     best, worst = scored[0], scored[-1]  # regions arrive ranked by score
@@ -74,7 +91,7 @@ def _score_range(data: ReportData) -> str | None:
 
 
 def _short_runway(data: ReportData) -> str | None:
-    short = [r for r in data.regions if "short_runway" in (r["risk_flags"] or [])]
+    short = [r for r in data.regions if "short_runway" in shown_flags(r)]
     if not short:
         return None
     parts = [f"{_name(r)} ({months(r['runway_months'])} months)" for r in short]
@@ -82,7 +99,7 @@ def _short_runway(data: ReportData) -> str | None:
 
 
 def _deficits(data: ReportData) -> str | None:
-    deficit = [r for r in data.regions if "deficit" in (r["risk_flags"] or [])]
+    deficit = [r for r in data.regions if "deficit" in shown_flags(r)]
     if not deficit:
         return None
     parts = [f"{_name(r)} (margin {pct(r['operating_margin'])})" for r in deficit]

@@ -26,6 +26,12 @@ FLAG_LABELS = {
     "deficit": "deficit",
 }
 
+# Printed instead of runway, runway without the top funder, multi-year coverage and operating
+# margin where marts.region_sustainability.spending_figures_withheld is set (docs/reports.md).
+SPENDING_NOT_RECORDED = "spending not recorded in this data"
+# The flags that rest on those figures: not printed for such a region (the marts keep them).
+SPENDING_FLAGS = frozenset({"short_runway", "top_funder_cliff", "deficit"})
+
 # What each marts.metric_settings name means, for the methodology page; an unknown
 # name is printed as it is.
 SETTING_LABELS = {
@@ -42,6 +48,7 @@ SETTING_LABELS = {
     "weight_engagement": "score weight of engagement",
     "weight_margin": "score weight of operating margin",
     "fiscal_year_start_month": "first month of the fiscal year",
+    "min_spending_share": "runway, coverage and margin withheld: 12-month spending below this share of support",
 }
 
 
@@ -101,6 +108,17 @@ def setting_label(name: str) -> str:
     return SETTING_LABELS.get(name, "")
 
 
+def spending_withheld(row: dict) -> bool:
+    """True when the report must not print the row's runway, coverage and margin."""
+    return bool(row.get("spending_figures_withheld"))
+
+
+def shown_flags(row: dict) -> list[str]:
+    """The row's risk flags, without those resting on withheld spending figures."""
+    withheld = spending_withheld(row)
+    return [f for f in row.get("risk_flags") or [] if not (withheld and f in SPENDING_FLAGS)]
+
+
 def isolated(text) -> str:
     """Untrusted text wrapped so its direction cannot reorder the text around it."""
     return f"{FSI}{text}{PDI}"
@@ -122,4 +140,5 @@ FILTERS = {
     "flag_label": flag_label,
     "setting_label": setting_label,
     "bdi": bdi,
+    "shown_flags": shown_flags,
 }

@@ -20,7 +20,7 @@ from pipelines.reports import charts
 from pipelines.reports.data import ReportData
 from pipelines.reports.fetcher import TemplateOnlyURLFetcher
 from pipelines.reports.findings import key_findings, period_label
-from pipelines.reports.formatting import FILTERS
+from pipelines.reports.formatting import FILTERS, SPENDING_NOT_RECORDED, pct
 from pipelines.settings import TEMPLATES_DIR
 
 # Tagged PDF for screen readers. PDF/UA-1 works in WeasyPrint 70 with real <table>,
@@ -48,6 +48,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(FILTERS)
+    env.globals["SPENDING_NOT_RECORDED"] = SPENDING_NOT_RECORDED
     return env
 
 
@@ -74,11 +75,31 @@ def _region_section(data: ReportData, row: dict, colour: str) -> dict:
     }
 
 
+def period_notes(data: ReportData) -> list[str]:
+    """What the reader must know about the period itself: empty years the default skipped,
+    or a period (asked for by name) in which nothing is recorded."""
+    notes = []
+    if data.skipped_sentence:
+        notes.append(f"{data.skipped_sentence} This report covers {period_label(data.period)}, "
+                     "the latest complete year with any.")
+    if not data.has_money_or_activity:
+        notes.append(f"No support, expenditure or activity is recorded in {period_label(data.period)}: "
+                     "the figures below are empty, not results.")
+    return notes
+
+
+def _min_spending_share(data: ReportData) -> str | None:
+    value = data.setting("min_spending_share")
+    return None if value is None else pct(float(value))
+
+
 def _common(data: ReportData, organisation: str, generated_at: datetime) -> dict:
     return {
         "data": data,
         "organisation": organisation,
         "period_label": period_label(data.period),
+        "period_notes": period_notes(data),
+        "min_spending_share": _min_spending_share(data),
         "generated_at": generated_at,
         "currency": data.currency,
     }

@@ -4,7 +4,8 @@ The numbers are chosen by hand, not computed: the report tests only check that w
 the marts say is what the PDF prints. Four regions plus the global row 'ALL':
 - MENA depends on one funder (78 % of support; runway 9.0 -> 2.0 months without it),
 - AFR has an Arabic-named and a Chinese-named partner and the hostile partner name,
-- ASOC has no expenditure, so runway is null,
+- ASOC has no expenditure, so runway is null and the report withholds runway, coverage
+  and margin (spending_figures_withheld 'no_spending_recorded'),
 - EUR is the healthiest region.
 """
 
@@ -49,6 +50,9 @@ YEAR_ROWS = [
       "low_engagement", "deficit"]),
 ]
 
+# marts.region_sustainability.spending_figures_withheld of the 2025 rows (null for the others)
+WITHHELD = {"ASOC": "no_spending_recorded"}
+
 PARTNERS = [
     # region, partner_id, name, type, support, share, last contact, agreements in force
     ("AFR", "P-AFR-1", "Fondation Bibliothèques Sans Frontières", "foundation", 180_000, 0.40, "2025-11-20", 2),
@@ -91,6 +95,7 @@ SETTINGS = [
     ("weight_renewal", "0.2"),
     ("weight_engagement", "0.2"),
     ("weight_margin", "0.2"),
+    ("min_spending_share", "0.1"),
 ]
 
 
@@ -126,7 +131,7 @@ def build_fixture_warehouse(path: Path) -> Path:
                 new_partners INTEGER, partner_retention DOUBLE, engaged_partner_share DOUBLE,
                 activities INTEGER, participants BIGINT, libraries_reached BIGINT,
                 cost_per_participant_eur DECIMAL(18,2), outcome_achievement DOUBLE,
-                sustainability_score DOUBLE, risk_flags VARCHAR[])
+                sustainability_score DOUBLE, risk_flags VARCHAR[], spending_figures_withheld VARCHAR)
         """)
         for (code, support, expenditure, margin, funders, top_id, top_share, hhi, band,
              pipeline, burn, runway, runway_wo, coverage, ended, renewal, active, new,
@@ -135,11 +140,11 @@ def build_fixture_warehouse(path: Path) -> Path:
             conn.execute(
                 "INSERT INTO marts.region_sustainability VALUES "
                 "(?, '2025', 'year', DATE '2025-01-01', DATE '2025-12-31', "
-                "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [code, round(support * 0.9, 2), round(support * 0.1, 2), support, expenditure,
                  margin, funders, top_id, top_share, hhi, 1 / hhi, band, pipeline, burn, runway,
                  runway_wo, coverage, ended, renewal, active, new, retention, engaged,
-                 activities, participants, libraries, cpp, outcome, score, flags],
+                 activities, participants, libraries, cpp, outcome, score, flags, WITHHELD.get(code)],
             )
         for code, period, ptype, start, end, support, expenditure in _quarter_rows():
             conn.execute(
