@@ -96,7 +96,11 @@ def _load(context: AssetExecutionContext, warehouse: WarehouseResource, config: 
     except ReportDataError as err:
         raise Failure(description=f"reports: {err}", allow_retries=False) from None
     log = context.log.info if announce else context.log.debug
-    log(f"period {data.period}" + (f": {data.skipped_sentence}" if data.skipped_sentence else ""))
+    if config.period:
+        log(f"Reporting period {data.period} (as configured)")
+    else:
+        log(f"Reporting period {data.period}, the latest complete year with money or activity"
+            + (f"; {data.skipped_sentence}" if data.skipped_sentence else ""))
     return data
 
 
