@@ -17,7 +17,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pipelines.reports.data import latest_complete_year, load_report_data
+from pipelines.reports.data import default_period, load_report_data
 from pipelines.reports.publish import publish_region_reports
 from pipelines.reports.render import render_global_report, render_region_report
 from pipelines.settings import PROJECT_ROOT, Settings
@@ -42,8 +42,9 @@ def main() -> None:
     else:
         warehouse = args.warehouse or Settings.from_env().warehouse_path
     with connect(warehouse, read_only=True) as conn:
-        period = args.period or latest_complete_year(conn, datetime.now(timezone.utc).date())
-        data = load_report_data(conn, period)
+        choice = None if args.period else default_period(conn, datetime.now(timezone.utc).date())
+        period = args.period or choice.period
+        data = load_report_data(conn, period, choice.skipped if choice else ())
     now = datetime.now(timezone.utc)
     print(f"warehouse {warehouse}, period {period}, {len(data.regions)} regions")
     print(f"{'report':<34}{'pages':>6}{'seconds':>9}{'s/page':>8}{'KB':>7}")
