@@ -47,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     except (SettingsError, PipelineFailed) as err:
         print(f"partner-reports: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 class PipelineFailed(Exception):

@@ -103,3 +103,20 @@ def test_cli_prints_where_the_published_money_went(tmp_path, capsys):
     # right-aligned: every line ends its 'published' column at the same place
     ends = [line.index(cells[line.split()[1]][2]) + len(cells[line.split()[1]][2]) for line in body]
     assert len(set(ends)) == 1 and header.index("published") + len("published") == ends[0]
+
+
+def test_output_piped_into_head_ends_without_a_traceback(tmp_path):
+    """`partner-reports import … | head -1`: the reader is gone (here before the first
+    line); the command stops quietly, without a traceback."""
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    command = [sys.executable, "-c", "import sys; from pipelines.cli import main; sys.exit(main())",
+               "import", "iati", str(CANADA), "--out", str(tmp_path / "o"), "--quiet"]
+    done = subprocess.run(command, stdout=write_end, stderr=subprocess.PIPE, text=True)
+    os.close(write_end)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
