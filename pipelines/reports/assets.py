@@ -41,7 +41,7 @@ from pipelines.reports.publish import (
 from pipelines.settings import Settings
 from pipelines.warehouse import WarehouseResource
 
-DEFAULT_ORGANISATION = "International Federation of Library Associations — Partnerships"
+DEFAULT_ORGANISATION = "Library Federation — Partnerships"
 
 UPSTREAM = [
     AssetKey(["marts", "region_sustainability"]),
