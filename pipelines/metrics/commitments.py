@@ -12,26 +12,44 @@ ZERO = pl.lit(0).cast(MONEY)
 
 
 def agreements_in_force(agreements: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
-    """Agreement × period where start_date ≤ period_end ≤ end_date (both ends included)."""
+    """Agreement × period where start_date ≤ period_end ≤ end_date (both ends included).
+
+    Rows in the agreements' order, then the periods' (the pipeline's float sums add them up in it).
+    """
     return (
-        agreements.join(periods.select("period", "period_end"), how="cross")
-        .filter((pl.col("start_date") <= pl.col("period_end")) & (pl.col("period_end") <= pl.col("end_date")))
+        agreements.with_row_index("_agreement")
+        .join_where(
+            periods.select("period", "period_end").with_row_index("_period"),
+            pl.col("start_date") <= pl.col("period_end"),
+            pl.col("period_end") <= pl.col("end_date"),
+        )
+        .sort("_agreement", "_period")
+        .drop("_agreement", "_period")
     )
 
 
 def with_remaining(in_force: pl.DataFrame, transactions: pl.DataFrame) -> pl.DataFrame:
-    """Add received_eur (income + in_kind dated ≤ period_end) and remaining_eur = max(committed − received, 0)."""
-    daily = transactions.group_by("agreement_id", "transaction_date").agg(pl.col("amount_eur").sum())
+    """Add received_eur (income + in_kind dated ≤ period_end) and remaining_eur = max(committed − received, 0).
+
+    received_eur is the agreement's running total on the last day with money ≤ period_end
+    (an as-of join on the running totals, not a join of every day against every period).
+    """
+    running = (
+        transactions.group_by("agreement_id", "transaction_date").agg(pl.col("amount_eur").sum())
+        .sort("agreement_id", "transaction_date")
+        .select("agreement_id", "transaction_date", received_eur=pl.col("amount_eur").cum_sum().over("agreement_id"))
+        .sort("transaction_date")
+    )
     received = (
         in_force.select("agreement_id", "period", "period_end").unique()
-        .join(daily, on="agreement_id")
-        .filter(pl.col("transaction_date") <= pl.col("period_end"))
-        .group_by("agreement_id", "period")
-        .agg(received_eur=pl.col("amount_eur").sum())
+        .sort("period_end")
+        .join_asof(running, left_on="period_end", right_on="transaction_date", by="agreement_id",
+                   strategy="backward", check_sortedness=False)
+        .select("agreement_id", "period", "received_eur")
     )
     left = pl.col("committed_eur") - pl.col("received_eur")
     return (
-        in_force.join(received, on=["agreement_id", "period"], how="left")
+        in_force.join(received, on=["agreement_id", "period"], how="left", maintain_order="left")
         .with_columns(pl.col("received_eur").fill_null(ZERO))
         .with_columns(remaining_eur=pl.when(left > 0).then(left).otherwise(ZERO))
     )
@@ -51,8 +69,8 @@ def _trailing_sum(facts: pl.DataFrame, date_column: str, periods: pl.DataFrame, 
     daily = facts.group_by("region_code", date_column).agg(pl.col("amount_eur").sum())
     windows = periods.select("period", "period_end", window_start=months_before(pl.col("period_end"), 12))
     return (
-        daily.join(windows, how="cross")
-        .filter((pl.col(date_column) > pl.col("window_start")) & (pl.col(date_column) <= pl.col("period_end")))
+        daily.join_where(windows, pl.col(date_column) > pl.col("window_start"),
+                         pl.col(date_column) <= pl.col("period_end"))
         .group_by(KEYS)
         .agg(pl.col("amount_eur").sum().alias(name))
     )

@@ -8,8 +8,9 @@ from typing import NamedTuple
 import polars as pl
 
 from pipelines.metrics import commitments, impact, partnerships, support
-from pipelines.metrics.facts import GLOBAL, MONEY, prepare_facts, with_global
+from pipelines.metrics.facts import GLOBAL, MONEY, global_sums, prepare_facts, with_global
 from pipelines.metrics.periods import build_periods, in_periods
+from pipelines.progress import Progress
 from pipelines.metrics.score import risk_flags, sustainability_score
 from pipelines.metrics.settings import MetricSettings
 
@@ -64,47 +65,59 @@ class Marts(NamedTuple):
     expiring_commitments: pl.DataFrame   # marts.region_expiring_commitments
 
 
-def compute_region_metrics(frames: Mapping[str, pl.DataFrame], settings: MetricSettings | None = None) -> Marts:
+def compute_region_metrics(frames: Mapping[str, pl.DataFrame], settings: MetricSettings | None = None,
+                           progress: Progress | None = None) -> Marts:
     """Every metric of metrics.md per region × period, plus the 'ALL' rows.
 
     `frames` maps staging table names (regions, partners, agreements, transactions,
-    expenditures, activities, interactions, outcomes) to their Polars frames.
+    expenditures, activities, interactions, outcomes) to their Polars frames: the raw
+    staging rows, or the daily sums of `marts.read_staging_frames` (the same marts).
+    `progress`, when given, gets a line once the facts are compacted.
     """
     settings = settings or MetricSettings()
     facts = prepare_facts(frames)
+    if progress is not None:
+        progress.done("facts aggregated", facts.rows())
     periods = build_periods(*facts.dated_span(), settings.fiscal_year_start_month)
 
-    agreements = with_global(facts.agreements)
-    transactions = with_global(facts.transactions)
-    interactions = with_global(facts.interactions)
-
-    support_in_period = in_periods(transactions, periods, "transaction_date")
+    support_in_period = support.support_in_periods(facts.transactions, periods)
     by_partner = support.partner_net_support(support_in_period)
     concentration = support.concentration(by_partner, settings)
-    in_force = commitments.with_remaining(commitments.agreements_in_force(agreements, periods), facts.transactions)
-    agreement_partners = partnerships.partners_with_agreements(agreements, periods)
-    active = pl.concat([agreement_partners, partnerships.partners_in_contact(interactions, periods)]).unique()
-    last_contact = partnerships.last_interactions(interactions, periods)
+    in_force = with_global(
+        commitments.with_remaining(commitments.agreements_in_force(facts.agreements, periods), facts.transactions))
+    agreement_partners = partnerships.partners_with_agreements(facts.agreements, periods)
+    active = pl.concat([agreement_partners, partnerships.partners_in_contact(facts.interactions, periods)]).unique()
+    # Last contacts for the rows that use them: partners in force (engagement) and the partner mart.
+    period_ends = periods.select("period", "period_end")
+    last_contact = partnerships.last_interactions(facts.interactions, pl.concat([
+        in_force.select(partnerships.PARTNER_KEYS + ["period_end"]),
+        _partner_rows(by_partner, agreement_partners).join(period_ends, on="period"),
+    ]))
+    daily_expenditure = with_global(facts.expenditures)
+    daily_support = with_global(
+        facts.transactions.group_by("region_code", "transaction_date").agg(pl.col("amount_eur").sum()))
 
     parts = [
         support.support_totals(support_in_period),
-        in_periods(with_global(facts.expenditures), periods, "expenditure_date")
-        .group_by(KEYS).agg(expenditure_eur=pl.col("amount_eur").sum()),
+        global_sums(
+            in_periods(facts.expenditures, periods, "expenditure_date")
+            .group_by(KEYS).agg(expenditure_eur=pl.col("amount_eur").sum()),
+            ["expenditure_eur"]),
         concentration,
         commitments.pipeline_figures(in_force, concentration),
-        commitments.trailing_expenditure(with_global(facts.expenditures), periods),
-        commitments.trailing_support(transactions, periods),
-        partnerships.agreement_ends(agreements, periods),
+        commitments.trailing_expenditure(daily_expenditure, periods),
+        commitments.trailing_support(daily_support, periods),
+        partnerships.agreement_ends(with_global(facts.agreements), periods),
         partnerships.partnership_figures(
             active=active,
             previously_active=partnerships.active_partners(
-                agreements, interactions, partnerships.previous_periods(periods)),
+                facts.agreements, facts.interactions, partnerships.previous_periods(periods)),
             first_contact=partnerships.first_contacts(facts.agreements, facts.interactions, facts.partners),
             periods=periods,
             in_force=in_force,
             last_contact=last_contact,
         ),
-        impact.activity_figures(with_global(facts.activities), periods),
+        impact.activity_figures(facts.activities, periods),
         impact.outcome_achievement(with_global(facts.outcomes), periods),
     ]
     grid = pl.DataFrame({"region_code": [*facts.region_codes, GLOBAL]}).join(periods, how="cross")
@@ -149,11 +162,16 @@ def _engagement_if_recorded(interactions: pl.DataFrame) -> pl.Expr:
     return pl.col("engaged_partner_share")
 
 
+def _partner_rows(by_partner: pl.DataFrame, agreement_partners: pl.DataFrame) -> pl.DataFrame:
+    """The keys of the partner mart: partners with support in P or an agreement in the region overlapping P."""
+    return pl.concat([by_partner.select(partnerships.PARTNER_KEYS), agreement_partners]).unique()
+
+
 def _partner_support(by_partner, agreement_partners, in_force, last_contact, partners, periods) -> pl.DataFrame:
     """One row per partner with support in P or an agreement in the region overlapping P."""
     in_force_counts = in_force.group_by(partnerships.PARTNER_KEYS).agg(agreements_in_force=pl.len())
     return (
-        pl.concat([by_partner.select(partnerships.PARTNER_KEYS), agreement_partners]).unique()
+        _partner_rows(by_partner, agreement_partners)
         .join(by_partner, on=partnerships.PARTNER_KEYS, how="left")
         .join(partners.select("partner_id", "partner_type", partner_name="name"), on="partner_id", how="left")
         .join(last_contact, on=partnerships.PARTNER_KEYS, how="left")

@@ -1,8 +1,15 @@
 """The staging tables as Polars frames with the columns and types the metrics use.
 
-Every fact frame carries a `region_code`; `with_global` adds a copy of each row under
-region 'ALL', so the global row is computed from the same rows as the regions (not
-averaged from regional figures).
+The facts are compacted first, without losing anything a metric reads: transactions
+summed per agreement, type and day, expenditures per region and day, interactions one
+per partner, region and day. Every metric sums money, counts distinct partners or dates,
+or takes a first or last date, so the marts are the same as from the raw rows; at ten
+million transactions over a few hundred agreements this leaves a few hundred thousand rows.
+
+Every fact frame carries a `region_code`. The global row 'ALL' is computed from the same
+facts as the regions (not averaged from regional figures): `with_global` adds a copy of
+each row under region 'ALL', `global_sums` and `global_partners` add the 'ALL' rows of an
+aggregate computed per region (sums over the regions, distinct partners across them).
 """
 
 from __future__ import annotations
@@ -50,11 +57,17 @@ class Facts:
     region_codes: list[str]         # the regions of staging.regions, sorted, without 'ALL'
     partners: pl.DataFrame
     agreements: pl.DataFrame        # one row per agreement, with `renewed` (bool)
-    transactions: pl.DataFrame      # support rows, with the agreement's partner and region
-    expenditures: pl.DataFrame
+    transactions: pl.DataFrame      # income and in kind per agreement, type and day, with its partner and region
+    expenditures: pl.DataFrame      # per region and day
     activities: pl.DataFrame
-    interactions: pl.DataFrame
+    interactions: pl.DataFrame      # one row per partner, region and day
     outcomes: pl.DataFrame
+
+    def rows(self) -> int:
+        """Rows of the compacted facts (what the metrics work from)."""
+        return sum(frame.height for frame in (
+            self.partners, self.agreements, self.transactions, self.expenditures, self.activities,
+            self.interactions, self.outcomes))
 
     def dated_span(self) -> tuple[date | None, date | None]:
         """Earliest and latest date of a recorded event: the span the periods cover.
@@ -80,19 +93,29 @@ def prepare_facts(frames: Mapping[str, pl.DataFrame], renewal_window_days: int =
             f"staging.regions has a region coded {GLOBAL!r}, the code the marts reserve for the global row"
         )
     agreements = typed["agreements"]
+    # A day's sum is cast back to DECIMAL(18,2), the type of the amounts it adds up.
     transactions = (
-        typed["transactions"]
+        typed["transactions"].lazy()
         .filter(pl.col("transaction_type").is_in(["income", "in_kind"]))
-        .join(agreements.select("agreement_id", "partner_id", "region_code"), on="agreement_id", how="inner")
+        .group_by("agreement_id", "transaction_type", "transaction_date")
+        .agg(pl.col("amount_eur").sum().cast(MONEY))
+        .join(agreements.lazy().select("agreement_id", "partner_id", "region_code"), on="agreement_id", how="inner")
     )
+    expenditures = (
+        typed["expenditures"].lazy()
+        .group_by("region_code", "expenditure_date")
+        .agg(pl.col("amount_eur").sum().cast(MONEY))
+    )
+    transactions, expenditures, interactions = pl.collect_all([
+        transactions, expenditures, typed["interactions"].lazy().unique()])
     return Facts(
         region_codes=region_codes,
         partners=typed["partners"],
         agreements=agreements.with_columns(renewed=_renewed(agreements, renewal_window_days)),
         transactions=transactions,
-        expenditures=typed["expenditures"],
+        expenditures=expenditures,
         activities=typed["activities"],
-        interactions=typed["interactions"],
+        interactions=interactions,
         outcomes=typed["outcomes"],
     )
 
@@ -100,6 +123,22 @@ def prepare_facts(frames: Mapping[str, pl.DataFrame], renewal_window_days: int =
 def with_global(frame: pl.DataFrame) -> pl.DataFrame:
     """The rows as they are plus a copy of each under region 'ALL'."""
     return pl.concat([frame, frame.with_columns(region_code=pl.lit(GLOBAL))])
+
+
+def global_sums(frame: pl.DataFrame, sums: list[str]) -> pl.DataFrame:
+    """A per-region aggregate plus its 'ALL' rows: the `sums` columns added up over the regions,
+    grouped by every other column."""
+    keys = [c for c in frame.columns if c not in sums and c != "region_code"]
+    total = frame.group_by(keys).agg(pl.col(c).sum().cast(frame.schema[c]) for c in sums).with_columns(region_code=pl.lit(GLOBAL))
+    return pl.concat([frame, total.select(frame.columns)])
+
+
+def global_partners(frame: pl.DataFrame) -> pl.DataFrame:
+    """Distinct (region_code, period, partner_id) rows plus the 'ALL' rows: each partner once
+    per period if it appears in any region."""
+    regional = frame.select("region_code", "period", "partner_id").unique()
+    every = regional.select("period", "partner_id").unique().with_columns(region_code=pl.lit(GLOBAL))
+    return pl.concat([regional, every.select(regional.columns)])
 
 
 def _typed(frames: Mapping[str, pl.DataFrame], name: str, columns: dict[str, pl.DataType]) -> pl.DataFrame:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from pipelines.metrics.facts import global_sums
 from pipelines.metrics.periods import in_periods
 
 KEYS = ["region_code", "period"]
@@ -11,12 +12,17 @@ ACHIEVEMENT_CAP = 1.5  # over-achievement counts up to 150 % of the planned chan
 
 
 def activity_figures(activities: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
-    """activities (start_date in P), participants and libraries_reached summed over them."""
-    return in_periods(activities, periods, "start_date").group_by(KEYS).agg(
-        activities=pl.len().cast(pl.Int32),
+    """activities (start_date in P), participants and libraries_reached summed over them, with the
+    'ALL' rows. Counted and summed per region and month first."""
+    monthly = activities.group_by("region_code", month=pl.col("start_date").dt.month_start()).agg(
+        activities=pl.len().cast(pl.Int64),
         participants=pl.col("participants").sum(),
         libraries_reached=pl.col("libraries_reached").sum(),
     )
+    regional = in_periods(monthly, periods, "month").group_by(KEYS).agg(
+        pl.col("activities", "participants", "libraries_reached").sum())
+    return global_sums(regional, ["activities", "participants", "libraries_reached"]).with_columns(
+        pl.col("activities").cast(pl.Int32))
 
 
 def outcome_achievement(outcomes: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from pipelines.metrics.facts import global_partners, with_global
 from pipelines.metrics.periods import in_periods
 
 KEYS = ["region_code", "period"]
@@ -23,18 +24,22 @@ def agreement_ends(agreements: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFr
 
 
 def partners_with_agreements(agreements: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
-    """(region, period, partner) for agreements overlapping [period_start, period_end]."""
-    return (
-        agreements.join(periods.select("period", "period_start", "period_end"), how="cross")
-        .filter((pl.col("start_date") <= pl.col("period_end")) & (pl.col("end_date") >= pl.col("period_start")))
-        .select(PARTNER_KEYS)
-        .unique()
+    """(region, period, partner) for agreements overlapping [period_start, period_end], with the
+    'ALL' rows. `agreements` are the regions' own (no 'ALL' copies)."""
+    return global_partners(
+        agreements.select("region_code", "partner_id", "start_date", "end_date").unique()
+        .join_where(
+            periods.select("period", "period_start", "period_end"),
+            pl.col("start_date") <= pl.col("period_end"),
+            pl.col("end_date") >= pl.col("period_start"),
+        )
     )
 
 
 def partners_in_contact(interactions: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
-    """(region, period, partner) for interactions dated in P."""
-    return in_periods(interactions, periods, "interaction_date").select(PARTNER_KEYS).unique()
+    """(region, period, partner) for interactions dated in P, with the 'ALL' rows."""
+    monthly = interactions.select("region_code", "partner_id", month=pl.col("interaction_date").dt.month_start()).unique()
+    return global_partners(in_periods(monthly, periods, "month"))
 
 
 def active_partners(agreements: pl.DataFrame, interactions: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
@@ -63,14 +68,23 @@ def first_contacts(agreements: pl.DataFrame, interactions: pl.DataFrame, partner
     )
 
 
-def last_interactions(interactions: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
-    """The latest interaction of each partner in each region on or before period_end."""
-    contacts = interactions.select("region_code", "partner_id", "interaction_date").unique()
+def last_interactions(interactions: pl.DataFrame, wanted: pl.DataFrame) -> pl.DataFrame:
+    """The latest interaction of each partner in each region on or before period_end, for the
+    (region, period, partner, period_end) rows of `wanted` ('ALL': in any region); null when none.
+
+    An as-of join: only the rows the marts need, not every partner against every period.
+    """
+    contacts = (
+        with_global(interactions.select("region_code", "partner_id", "interaction_date")).unique()
+        .sort("interaction_date")
+    )
     return (
-        contacts.join(periods.select("period", "period_end"), how="cross")
-        .filter(pl.col("interaction_date") <= pl.col("period_end"))
-        .group_by(PARTNER_KEYS)
-        .agg(last_interaction_date=pl.col("interaction_date").max())
+        wanted.select(PARTNER_KEYS + ["period_end"]).unique()
+        .sort("period_end")
+        .join_asof(contacts, left_on="period_end", right_on="interaction_date",
+                   by=["region_code", "partner_id"], strategy="backward", coalesce=False,
+                   check_sortedness=False)
+        .select(PARTNER_KEYS + [pl.col("interaction_date").alias("last_interaction_date")])
     )
 
 

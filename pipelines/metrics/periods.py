@@ -50,12 +50,33 @@ def build_periods(first: date | None, last: date | None, fiscal_year_start_month
     )
 
 
+def period_months(periods: pl.DataFrame) -> pl.DataFrame:
+    """(month, period): the first day of every month each period spans.
+
+    Every period (year, quarter, fiscal year, and the previous period of each) starts on a
+    month's first day and ends on a month's last day, so a date lies in a period exactly
+    when its month does: matching facts to periods is an equality join on the month.
+    """
+    if periods.is_empty():
+        return pl.DataFrame(schema={"month": pl.Date, "period": pl.String})
+    return (
+        periods.select("period", month=pl.date_ranges("period_start", "period_end", interval="1mo"))
+        .explode("month")
+        .select("month", "period")
+    )
+
+
 def in_periods(facts: pl.DataFrame, periods: pl.DataFrame, date_column: str) -> pl.DataFrame:
-    """Each fact once for every period whose closed range [period_start, period_end] holds its date."""
-    return facts.join_where(
-        periods.select("period", "period_start", "period_end"),
-        pl.col(date_column) >= pl.col("period_start"),
-        pl.col(date_column) <= pl.col("period_end"),
+    """Each fact once for every period whose closed range [period_start, period_end] holds its date.
+
+    `periods` has the columns period, period_start, period_end (build_periods, or
+    previous_periods for the period before each). An equality join on the fact's month
+    (period_months), not a range join.
+    """
+    return (
+        facts.with_columns(month=pl.col(date_column).dt.month_start())
+        .join(period_months(periods.select("period", "period_start", "period_end")), on="month")
+        .drop("month")
     )
 
 

@@ -4,11 +4,31 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines.metrics.facts import MONEY
+from pipelines.metrics.facts import MONEY, global_sums
+from pipelines.metrics.periods import in_periods
 from pipelines.metrics.settings import MetricSettings
 
 KEYS = ["region_code", "period"]
 ZERO = pl.lit(0).cast(MONEY)
+
+
+def support_in_periods(transactions: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
+    """Net amount per region × period × partner × transaction type, with the 'ALL' rows.
+
+    A partner appears in a period when it has a transaction there, even if they add up to 0.
+    Summed per month before the months are matched to periods.
+    """
+    monthly = (
+        transactions.group_by("region_code", "partner_id", "transaction_type",
+                              month=pl.col("transaction_date").dt.month_start())
+        .agg(pl.col("amount_eur").sum())
+    )
+    regional = (
+        in_periods(monthly, periods, "month")
+        .group_by(KEYS + ["partner_id", "transaction_type"])
+        .agg(pl.col("amount_eur").sum())
+    )
+    return global_sums(regional, ["amount_eur"])
 
 
 def support_totals(transactions_in_period: pl.DataFrame) -> pl.DataFrame:
