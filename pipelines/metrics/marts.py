@@ -45,9 +45,34 @@ MART_TYPES: dict[str, dict[str, str]] = {
 }
 
 
+# The facts that DuckDB compacts as it reads them, losslessly for every metric (facts.py):
+# a day's transactions of one agreement and type summed into one row (likewise expenditures
+# per region and day), and one interaction row per partner, region and day. The metrics
+# themselves are all computed by Polars (compute.py), which compacts raw frames the same way.
+COMPACTED = {
+    "transactions": "SELECT agreement_id, transaction_date, transaction_type, "
+                    "CAST(sum(amount_eur) AS DECIMAL(18,2)) AS amount_eur FROM staging.transactions "
+                    "WHERE transaction_type IN ('income', 'in_kind') GROUP BY ALL",
+    "expenditures": "SELECT region_code, expenditure_date, CAST(sum(amount_eur) AS DECIMAL(18,2)) AS amount_eur "
+                    "FROM staging.expenditures GROUP BY ALL",
+    "interactions": "SELECT DISTINCT partner_id, region_code, interaction_date FROM staging.interactions",
+}
+
+
 def read_staging_frames(conn: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
-    """The staging tables the metrics read, as Polars frames."""
-    return {name: conn.sql(f"SELECT * FROM staging.{name}").pl() for name in COLUMNS}
+    """The staging tables the metrics read, as Polars frames: only the columns they use, and
+    transactions, expenditures and interactions compacted per day (COMPACTED)."""
+    frames = {}
+    for name, columns in COLUMNS.items():
+        query = COMPACTED.get(name) or f"SELECT {', '.join(columns)} FROM staging.{name}"
+        frames[name] = conn.sql(query).pl()
+    return frames
+
+
+def staged_rows(conn: duckdb.DuckDBPyConnection) -> int:
+    """Rows of the staging tables the metrics read (before compaction)."""
+    counts = " + ".join(f"(SELECT count(*) FROM staging.{name})" for name in COLUMNS)
+    return conn.execute(f"SELECT {counts}").fetchone()[0]
 
 
 def write_marts(conn: duckdb.DuckDBPyConnection, marts: Marts, settings: MetricSettings) -> None:
