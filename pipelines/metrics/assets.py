@@ -26,8 +26,9 @@ from pipelines.metrics.compute import Marts, compute_region_metrics
 from pipelines.metrics.facts import COLUMNS, MetricsInputError
 from pipelines.metrics.latest_year import COLUMNS as LATEST_YEAR_COLUMNS
 from pipelines.metrics.latest_year import YearChoice, latest_complete_year, no_year_message
-from pipelines.metrics.marts import read_staging_frames, write_marts
+from pipelines.metrics.marts import read_staging_frames, staged_rows, write_marts
 from pipelines.metrics.settings import MetricSettings, MetricSettingsError
+from pipelines.progress import Progress
 from pipelines.warehouse import WarehouseResource, table_schema
 
 DEFAULTS = MetricSettings()
@@ -101,14 +102,17 @@ def region_metrics(context: AssetExecutionContext, warehouse: WarehouseResource,
         settings = metric_settings.metric_settings()
     except MetricSettingsError as err:
         raise Failure(description=f"metric settings: {err}", allow_retries=False) from None
-    with warehouse.get_connection() as conn:
+    with warehouse.get_connection() as conn, Progress(context.log.info, "metrics") as progress:
         frames = read_staging_frames(conn)
-        context.log.info(f"Computing metrics from {sum(f.height for f in frames.values()):,} staged rows")
+        progress.done("staging tables read", staged_rows(conn))
         try:
-            marts = compute_region_metrics(frames, settings)
+            marts = compute_region_metrics(frames, settings, progress)
         except MetricsInputError as err:
             raise Failure(description=str(err), allow_retries=False) from None
+        published = sum(frame.height for frame in marts)
+        progress.done("marts computed", published)
         write_marts(conn, marts, settings)
+        progress.done("marts written", published)
         schemas = {key: table_schema(conn, ".".join(key.path), COLUMN_DESCRIPTIONS[key]) for key in DESCRIPTIONS}
     yield from materializations(marts, settings, schemas, datetime.now(timezone.utc).date())
 
