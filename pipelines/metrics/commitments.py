@@ -14,7 +14,7 @@ ZERO = pl.lit(0).cast(MONEY)
 def agreements_in_force(agreements: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
     """Agreement × period where start_date ≤ period_end ≤ end_date (both ends included).
 
-    Rows in the agreements' order, then the periods' (the pipeline's float sums add them up in it).
+    Rows in the agreements' order, then the periods'.
     """
     return (
         agreements.with_row_index("_agreement")

@@ -85,13 +85,13 @@ def compute_region_metrics(frames: Mapping[str, pl.DataFrame], settings: MetricS
     concentration = support.concentration(by_partner, settings)
     in_force = with_global(
         commitments.with_remaining(commitments.agreements_in_force(facts.agreements, periods), facts.transactions))
-    agreement_partners = partnerships.partners_with_agreements(facts.agreements, periods)
-    active = pl.concat([agreement_partners, partnerships.partners_in_contact(facts.interactions, periods)]).unique()
+    agreement_partners, active, previously_active = partnerships.active_now_and_before(
+        facts.agreements, facts.interactions, periods)
+    partner_rows = _partner_rows(by_partner, agreement_partners)
     # Last contacts for the rows that use them: partners in force (engagement) and the partner mart.
-    period_ends = periods.select("period", "period_end")
     last_contact = partnerships.last_interactions(facts.interactions, pl.concat([
         in_force.select(partnerships.PARTNER_KEYS + ["period_end"]),
-        _partner_rows(by_partner, agreement_partners).join(period_ends, on="period"),
+        partner_rows.join(periods.select("period", "period_end"), on="period"),
     ]))
     daily_expenditure = with_global(facts.expenditures)
     daily_support = with_global(
@@ -110,8 +110,7 @@ def compute_region_metrics(frames: Mapping[str, pl.DataFrame], settings: MetricS
         partnerships.agreement_ends(with_global(facts.agreements), periods),
         partnerships.partnership_figures(
             active=active,
-            previously_active=partnerships.active_partners(
-                facts.agreements, facts.interactions, partnerships.previous_periods(periods)),
+            previously_active=previously_active,
             first_contact=partnerships.first_contacts(facts.agreements, facts.interactions, facts.partners),
             periods=periods,
             in_force=in_force,
@@ -144,7 +143,7 @@ def compute_region_metrics(frames: Mapping[str, pl.DataFrame], settings: MetricS
         sustainability=_published(sustainability, SUSTAINABILITY_COLUMNS, ["region_code", "period_type", "period_start"]),
         support_mix=_published(mix, SUPPORT_MIX_COLUMNS, ["region_code", "period", "partner_type"]),
         partner_support=_published(
-            _partner_support(by_partner, agreement_partners, in_force, last_contact, facts.partners, periods),
+            _partner_support(partner_rows, by_partner, in_force, last_contact, facts.partners, periods),
             PARTNER_SUPPORT_COLUMNS, ["region_code", "period_type", "period", "partner_id"]),
         expiring_commitments=_published(
             commitments.expiring_within_a_year(in_force)
@@ -167,11 +166,11 @@ def _partner_rows(by_partner: pl.DataFrame, agreement_partners: pl.DataFrame) ->
     return pl.concat([by_partner.select(partnerships.PARTNER_KEYS), agreement_partners]).unique()
 
 
-def _partner_support(by_partner, agreement_partners, in_force, last_contact, partners, periods) -> pl.DataFrame:
-    """One row per partner with support in P or an agreement in the region overlapping P."""
+def _partner_support(partner_rows, by_partner, in_force, last_contact, partners, periods) -> pl.DataFrame:
+    """One row per partner with support in P or an agreement in the region overlapping P (`partner_rows`)."""
     in_force_counts = in_force.group_by(partnerships.PARTNER_KEYS).agg(agreements_in_force=pl.len())
     return (
-        _partner_rows(by_partner, agreement_partners)
+        partner_rows
         .join(by_partner, on=partnerships.PARTNER_KEYS, how="left")
         .join(partners.select("partner_id", "partner_type", partner_name="name"), on="partner_id", how="left")
         .join(last_contact, on=partnerships.PARTNER_KEYS, how="left")

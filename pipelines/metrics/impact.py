@@ -30,11 +30,12 @@ def outcome_achievement(outcomes: pl.DataFrame, periods: pl.DataFrame) -> pl.Dat
     in P; outcomes whose target equals their baseline have no planned change and are left out."""
     planned = pl.col("target") - pl.col("baseline")
     return (
-        in_periods(outcomes.rename({"period_end": "outcome_period_end"}), periods, "outcome_period_end")
+        in_periods(outcomes.rename({"period_end": "outcome_period_end"}).with_row_index("outcome_order"),
+                   periods, "outcome_period_end")
         .filter(planned != 0)
         .group_by(KEYS)
-        .agg(
+        .agg(  # the mean in the outcomes' order, so reruns give the same last digit
             outcome_achievement=((pl.col("actual") - pl.col("baseline")) / planned)
-            .clip(upper_bound=ACHIEVEMENT_CAP).mean()
+            .clip(upper_bound=ACHIEVEMENT_CAP).sort_by("outcome_order").mean()
         )
     )

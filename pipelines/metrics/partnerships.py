@@ -42,16 +42,32 @@ def partners_in_contact(interactions: pl.DataFrame, periods: pl.DataFrame) -> pl
     return global_partners(in_periods(monthly, periods, "month"))
 
 
-def active_partners(agreements: pl.DataFrame, interactions: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
-    return pl.concat([
-        partners_with_agreements(agreements, periods),
-        partners_in_contact(interactions, periods),
-    ]).unique()
+def active_now_and_before(agreements: pl.DataFrame, interactions: pl.DataFrame,
+                          periods: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(with_agreements, active, previously_active): (region, period, partner) rows of the
+    partners with an agreement overlapping each period, of those active in it (an agreement
+    or an interaction), and of those active in the period before it (labelled with the period).
 
-
-def previous_periods(periods: pl.DataFrame) -> pl.DataFrame:
-    """Each period's label with the date range of the period before it (same length)."""
-    return periods.select("period", period_start="previous_start", period_end="previous_end")
+    The period before is itself a period except for the first year, quarter or fiscal year,
+    so each date range is worked out once.
+    """
+    ranges = pl.concat([
+        periods.select("period", "period_start", "period_end"),
+        periods.select(period=pl.lit("before ") + pl.col("period"),
+                       period_start="previous_start", period_end="previous_end"),
+    ]).unique(subset=["period_start", "period_end"], keep="first", maintain_order=True)
+    with_agreements = partners_with_agreements(agreements, ranges)
+    active = pl.concat([with_agreements, partners_in_contact(interactions, ranges)]).unique()
+    before = periods.select("period", "previous_start", "previous_end").join(
+        ranges.select(range="period", previous_start="period_start", previous_end="period_end"),
+        on=["previous_start", "previous_end"])
+    in_periods = periods.select("period")
+    return (
+        with_agreements.join(in_periods, on="period", how="semi"),
+        active.join(in_periods, on="period", how="semi"),
+        active.join(before.select("range", "period"), left_on="period", right_on="range")
+        .select("region_code", pl.col("period_right").alias("period"), "partner_id"),
+    )
 
 
 def first_contacts(agreements: pl.DataFrame, interactions: pl.DataFrame, partners: pl.DataFrame) -> pl.DataFrame:

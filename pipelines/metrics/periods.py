@@ -69,8 +69,8 @@ def period_months(periods: pl.DataFrame) -> pl.DataFrame:
 def in_periods(facts: pl.DataFrame, periods: pl.DataFrame, date_column: str) -> pl.DataFrame:
     """Each fact once for every period whose closed range [period_start, period_end] holds its date.
 
-    `periods` has the columns period, period_start, period_end (build_periods, or
-    previous_periods for the period before each). An equality join on the fact's month
+    `periods` has the columns period, period_start, period_end, each range whole months
+    (build_periods, and the periods before them). An equality join on the fact's month
     (period_months), not a range join.
     """
     return (

@@ -71,7 +71,8 @@ def concentration(partner_support: pl.DataFrame, settings: MetricSettings) -> pl
             funder_count=pl.len().cast(pl.Int32),
             top_funder_id=pl.col("partner_id").first(),
             top_funder_share=pl.col("share").first(),
-            hhi=(pl.col("share") ** 2).sum(),
+            # Σ s² in a fixed order (largest share first), so reruns give the same last digit.
+            hhi=(pl.col("share") ** 2).sort_by(["support_eur", "partner_id"], descending=[True, False]).sum(),
         )
         .with_columns(
             effective_funders=1 / hhi,
