@@ -42,6 +42,8 @@ class RateBook:
         self.package_first = {code: min(days) for code, days in package_rates.items() if days}
         self.per_usd = _read_imf(imf_path)
         self.years_needed: dict[str, set[int]] = defaultdict(set)
+        self._years: dict[str, list[int]] = {}  # per currency, computed once (asked per transaction)
+        self._rates: dict[tuple[str, int], Decimal] = {}
 
     @classmethod
     def for_package(cls, folder: Path) -> "RateBook":
@@ -58,9 +60,24 @@ class RateBook:
                         continue  # the loader reports bad fx rows itself
         return cls(rates)
 
+    def fresh(self) -> "RateBook":
+        """The same rates with nothing needed yet (a parallel worker's book for one file)."""
+        book = RateBook.__new__(RateBook)
+        book.package_first, book.per_usd = self.package_first, self.per_usd
+        book._years, book._rates = self._years, self._rates
+        book.years_needed = defaultdict(set)
+        return book
+
+    def merge_needed(self, years_needed: dict[str, set[int]]) -> None:
+        for code, years in years_needed.items():
+            self.years_needed[code] |= years
+
     def _imf_years(self, code: str) -> list[int]:
-        euro = self.per_usd.get("EUR", {})
-        return sorted(year for year in self.per_usd.get(code, {}) if year in euro)
+        years = self._years.get(code)
+        if years is None:
+            euro = self.per_usd.get("EUR", {})
+            years = self._years[code] = sorted(year for year in self.per_usd.get(code, {}) if year in euro)
+        return years
 
     def covers(self, code: str, day: date) -> bool:
         """True when a rate dated on or before `day` exists or will be written."""
@@ -82,8 +99,11 @@ class RateBook:
         return rate is not None and abs(amount) * rate > limit
 
     def eur_per_unit(self, code: str, year: int) -> Decimal:
-        rate = self.per_usd["EUR"][year] / self.per_usd[code][year]
-        return rate.quantize(RATE_PLACES, rounding=ROUND_HALF_EVEN)
+        rate = self._rates.get((code, year))
+        if rate is None:
+            rate = self.per_usd["EUR"][year] / self.per_usd[code][year]
+            rate = self._rates[(code, year)] = rate.quantize(RATE_PLACES, rounding=ROUND_HALF_EVEN)
+        return rate
 
     def fallback_rows(self) -> list[dict[str, str]]:
         """IMF-derived rows for currencies the package has no rates for: every IMF year

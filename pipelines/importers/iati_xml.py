@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pipelines.importers.text import clean_text
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+ACTIVITY = "iati-activity"
+_ACTIVITY_NS = "}" + ACTIVITY
 
 
 def local(tag: str) -> str:
@@ -29,8 +31,22 @@ def attr(el: ET.Element | None, name: str) -> str | None:
     return value or None
 
 
+_LOCAL_NAMES: dict = {}  # tag -> local name, learnt as tags are met (a schema has few)
+
+
+def _learn(tag) -> str:
+    name = local(tag)
+    if len(_LOCAL_NAMES) < 10_000:  # a file with endless distinct tags must not grow it forever
+        _LOCAL_NAMES[tag] = name
+    return name
+
+
 def kids(el: ET.Element | None, name: str) -> list[ET.Element]:
-    return [c for c in el if local(c.tag) == name] if el is not None else []
+    """Children by local name (a dict look-up per child instead of splitting its tag)."""
+    if el is None:
+        return []
+    names = _LOCAL_NAMES
+    return [c for c in el if (names.get(c.tag) or _learn(c.tag)) == name]
 
 
 def kid(el: ET.Element | None, name: str) -> ET.Element | None:
@@ -53,12 +69,14 @@ def iter_activities(f) -> Iterator[ET.Element]:
     """Each iati-activity element of an open file, once complete; it is removed from the
     tree after the caller is done with it, so memory holds one activity at a time."""
     stack: list[ET.Element] = []
+    push, pop = stack.append, stack.pop
     for event, el in ET.iterparse(f, events=("start", "end")):
         if event == "start":
-            stack.append(el)
+            push(el)
             continue
-        stack.pop()
-        if local(el.tag) == "iati-activity":
+        pop()
+        tag = el.tag
+        if tag == ACTIVITY or (tag.__class__ is str and tag.endswith(_ACTIVITY_NS)):
             yield el
             if stack:
                 stack[-1].remove(el)
