@@ -82,14 +82,32 @@ def iter_files(paths: Iterable[str | Path], suffixes: tuple[str, ...]) -> Iterat
 
 
 def import_iati(paths: Iterable[str | Path], out_dir: str | Path, regions_dir: str | Path | None = None,
-                progress: Progress | None = None) -> ImportSummary:
-    """Import IATI activity files (files or folders of *.xml) into the package at `out_dir`."""
+                progress: Progress | None = None, workers: int | None = None,
+                log: Callable[[str], None] | None = None) -> ImportSummary:
+    """Import IATI activity files (files or folders of *.xml) into the package at `out_dir`.
+
+    Several files (over 16 MB in all) are surveyed and mapped file by file in `workers`
+    processes (default: IMPORT_WORKERS, else one per core; 1: in this process), with the
+    same output as one after another (iati_parallel.py). `log` receives progress lines
+    (files done, MB/s)."""
+    from pipelines.importers.iati_parallel import import_in_parallel, workers_for
+
     files = list(iter_files(paths, (".xml",)))
     session = ImportSession(out_dir, regions_dir)
     try:
-        survey = survey_files(files)
-        for path in files:
-            IatiFile(path, session, progress, survey).run()
+        processes = workers_for(files, workers)
+        if processes > 1:
+            import_in_parallel(files, session, regions_dir, processes, progress, log)
+        else:
+            started = time.monotonic()
+            survey = survey_files(files)
+            for path in files:
+                IatiFile(path, session, progress, survey).run()
+            if log and files:
+                seconds = time.monotonic() - started
+                megabytes = sum(p.stat().st_size for p in files) / 1e6
+                log(f"import: {len(files)}/{len(files)} files, {megabytes:,.1f} MB in {seconds:.1f} s "
+                    f"({megabytes / max(seconds, 1e-9):.1f} MB/s)")
     except BaseException:
         session.writer.abort()  # the package in out_dir stays as it was
         raise

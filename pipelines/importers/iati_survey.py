@@ -46,29 +46,63 @@ class Survey:
         return None
 
 
+@dataclass
+class SurveyParts:
+    """What the first pass collects, file by file; `survey()` combines it. Parts made from
+    different files (in parallel workers) combine with `merge` to the same survey as one
+    pass over all the files."""
+
+    paying: set[str] = field(default_factory=set)
+    parent_of_paying: set[str] = field(default_factory=set)
+    children: set[tuple[str, str]] = field(default_factory=set)
+    received_by_activity: dict[str, set[str]] = field(default_factory=dict)
+    received_from: set[tuple[str, str, str]] = field(default_factory=set)
+    # the ids the mapping gives this file's activities, in file order (a missing
+    # iati-identifier is `<file stem>#activity<n>` there): to find duplicates across files
+    mapped_ids: list[str] = field(default_factory=list)
+
+    def merge(self, other: "SurveyParts") -> None:
+        self.paying |= other.paying
+        self.parent_of_paying |= other.parent_of_paying
+        self.children |= other.children
+        for ident, kinds in other.received_by_activity.items():
+            self.received_by_activity.setdefault(ident, set()).update(kinds)
+        self.received_from |= other.received_from
+
+    def survey(self) -> Survey:
+        parents = self.parent_of_paying | {parent for parent, child in self.children if child in self.paying}
+        return Survey(covered_parents=parents & self.paying,
+                      received_by_activity=self.received_by_activity, received_from=self.received_from)
+
+
+def survey_file(path: Path, parts: SurveyParts | None = None) -> SurveyParts:
+    """The first pass over one file, added to `parts` (new parts if None)."""
+    parts = parts if parts is not None else SurveyParts()
+    survey = Survey(received_by_activity=parts.received_by_activity, received_from=parts.received_from)
+    with path.open("rb") as f:
+        try:
+            for number, el in enumerate(iter_activities(f), start=1):
+                ident = _identifier(el)
+                parts.mapped_ids.append(ident or f"{path.stem}#activity{number}")
+                transactions = kids(el, "transaction")
+                if transactions:
+                    parts.paying.add(ident)
+                    _record_money_received(el, ident, survey)
+                for rel in kids(el, "related-activity"):
+                    if attr(rel, "type") == "1" and transactions and attr(rel, "ref"):
+                        parts.parent_of_paying.add(attr(rel, "ref"))
+                    elif attr(rel, "type") == "2" and attr(rel, "ref"):
+                        parts.children.add((ident, attr(rel, "ref")))
+        except ET.ParseError:
+            pass
+    return parts
+
+
 def survey_files(files: Iterable[Path]) -> Survey:
-    survey = Survey()
-    paying: set[str] = set()
-    parent_of_paying: set[str] = set()
-    children: list[tuple[str, str]] = []
+    parts = SurveyParts()
     for path in files:
-        with path.open("rb") as f:
-            try:
-                for el in iter_activities(f):
-                    ident = _identifier(el)
-                    if kids(el, "transaction"):
-                        paying.add(ident)
-                        _record_money_received(el, ident, survey)
-                    for rel in kids(el, "related-activity"):
-                        if attr(rel, "type") == "1" and kids(el, "transaction") and attr(rel, "ref"):
-                            parent_of_paying.add(attr(rel, "ref"))
-                        elif attr(rel, "type") == "2" and attr(rel, "ref"):
-                            children.append((ident, attr(rel, "ref")))
-            except ET.ParseError:
-                pass
-    parent_of_paying |= {parent for parent, child in children if child in paying}
-    survey.covered_parents = parent_of_paying & paying
-    return survey
+        survey_file(path, parts)
+    return parts.survey()
 
 
 def _identifier(el: ET.Element) -> str:

@@ -91,25 +91,21 @@ class ImportSummary:
         ]
 
 
-class PackageWriter:
-    def __init__(self, out_dir: Path):
-        self.out_dir = Path(out_dir)
-        for table in COLUMNS:
-            if (self.out_dir / f"{table}.parquet").exists():
-                raise ImportFailure(
-                    f"{self.out_dir / (table + '.parquet')}: this folder holds a Parquet package; "
-                    "import into a CSV package or an empty folder"
-                )
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        self.tmp = self.out_dir / ".import-tmp"
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        self.tmp.mkdir()
+class PartWriter:
+    """Rows of every table and log file streamed to CSV files in `folder` (with headers,
+    or without: a part that a parallel worker writes for one source file, which the
+    parent appends to its own files in file order). Counts rows and feeds the
+    reconciliation as rows are added."""
+
+    def __init__(self, folder: Path, header: bool = True):
+        self.folder = Path(folder)
         self._files = {}
         self._writers = {}
         for name, columns in {**COLUMNS, **LOG_FILES}.items():
-            handle = (self.tmp / f"{name}.csv").open("w", newline="", encoding="utf-8")
+            handle = (self.folder / f"{name}.csv").open("w", newline="", encoding="utf-8")
             writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
-            writer.writeheader()
+            if header:
+                writer.writeheader()
             self._files[name], self._writers[name] = handle, writer
         self.counts = {name: 0 for name in {**COLUMNS, **LOG_FILES}}
         self.imported_files: set[str] = set()
@@ -132,6 +128,36 @@ class PackageWriter:
 
     def note(self, file: str, path: str, note: str) -> None:
         self.add("import_notes", {"file": file, "path": path, "note": note})
+
+    def close(self) -> None:
+        for handle in self._files.values():
+            handle.close()
+
+
+class PackageWriter(PartWriter):
+    def __init__(self, out_dir: Path):
+        self.out_dir = Path(out_dir)
+        for table in COLUMNS:
+            if (self.out_dir / f"{table}.parquet").exists():
+                raise ImportFailure(
+                    f"{self.out_dir / (table + '.parquet')}: this folder holds a Parquet package; "
+                    "import into a CSV package or an empty folder"
+                )
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.tmp = self.out_dir / ".import-tmp"
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.tmp.mkdir()
+        super().__init__(self.tmp)
+
+    def append_part(self, folder: Path, counts: dict[str, int], sums: dict) -> None:
+        """Append a worker's part (written without headers by a PartWriter in `folder`)
+        after the rows written so far, and take over its counts and reconciliation."""
+        for name, handle in self._files.items():
+            part = Path(folder) / f"{name}.csv"
+            with part.open(encoding="utf-8", newline="") as f:
+                shutil.copyfileobj(f, handle, 1 << 20)
+            self.counts[name] += counts[name]
+        self.reconciliation.merge(sums)
 
     def abort(self) -> None:
         for handle in self._files.values():

@@ -30,6 +30,17 @@ class Reconciliation:
     def counted(self, file: str, currency: str, source_type: str, outcome: str, amount: Decimal) -> None:
         self._sums[(file, currency, source_type)][outcome] += amount
 
+    def sums(self) -> dict[tuple[str, str, str], dict[str, Decimal]]:
+        """The running sums as a plain dict (what a parallel worker hands back)."""
+        return {key: dict(value) for key, value in self._sums.items()}
+
+    def merge(self, sums: dict[tuple[str, str, str], dict[str, Decimal]]) -> None:
+        """Add another reconciliation's sums (exact: Decimal addition)."""
+        for key, values in sums.items():
+            mine = self._sums[key]
+            for name, value in values.items():
+                mine[name] += value
+
     def rows(self) -> list[dict[str, str]]:
         """One row per file x currency x type, amounts as plain decimals."""
         return [

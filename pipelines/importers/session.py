@@ -8,7 +8,7 @@ from pathlib import Path
 from pipelines.importers.fx import RateBook
 from pipelines.importers.geography import REFERENCE_DIR, RegionMap
 from pipelines.importers.organisations import home_country
-from pipelines.importers.package import ImportFailure, ImportSummary, PackageWriter
+from pipelines.importers.package import ImportFailure, ImportSummary, PackageWriter, PartWriter
 
 
 def currency_codes(path: Path = REFERENCE_DIR / "currencies.csv") -> set[str]:
@@ -17,17 +17,29 @@ def currency_codes(path: Path = REFERENCE_DIR / "currencies.csv") -> set[str]:
 
 
 class ImportSession:
-    def __init__(self, out_dir: str | Path, regions_dir: str | Path | None = None):
+    def __init__(self, out_dir: str | Path, regions_dir: str | Path | None = None,
+                 part_dir: str | Path | None = None):
+        """`part_dir`: a parallel worker's session for one file, writing its rows there
+        (PartWriter, no headers) for the parent session to append (`merge_part`)."""
         out_dir = Path(out_dir)
         if out_dir.exists() and not out_dir.is_dir():
             raise ImportFailure(f"{out_dir}: --out must be a folder")
         self.regions = RegionMap.load(Path(regions_dir) if regions_dir else None, package=out_dir)
         self.rates = RateBook.for_package(out_dir)
-        self.writer = PackageWriter(out_dir)
+        self.writer = PackageWriter(out_dir) if part_dir is None else PartWriter(Path(part_dir), header=False)
         self.currencies = currency_codes()
         self.partners: dict[str, dict[str, str]] = {}
         self.seen_ids: set[str] = set()  # activity or grant ids imported in this run
         self.summary = ImportSummary()
+
+    def for_part(self, part_dir: str | Path) -> "ImportSession":
+        """A session for one file in a parallel worker: this session's regions, rates and
+        currencies (read once per worker), nothing imported yet, rows to `part_dir`."""
+        part = ImportSession.__new__(ImportSession)
+        part.regions, part.rates, part.currencies = self.regions, self.rates.fresh(), self.currencies
+        part.writer = PartWriter(Path(part_dir), header=False)
+        part.partners, part.seen_ids, part.summary = {}, set(), ImportSummary()
+        return part
 
     def start_file(self, path: Path) -> str:
         """The file's name in the package (absolute, so a re-import matches its rows)."""
@@ -46,6 +58,17 @@ class ImportSession:
             }
         elif known["name"] == pid and name:
             known["name"] = name
+
+    def merge_partners(self, partners: dict[str, dict[str, str]]) -> None:
+        """Partners registered by a later file's own session: the same result as if that
+        file had registered them here (first name and type win; a name that is only the
+        id gives way to the first real name)."""
+        for pid, entry in partners.items():
+            known = self.partners.get(pid)
+            if known is None:
+                self.partners[pid] = entry
+            elif known["name"] == pid and entry["name"] != pid:
+                known["name"] = entry["name"]
 
     def used(self, pid: str | None, region: str) -> None:
         if pid:
