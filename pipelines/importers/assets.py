@@ -25,7 +25,7 @@ def imported_package(context: AssetExecutionContext, package: PackageResource, w
         return MaterializeResult(metadata={"imported": False})
     work_dir = imported_dir(warehouse.path)
     try:
-        summaries = build_imported_package(package.data_dir, work_dir)
+        summaries = build_imported_package(package.data_dir, work_dir, log=context.log.info)
     except ImportFailure as error:
         raise Failure(description=str(error), allow_retries=False) from None
     metadata = {"imported": True, "folder": MetadataValue.path(str(work_dir))}

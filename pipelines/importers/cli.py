@@ -61,6 +61,10 @@ def add_import_parser(subcommands: argparse._SubParsersAction) -> None:
                               "dac_regions.csv, to map countries to regions; default: DIR's own countries.csv and "
                               "regions.csv if present, else data/reference/ (six UN M49 regions + GLOBAL)")
         sub.add_argument("--quiet", action="store_true", help="no progress lines")
+    iati.add_argument("--workers", type=int, metavar="N",
+                      help="processes that read files in parallel (default: IMPORT_WORKERS, else one per core "
+                           "when there are several files over 16 MB in all; 1: one file after another, "
+                           "in this process). The output is the same either way.")
     giving.add_argument("--default-currency", metavar="CODE",
                         help="currency for grants of a file that has no currency column (e.g. GBP)")
     iati.set_defaults(handler=run_import)
@@ -72,6 +76,10 @@ def _progress(file: str, done: int, total: int) -> None:
     print(f"  {Path(file).name}: {share:5.1f}% of {total / 1e6:.1f} MB", file=sys.stderr)
 
 
+def _log(line: str) -> None:
+    print(f"  {line}", file=sys.stderr)
+
+
 def run_import(args: argparse.Namespace) -> int:
     from pipelines.importers.iati import import_iati
     from pipelines.importers.threesixtygiving import import_360giving
@@ -79,7 +87,8 @@ def run_import(args: argparse.Namespace) -> int:
     progress = None if args.quiet else _progress
     try:
         if args.standard == "iati":
-            summary = import_iati(args.paths, args.out, regions_dir=args.regions, progress=progress)
+            summary = import_iati(args.paths, args.out, regions_dir=args.regions, progress=progress,
+                                  workers=args.workers, log=None if args.quiet else _log)
         else:
             summary = import_360giving(args.paths, args.out, regions_dir=args.regions,
                                        default_currency=args.default_currency, progress=progress)

@@ -11,6 +11,7 @@ instead of PARTNER_DATA_DIR: `package_to_load` says which folder to load.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from pipelines.importers.iati import import_iati
@@ -34,8 +35,10 @@ def package_to_load(data_dir: str | Path, warehouse_path: str | Path) -> Path:
     return imported_dir(warehouse_path) if has_standard_files(data_dir) else Path(data_dir)
 
 
-def build_imported_package(data_dir: str | Path, work_dir: str | Path) -> dict[str, ImportSummary]:
-    """Rebuild `work_dir` from scratch: own tables, then iati/, then 360giving/."""
+def build_imported_package(data_dir: str | Path, work_dir: str | Path,
+                           log: Callable[[str], None] | None = None) -> dict[str, ImportSummary]:
+    """Rebuild `work_dir` from scratch: own tables, then iati/, then 360giving/; `log`
+    receives the IATI import's progress lines (files done, MB/s)."""
     data_dir, work_dir = Path(data_dir), Path(work_dir)
     shutil.rmtree(work_dir, ignore_errors=True)
     work_dir.mkdir(parents=True)
@@ -49,7 +52,7 @@ def build_imported_package(data_dir: str | Path, work_dir: str | Path) -> dict[s
             pl.read_parquet(parquet_file).write_csv(work_dir / f"{table}.csv")
     summaries = {}
     if (data_dir / "iati").is_dir():
-        summaries["iati"] = import_iati([data_dir / "iati"], work_dir)
+        summaries["iati"] = import_iati([data_dir / "iati"], work_dir, log=log)
     if (data_dir / "360giving").is_dir():
         summaries["360giving"] = import_360giving([data_dir / "360giving"], work_dir)
     return summaries
