@@ -64,15 +64,16 @@ def concentration(partner_support: pl.DataFrame, settings: MetricSettings) -> pl
     # Banded on the HHI rounded to 12 decimals, so float noise in Σ s² (0.8² + 0.2² is
     # 0.6800000000000002) cannot move a region across a boundary it sits on.
     hhi, banded = pl.col("hhi"), pl.col("hhi").round(12)
+    # Within each region × period, funders by net support (largest first), ties by partner_id.
+    ranked = {"by": ["support_eur", "partner_id"], "descending": [True, False]}
     return (
-        funders.sort(KEYS + ["support_eur", "partner_id"], descending=[False, False, True, False])
-        .group_by(KEYS, maintain_order=True)
+        funders.group_by(KEYS)
         .agg(
             funder_count=pl.len().cast(pl.Int32),
-            top_funder_id=pl.col("partner_id").first(),
-            top_funder_share=pl.col("share").first(),
-            # Σ s² in a fixed order (largest share first), so reruns give the same last digit.
-            hhi=(pl.col("share") ** 2).sort_by(["support_eur", "partner_id"], descending=[True, False]).sum(),
+            top_funder_id=pl.col("partner_id").sort_by(**ranked).first(),
+            top_funder_share=pl.col("share").sort_by(**ranked).first(),
+            # Σ s² in that fixed order, so reruns give the same last digit.
+            hhi=(pl.col("share") ** 2).sort_by(**ranked).sum(),
         )
         .with_columns(
             effective_funders=1 / hhi,
