@@ -15,16 +15,16 @@ Both passes run file by file in a pool of worker processes (one per core):
 Memory stays flat: a worker holds one activity of one file at a time; the parent holds the
 survey and the sets of ids and partners, as the sequential import does. Workers come from
 a forkserver (spawn where there is none) and are shut down when the import ends or fails;
-on Linux each one is also killed when its parent dies.
+each one also exits the moment the process that started it dies, even by `kill -9`.
 """
 
 from __future__ import annotations
 
-import ctypes
+import multiprocessing
+import multiprocessing.connection
 import os
 import pickle
-import signal
-import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -39,7 +39,6 @@ from pipelines.importers.session import ImportSession
 
 PRELOAD = ["__main__", "pipelines.importers.iati"]
 MIN_BYTES = 16_000_000  # below this, starting the workers (about 0.5 s) costs more than it saves
-PR_SET_PDEATHSIG = 1
 
 
 def workers_for(files: list[Path], workers: int | None) -> int:
@@ -55,15 +54,20 @@ def workers_for(files: list[Path], workers: int | None) -> int:
 
 
 def _die_with_parent() -> None:
-    """Worker initializer: be killed (SIGKILL) when the parent process dies (Linux)."""
-    if not sys.platform.startswith("linux"):
+    """Worker initializer: end this worker as soon as the process that started the pool
+    dies, even by SIGKILL (no clean-up runs there). A forkserver's workers are its
+    children, not the run's, and hold the pipes that would tell them, so neither a
+    parent-death signal nor end-of-file reaches them: a thread waits on the multiprocessing
+    sentinel of the starting process instead."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
         return
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        return
-    if os.getppid() == 1:
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
         os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 @contextmanager

@@ -85,3 +85,36 @@ def test_how_many_workers(tmp_path, files, requested, expected):
         path.write_bytes(b"x" * 6_000_000)
         paths.append(path)
     assert workers_for(paths, requested) == expected
+
+
+def test_workers_end_when_the_import_is_killed(tmp_path):
+    """`kill -9` of the importing process: its workers exit too (none is left writing)."""
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+    import time
+
+    script = tmp_path / "run.py"
+    script.write_text(textwrap.dedent("""
+        import os, time
+        from pipelines.importers.iati_parallel import worker_pool
+        if __name__ == "__main__":
+            with worker_pool(2) as pool:
+                [f.result() for f in [pool.submit(os.getpid) for _ in range(4)]]
+                print(*sorted(pool._processes), flush=True)
+                time.sleep(600)
+    """))
+    root = Path(__file__).resolve().parents[2]
+    run = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=root)
+    try:
+        pids = [int(p) for p in run.stdout.readline().split()]
+        assert len(pids) == 2
+        run.send_signal(signal.SIGKILL)
+        run.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in pids):
+            time.sleep(0.05)
+        assert not [p for p in pids if Path(f"/proc/{p}").exists()]
+    finally:
+        run.kill()
