@@ -7,11 +7,18 @@ Regions come from the data, so they are not separate asset definitions (that wou
 need the warehouse at import time) nor dynamic partitions (every run of refresh_all
 would then need a partition key and a sensor to keep the partition list in step).
 One asset renders all regions in parallel worker processes and reports each file.
+
+The render workers belong to the `reports` resource: started when a run that needs
+them starts (warm by the time the reports step comes), shut down when it ends. The
+global report's step also submits the region reports when they are part of the same run,
+so all seven render at once on every core; the region step then writes what it finds
+rendered for the same data (else renders them itself).
 """
 
 
 import base64
 import os
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -24,20 +31,25 @@ from dagster import (
     Config,
     ConfigurableResource,
     Failure,
+    InitResourceContext,
     MaterializeResult,
     MetadataValue,
     asset,
 )
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from pipelines.reports.data import ReportData, ReportDataError, default_period, load_report_data
 from pipelines.reports.publish import (
     PublishedReport,
+    RenderBatch,
+    RenderPool,
     first_page_png,
     publish_global_report,
     publish_region_reports,
+    submit_region_reports,
 )
+from pipelines.reports.paths import UnsafeReportPath, region_report_path
 from pipelines.settings import Settings
 from pipelines.warehouse import WarehouseResource
 
@@ -62,6 +74,41 @@ class ReportsResource(ConfigurableResource):
 
     reports_dir: str
     organisation: str = DEFAULT_ORGANISATION
+    render_workers: int = Field(
+        default=0, description="worker processes that render PDFs; 0: one per core, "
+                               "1: render in the step's own process")
+    _pool: RenderPool | None = PrivateAttr(default=None)
+    _batch: RenderBatch | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        """Start the render workers as the run starts, so they are ready for the reports."""
+        workers = self.render_workers or os.cpu_count() or 1
+        if workers > 1:
+            self._pool = RenderPool(workers)
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        """The workers end with the run (renders not yet started are cancelled)."""
+        self._batch = None
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    @property
+    def pool(self) -> RenderPool | None:
+        return self._pool
+
+    def start_region_reports(self, data: ReportData, generated_at: datetime) -> None:
+        """Submit every region report of `data` now (the region step writes them)."""
+        try:
+            for row in data.regions:
+                region_report_path(Path(self.reports_dir), data.period, row["region_code"])
+        except UnsafeReportPath:
+            return  # the region step refuses it with the reason
+        self._batch = submit_region_reports(self._pool, data, self.organisation, generated_at)
+
+    def take_region_batch(self) -> RenderBatch | None:
+        batch, self._batch = self._batch, None
+        return batch
 
     @classmethod
     def from_env(cls, settings: Settings) -> "ReportsResource":
@@ -131,6 +178,25 @@ def _preview_md(report: PublishedReport) -> str:
             f"(data:image/png;base64,{base64.b64encode(png).decode()})")
 
 
+def _in_run(context: AssetExecutionContext, key: AssetKey) -> bool:
+    """Whether this run materialises `key` too."""
+    selection = context.run.asset_selection
+    if selection is not None:
+        return key in selection
+    return key in context.job_def.asset_layer.asset_graph.get_all_asset_keys()
+
+
+def _written(context: AssetExecutionContext, report: PublishedReport) -> None:
+    context.log.info(f"wrote {report.path} ({report.rendered.pages} pages, "
+                     f"rendered in {report.rendered.seconds:.1f} s)")
+
+
+def _previews(reports: list[PublishedReport]) -> list[str]:
+    """First-page previews, several pdftoppm processes at a time."""
+    with ThreadPoolExecutor(max_workers=4) as threads:
+        return list(threads.map(_preview_md, reports))
+
+
 def _check_results(context: AssetExecutionContext) -> list[dict]:
     """The latest evaluation of every other asset check of this run's job, for appendix A.
 
@@ -170,9 +236,14 @@ def _check_results(context: AssetExecutionContext) -> list[dict]:
 def global_report(context: AssetExecutionContext, config: ReportConfig,
                   warehouse: WarehouseResource, reports: ReportsResource) -> MaterializeResult:
     data = _load(context, warehouse, config, announce=True)
+    generated_at = datetime.now(timezone.utc)
+    prefetch = None
+    if reports.pool is not None and data.regions and _in_run(context, REGION_REPORTS):
+        prefetch = lambda: reports.start_region_reports(data, generated_at)  # noqa: E731
     report = publish_global_report(data, Path(reports.reports_dir), reports.organisation,
-                                   datetime.now(timezone.utc), _check_results(context))
-    context.log.info(f"wrote {report.path} ({report.rendered.pages} pages)")
+                                   generated_at, _check_results(context), pool=reports.pool,
+                                   meanwhile=prefetch)
+    _written(context, report)
     return MaterializeResult(
         metadata={
             "path": MetadataValue.path(str(report.path)),
@@ -200,14 +271,15 @@ def region_reports(context: AssetExecutionContext, config: ReportConfig,
                    warehouse: WarehouseResource, reports: ReportsResource) -> MaterializeResult:
     data = _load(context, warehouse, config, announce=False)  # the global report says it
     published = publish_region_reports(data, Path(reports.reports_dir), reports.organisation,
-                                       datetime.now(timezone.utc))
+                                       datetime.now(timezone.utc), workers=reports.render_workers,
+                                       pool=reports.pool, batch=reports.take_region_batch(),
+                                       on_written=lambda _, report: _written(context, report))
     lines = ["| region | pages | size (KB) | path |", "|---|---:|---:|---|"]
-    previews = []
     for code, report in published.items():
-        context.log.info(f"wrote {report.path} ({report.rendered.pages} pages)")
         lines.append(f"| {code} | {report.rendered.pages} | {report.size_bytes // 1024} "
                      f"| `{report.path}` |")
-        previews.append(f"**{code}**\n\n{_preview_md(report)}")
+    previews = [f"**{code}**\n\n{md}"
+                for code, md in zip(published, _previews(list(published.values())))]
     return MaterializeResult(
         metadata={
             **_period_metadata(data),
