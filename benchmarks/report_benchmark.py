@@ -3,14 +3,19 @@
     .venv/bin/python benchmarks/report_benchmark.py [--warehouse FILE] [--period 2025]
 
 Uses the warehouse at WAREHOUSE_PATH (after `make run`), or with --fixture the small
-hand-filled warehouse of tests/reports. Renders in memory (nothing is written) one
-report at a time, then all region reports again through the worker pool the asset uses.
+hand-filled warehouse of tests/reports. Renders in memory one report at a time, then all
+reports (global + regions) through the worker pool the assets use, writing them to a
+temporary folder: once with the pool's start-up included (cold), once with a pool
+started beforehand, as the `reports` resource does when a run starts (warm; the figure
+that a run's reports steps take). The machine's load average is printed: on a shared
+machine the wall-clock figures move with it, so run it several times.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -18,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from pipelines.reports.data import default_period, load_report_data
-from pipelines.reports.publish import publish_region_reports
+from pipelines.reports.publish import RenderPool, publish_global_report
 from pipelines.reports.render import render_global_report, render_region_report
 from pipelines.settings import PROJECT_ROOT, Settings
 from pipelines.warehouse import connect
@@ -65,13 +70,26 @@ def main() -> None:
     print(f"{'all reports, one after another':<34}{total_pages:>6}{total_seconds:>9.2f}"
           f"{total_seconds / total_pages:>8.2f}")
 
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as out:
-        published = publish_region_reports(data, Path(out), ORGANISATION, now)
-    wall = time.perf_counter() - started
-    print(f"region reports through the worker pool: {len(published)} PDFs, "
-          f"{sum(p.rendered.pages for p in published.values())} pages, {wall:.2f} s wall clock "
-          "(includes starting the worker processes)")
+    def all_seven(pool: RenderPool) -> tuple[int, int]:
+        with tempfile.TemporaryDirectory() as out:
+            batch = {row["region_code"]: None for row in data.regions}
+            glob = publish_global_report(
+                data, Path(out), ORGANISATION, now, [], pool=pool,
+                meanwhile=lambda: batch.update(  # the region renders start while the global renders
+                    {c: pool.render(data, c, ORGANISATION, now) for c in batch}))
+            pages = glob.rendered.pages + sum(f.result().pages for f in batch.values())
+            return 1 + len(batch), pages
+
+    for label, warm in (("cold: pool start-up included", False), ("warm: pool started before", True)):
+        if warm:
+            pool = RenderPool()
+            pool.wait_ready()
+        started = time.perf_counter()
+        with (pool if warm else RenderPool()) as used:
+            count, pages = all_seven(used)
+            wall = time.perf_counter() - started
+        print(f"all {count} reports through the worker pool ({label}): {pages} pages, "
+              f"{wall:.2f} s wall clock; load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
