@@ -14,17 +14,19 @@ ZERO = pl.lit(0).cast(MONEY)
 def agreements_in_force(agreements: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
     """Agreement × period where start_date ≤ period_end ≤ end_date (both ends included).
 
-    Rows in the agreements' order, then the periods'.
+    Rows in the agreements' order, then the periods'; only the agreement columns used later.
     """
     return (
-        agreements.with_row_index("_agreement")
+        agreements.select("agreement_id", "partner_id", "region_code", "title", "start_date", "end_date",
+                          "committed_eur")
+        .with_row_index("_agreement")
         .join_where(
             periods.select("period", "period_end").with_row_index("_period"),
             pl.col("start_date") <= pl.col("period_end"),
             pl.col("period_end") <= pl.col("end_date"),
         )
         .sort("_agreement", "_period")
-        .drop("_agreement", "_period")
+        .drop("_agreement", "_period", "start_date")
     )
 
 
