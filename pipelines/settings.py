@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -25,12 +25,57 @@ class SettingsError(ValueError):
     """A configuration value that cannot be used; the message says which and why."""
 
 
+SIZE = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|B)|\d+(\.\d+)?\s*%", re.IGNORECASE)
+
+
+def default_memory_limit() -> str:
+    """The smaller of 3 GB and half the machine's memory."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return "3GB"
+    return "3GB" if total // 2 >= 3_000_000_000 else f"{total // 2 // 1_000_000}MB"
+
+
+@dataclass(frozen=True)
+class DuckDBSettings:
+    """How much memory and disk DuckDB may use: every connection to the warehouse gets
+    these (`pipelines.warehouse.connect`). Beyond `memory_limit`, DuckDB spills the
+    intermediate results of large joins, sorts and temporary tables to `temp_directory`
+    instead of failing."""
+
+    memory_limit: str = field(default_factory=default_memory_limit)
+    """DUCKDB_MEMORY_LIMIT: e.g. `3GB`, `512MB` or `50%` of the machine's memory."""
+    temp_directory: Path | None = None
+    """DUCKDB_TEMP_DIRECTORY; None: next to the warehouse file (`<WAREHOUSE_PATH>.tmp`)."""
+    max_temp_directory_size: str | None = None
+    """DUCKDB_MAX_TEMP_DIRECTORY_SIZE; None: DuckDB's default, 90 % of the free disk space."""
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "DuckDBSettings":
+        if environ is None:
+            load_dotenv(override=False)
+            environ = dict(os.environ)
+        memory = (environ.get("DUCKDB_MEMORY_LIMIT") or "").strip()
+        temp_size = (environ.get("DUCKDB_MAX_TEMP_DIRECTORY_SIZE") or "").strip()
+        for name, value in (("DUCKDB_MEMORY_LIMIT", memory), ("DUCKDB_MAX_TEMP_DIRECTORY_SIZE", temp_size)):
+            if value and not SIZE.fullmatch(value):
+                raise SettingsError(f"{name}={value!r} is not a size such as 3GB, 512MB or 50%")
+        temp = (environ.get("DUCKDB_TEMP_DIRECTORY") or "").strip()
+        return cls(
+            memory_limit=memory or default_memory_limit(),
+            temp_directory=resolve(temp) if temp else None,
+            max_temp_directory_size=temp_size or None,
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     partner_data_dir: Path
     warehouse_path: Path
     reports_dir: Path
     reporting_currency: str
+    duckdb: DuckDBSettings = field(default_factory=DuckDBSettings)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -49,6 +94,7 @@ class Settings:
             warehouse_path=resolve(value["WAREHOUSE_PATH"]),
             reports_dir=resolve(value["REPORTS_DIR"]),
             reporting_currency=currency,
+            duckdb=DuckDBSettings.from_env(environ),
         )
 
 
