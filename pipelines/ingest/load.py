@@ -8,13 +8,17 @@ Every input row ends up in its staging table or in `audit.rejects`, with the rul
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.contract import TABLES, Table
-from pipelines.ingest.read import PackageError, find_file, package_fingerprint, read_table
+from pipelines.ingest.contract import TABLES
+from pipelines.ingest.read import (
+    Bytes, PackageError, Source, create_src, drop, find_file, inspect, read_into, scan_files, watch,
+)
+from pipelines.progress import Progress
 from pipelines.settings import SQL_DIR
 
 log = logging.getLogger(__name__)
@@ -60,63 +64,79 @@ class LoadReport:
         return sum(t.rows_rejected for t in self.tables)
 
 
-def load_package(folder: str | Path, conn: duckdb.DuckDBPyConnection, reporting_currency: str = "EUR") -> LoadReport:
+def load_package(folder: str | Path, conn: duckdb.DuckDBPyConnection, reporting_currency: str = "EUR",
+                 progress: Callable[[str], None] | None = None) -> LoadReport:
     """Read every table of the package at `folder`, validate it and replace the staging
-    and audit tables in one transaction. Raises `PackageError` when a file is unusable."""
+    and audit tables in one transaction. Raises `PackageError` when a file is unusable.
+    `progress` receives a line per table and phase (rows, rows/s, elapsed; while a large
+    file is read or checked, one every few seconds); by default this module's logger."""
     folder = Path(folder)
     if not folder.is_dir():
         raise PackageError(f"{folder}: the partner data folder does not exist (PARTNER_DATA_DIR)")
-    files = {table.name: find_file(folder, table) for table in TABLES}
-    # Read everything before touching the warehouse, so a bad file changes nothing.
-    frames = {}
-    for table in TABLES:
-        log.info("reading %s", files[table.name])
-        frames[table.name] = read_table(files[table.name], table)
-    fingerprint = package_fingerprint([files[t.name] for t in TABLES])
-
-    loads = []
-    conn.execute("BEGIN TRANSACTION")
+    files = [find_file(folder, table) for table in TABLES]
+    # Every header is checked, every byte is read once (fingerprint, line counts) and every
+    # table is read into a temporary table before the warehouse is touched.
+    sources = [inspect(path, table, conn) for path, table in zip(files, TABLES)]
+    fingerprint, scans = scan_files(files)
     try:
-        conn.execute(AUDIT_DDL)
-        conn.execute((STAGING_SQL / "_macros.sql").read_text())
-        conn.execute("SET VARIABLE reporting_currency = ?", [reporting_currency])
-        conn.execute(
-            "CREATE OR REPLACE TEMP TABLE currencies AS SELECT code FROM read_csv(?, all_varchar = true)",
-            [str(CURRENCIES_CSV)],
-        )
-        for table in TABLES:
-            loads.append(_load_table(conn, table, frames.pop(table.name), files[table.name]))
-            log.info("%s: %d loaded, %d rejected", table.name, loads[-1].rows_loaded, loads[-1].rows_rejected)
-            if table.name == "fx_rates":
-                conn.execute((STAGING_SQL / "_fx.sql").read_text())
-        conn.execute("INSERT INTO audit.package VALUES (?, ?)", [fingerprint, reporting_currency])
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        conn.unregister("src")  # the frame view outlives the transaction
-        raise
+        with Progress(progress or log.info, "load") as steps:
+            rows_read = [_read(conn, source, scans.get(source.path), steps) for source in sources]
+            loads = []
+            conn.execute("BEGIN TRANSACTION")
+            try:
+                conn.execute(AUDIT_DDL)
+                conn.execute((STAGING_SQL / "_macros.sql").read_text())
+                conn.execute("SET VARIABLE reporting_currency = ?", [reporting_currency])
+                conn.execute(
+                    "CREATE OR REPLACE TEMP TABLE currencies AS SELECT code FROM read_csv(?, all_varchar = true)",
+                    [str(CURRENCIES_CSV)],
+                )
+                for source, rows in zip(sources, rows_read):
+                    loads.append(_load_table(conn, source, rows, steps))
+                    if source.table.name == "fx_rates":
+                        conn.execute((STAGING_SQL / "_fx.sql").read_text())
+                conn.execute("INSERT INTO audit.package VALUES (?, ?)", [fingerprint, reporting_currency])
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+    finally:
+        for source in sources:
+            drop(conn, source)
     return LoadReport(fingerprint, reporting_currency, tuple(loads))
 
 
-def _load_table(conn: duckdb.DuckDBPyConnection, table: Table, frame, path: Path) -> TableLoad:
-    conn.register("src", frame)
-    conn.execute(f"CREATE OR REPLACE TEMP TABLE checked AS {(STAGING_SQL / f'{table.name}.sql').read_text()}")
-    conn.unregister("src")
+def _read(conn: duckdb.DuckDBPyConnection, source: Source, scan: Bytes | None, steps: Progress) -> int:
+    name = source.table.name
+    expected = scan.lines - source.header_lines if scan else 0  # about the rows, for lines while DuckDB reads
+    rows = read_into(conn, source, scan, running=lambda done: steps.running(f"{name}: read", int(done * expected)))
+    steps.done(f"{name}: read", rows)
+    return rows
+
+
+def _load_table(conn: duckdb.DuckDBPyConnection, source: Source, rows_read: int, steps: Progress) -> TableLoad:
+    table = source.table
+    rows_view = create_src(conn, source)
+    query = (STAGING_SQL / f"{table.name}.sql").read_text()
+    with watch(conn, lambda done: steps.running(f"{table.name}: checked", int(done * rows_read))):
+        conn.execute(f"CREATE OR REPLACE TEMP TABLE checked AS {query}")
     columns = ", ".join(table.staging_columns)
     conn.execute(
         f"CREATE OR REPLACE TABLE staging.{table.name} AS "
         f"SELECT {columns} FROM checked WHERE reject IS NULL ORDER BY _line"
     )
+    # The row as read becomes JSON for the rejected rows only.
     conn.execute(
-        "INSERT INTO audit.rejects SELECT ?, _line, reject.rule, reject.message, _raw "
-        "FROM checked WHERE reject IS NOT NULL ORDER BY _line",
+        f"INSERT INTO audit.rejects SELECT ?, c._line, c.reject.rule, c.reject.message, {source.raw_json('r')} "
+        f"FROM checked AS c JOIN {rows_view} AS r ON r._line = c._line WHERE c.reject IS NOT NULL ORDER BY c._line",
         [table.name],
     )
     loaded, rejected = conn.execute(
         "SELECT count(*) FILTER (reject IS NULL), count(*) FILTER (reject IS NOT NULL) FROM checked"
     ).fetchone()
     conn.execute("DROP TABLE checked")
-    result = TableLoad(table.name, path.name, frame.height, loaded, rejected)
+    result = TableLoad(table.name, source.path.name, rows_read, loaded, rejected)
     conn.execute("INSERT INTO audit.load_summary VALUES (?, ?, ?, ?, ?)",
                  [result.source, result.file, result.rows_read, result.rows_loaded, result.rows_rejected])
+    steps.done(f"{table.name}: {loaded:,} loaded, {rejected:,} rejected of", rows_read)
     return result

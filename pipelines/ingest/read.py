@@ -1,17 +1,37 @@
-"""Read one table file of a package into an all-text Polars frame, with line numbers.
+"""Read one table file of a package into DuckDB, as text, with line numbers.
 
-Typing and validation happen afterwards in SQL; here a file is only found, decoded and
-checked for the columns it must have. Anything that makes a whole file unusable raises
-`PackageError` with a message naming the file (and the line or column).
+DuckDB reads the file itself (`read_csv` with every column as text, or `read_parquet`)
+into a temporary table; two views then give the staging queries what they need:
+
+- `src_rows`: `_line` (the physical line a record starts on, header = 1) and the file's
+  own columns as read, named `c0`, `c1`, … in header order (any header name works, even
+  an empty one). Only rejected rows are turned into JSON, from this view.
+- `src`: `_line`, `_blank` (every field empty) and every contract column as trimmed text
+  or NULL (a missing optional column is NULL throughout): what `sql/staging/*.sql` read.
+
+Typing and validation happen afterwards in SQL. Anything that makes a whole file unusable
+raises `PackageError` with a message naming the file (and the line or column).
+
+Line numbers. DuckDB returns records in file order but not their lines, and it skips
+empty lines. A file whose physical line count equals header lines + records has neither
+line breaks inside quoted fields nor empty lines, so record n is on line header + n:
+the common case, which costs a count of the file's newline bytes (done with the
+fingerprint, `scan_files`). Otherwise Python's csv module reads the file once more, only
+for the line each record starts on and where the empty lines are (rejected as
+`empty_row`, so that every line of a file is loaded or rejected).
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import re
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-import polars as pl
+import duckdb
 
 from pipelines.ingest.contract import Table
 
@@ -36,83 +56,289 @@ def find_file(folder: Path, table: Table) -> Path:
     return present[0]
 
 
-def read_table(path: Path, table: Table) -> pl.DataFrame:
-    """Columns: `_line` (line in the file, header = 1), `_raw` (the row as read, JSON),
-    `_blank` (every field empty), then every contract column as trimmed text or null."""
-    frame = _read_parquet(path) if path.suffix == ".parquet" else _read_csv(path)
-    original = [c for c in frame.columns if c != "_line"]
-    missing = [c for c in table.required if c not in original]
+@dataclass(frozen=True)
+class Source:
+    """A table file whose header has been checked: what `read_into` needs."""
+
+    path: Path
+    table: Table
+    header: tuple[str, ...]
+    """The file's column names, in order (c0, c1, … in DuckDB)."""
+    header_lines: int
+    """Physical lines of the header: 1, unless a quoted name holds a line break."""
+
+    @property
+    def is_parquet(self) -> bool:
+        return self.path.suffix == ".parquet"
+
+    def column(self, name: str) -> str | None:
+        """The DuckDB name (`c3`) of a contract column, None if the file has no such column."""
+        return f"c{self.header.index(name)}" if name in self.header else None
+
+    def raw_json(self, alias: str) -> str:
+        """SQL for the row as read, as a JSON object of header name → text (empty → null)."""
+        if not self.header:
+            return "'{}'"
+        pairs = ", ".join(f"{_literal(name)}, {alias}.c{i}" for i, name in enumerate(self.header))
+        return f"json_object({pairs})::VARCHAR"
+
+
+def inspect(path: Path, table: Table, conn: duckdb.DuckDBPyConnection) -> Source:
+    """Read the header only and check it: not empty, no column twice, every required
+    column present. Cheap, so the whole package is checked before the warehouse is touched."""
+    if path.suffix == ".parquet":
+        try:
+            header = tuple(r[0] for r in conn.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall())
+        except duckdb.Error as err:
+            raise PackageError(f"{path}: not a readable Parquet file ({_first_line(err)})") from None
+        header_lines = 1  # Parquet has no lines; row n is numbered n + 1, as a CSV export would be
+    else:
+        try:
+            with path.open(newline="", encoding="utf-8-sig") as handle:
+                reader = csv.reader(handle)
+                header = tuple(next(reader, ()))
+                header_lines = reader.line_num
+        except UnicodeDecodeError:
+            raise PackageError(_utf8_error(path) or f"{path}: not valid UTF-8") from None
+        except csv.Error as err:
+            raise PackageError(f"{path}: not a readable CSV file ({err})") from None
+        if not header:
+            raise PackageError(f"{path}: the file is empty (a header row is required)")
+    twice = next((c for i, c in enumerate(header) if c in header[:i]), None)
+    if twice is not None:
+        raise PackageError(f"{path}: column '{twice}' appears twice in the header")
+    missing = [c for c in table.required if c not in header]
     if missing:
         raise PackageError(
             f"{path}: required column '{missing[0]}' is missing"
-            f" (the header has: {', '.join(original) or 'nothing'})"
+            f" (the header has: {', '.join(header) or 'nothing'})"
         )
-    values = {
-        c: pl.col(c).str.strip_chars().replace("", None) if c in original else pl.lit(None, pl.String)
-        for c in table.columns
-    }
-    return frame.select(
-        pl.col("_line").cast(pl.Int64),
-        pl.struct(original).struct.json_encode().alias("_raw") if original else pl.lit("{}").alias("_raw"),
-        pl.all_horizontal(pl.col(c).str.strip_chars().replace("", None).is_null() for c in original).alias("_blank"),
-        **values,
-    )
+    return Source(path, table, header, header_lines)
 
 
-def _read_csv(path: Path) -> pl.DataFrame:
-    try:
-        frame = pl.read_csv(path, infer_schema=False, has_header=True, encoding="utf8", quote_char='"')
-    except pl.exceptions.NoDataError:
-        raise PackageError(f"{path}: the file is empty (a header row is required)") from None
-    except pl.exceptions.ComputeError as err:
-        raise PackageError(_explain_csv_error(path, err)) from None
-    duplicated = [c for c in frame.columns if c.endswith("_duplicated_0")]
-    if duplicated:
-        raise PackageError(f"{path}: column '{duplicated[0].removesuffix('_duplicated_0')}' appears twice in the header")
-    # A quoted field may hold line breaks; count them so `_line` is the physical line
-    # a record starts on, as an editor shows it.
-    breaks = pl.sum_horizontal(pl.col(c).str.count_matches("\n").fill_null(0) for c in frame.columns)
-    header_lines = 1 + sum(c.count("\n") for c in frame.columns)
-    return frame.with_columns(
-        (header_lines + 1 + pl.int_range(pl.len()) + breaks.cum_sum().shift(1, fill_value=0)).alias("_line")
-    )
+@dataclass(frozen=True)
+class Bytes:
+    """What one pass over a file's bytes tells: its physical lines, and whether it has any
+    double quote (else no field can hold a line break)."""
+
+    lines: int
+    quotes: bool
 
 
-def _read_parquet(path: Path) -> pl.DataFrame:
-    try:
-        frame = pl.read_parquet(path)
-    except Exception as err:  # polars raises several types for a broken file
-        raise PackageError(f"{path}: not a readable Parquet file ({err.__class__.__name__}: {err})") from None
-    # Parquet has no lines; row n is reported as line n + 1 so that numbering matches a CSV export.
-    return frame.select(pl.all().cast(pl.String)).with_columns(
-        (pl.int_range(pl.len()) + 2).alias("_line")
-    )
-
-
-def _explain_csv_error(path: Path, err: Exception) -> str:
-    """Turn a parser error into a message naming the line; only runs for a broken file."""
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as bad:
-        line = data.count(b"\n", 0, bad.start) + 1
-        return f"{path}, line {line}: not valid UTF-8 (byte 0x{data[bad.start]:02x}); save the file as UTF-8"
-    reader = csv.reader(text.removeprefix("\ufeff").splitlines(keepends=True))
-    header = next(reader, [])
-    start = reader.line_num + 1
-    for row in reader:
-        if len(row) > len(header):
-            return f"{path}, line {start}: the row has {len(row)} fields but the header has {len(header)}"
-        start = reader.line_num + 1
-    return f"{path}: not a readable CSV file ({err})"
+def scan_files(files: list[Path]) -> tuple[str, dict[Path, Bytes]]:
+    """One pass over the package's bytes: its fingerprint (12 hex digits of SHA-256 over
+    the files' names and bytes, tells two packages apart) and each file's `Bytes`."""
+    digest = hashlib.sha256()
+    scans = {}
+    for path in files:
+        digest.update(path.name.encode() + b"\0")
+        newlines, quotes, last = 0, False, b"\n"
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 22), b""):
+                digest.update(block)
+                newlines += block.count(b"\n")
+                quotes = quotes or b'"' in block
+                last = block[-1:]
+        scans[path] = Bytes(newlines + (last != b"\n"), quotes)  # a last line without a line break counts too
+    return digest.hexdigest()[:12], scans
 
 
 def package_fingerprint(files: list[Path]) -> str:
-    """12 hex digits of SHA-256 over the files' names and bytes: tells two packages apart."""
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.name.encode() + b"\0")
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()[:12]
+    return scan_files(files)[0]
+
+
+def read_into(conn: duckdb.DuckDBPyConnection, source: Source, scan: Bytes | None,
+              running: Callable[[float], None] | None = None) -> int:
+    """Read the file into the temp table `raw_<table>` and create the view `rows_<table>`
+    (module docstring). Returns the rows read, empty lines included. Run it outside a
+    transaction: row ids count from 0 only in a committed table. `running(fraction done)`
+    is called every half second while DuckDB reads, if given (see `watch`)."""
+    raw, rows_view, line_of = _names(source)
+    names = [f"c{i}" for i in range(len(source.header))]
+    if source.is_parquet:
+        columns = ", ".join(f"{_identifier(name)}::VARCHAR AS c{i}" for i, name in enumerate(source.header))
+        _execute(conn, f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT {columns} FROM read_parquet(?)",
+                 [str(source.path)], running)
+    else:
+        _read_csv(conn, raw, source, names, scan, running)
+    (records,), = conn.execute(f"SELECT count(*) FROM {raw}").fetchall()
+    if source.is_parquet or scan.lines == source.header_lines + records:
+        # Record n (rowid n - 1: a table keeps DuckDB's file order) starts on line header + n.
+        conn.execute(f"CREATE OR REPLACE TEMP VIEW {rows_view} AS "
+                     f"SELECT rowid + {source.header_lines + 1} AS _line, * FROM {raw}")
+        return records
+    rows = _lines_by_csv_module(conn, line_of, source, records)
+    nulls = ", ".join(f"NULL::VARCHAR AS {n}" for n in names)
+    conn.execute(f"""
+        CREATE OR REPLACE TEMP VIEW {rows_view} AS
+        SELECT l.line AS _line, r.* FROM {raw} AS r JOIN {line_of} AS l ON l.record = r.rowid
+        UNION ALL
+        SELECT line AS _line, {nulls} FROM {line_of} WHERE record IS NULL
+    """)
+    return rows
+
+
+def create_src(conn: duckdb.DuckDBPyConnection, source: Source) -> str:
+    """(Re)create the view `src` over a table read by `read_into`: what the staging query
+    of the table reads. Returns the name of the `rows_<table>` view under it."""
+    rows_view = _names(source)[1]
+    values = ", ".join(
+        f"clean({source.column(c)}) AS {c}" if source.column(c) else f"NULL::VARCHAR AS {c}"
+        for c in source.table.columns
+    )
+    blank = " AND ".join(f"clean(c{i}) IS NULL" for i in range(len(source.header)))
+    conn.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT _line, {blank} AS _blank, {values} FROM {rows_view}")
+    return rows_view
+
+
+def drop(conn: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """Drop what `read_into` and `create_src` made for this table, if they exist."""
+    raw, rows_view, line_of = _names(source)
+    conn.execute(f"DROP VIEW IF EXISTS src; DROP VIEW IF EXISTS {rows_view}; "
+                 f"DROP TABLE IF EXISTS {line_of}; DROP TABLE IF EXISTS {raw}")
+
+
+def _names(source: Source) -> tuple[str, str, str]:
+    name = source.table.name
+    return f"raw_{name}", f"rows_{name}", f"line_of_{name}"
+
+
+def _read_csv(conn, raw: str, source: Source, names: list[str], scan: Bytes, running) -> None:
+    columns = ", ".join(f"'{n}': 'VARCHAR'" for n in names)
+    # DuckDB's parallel reader cannot pad short rows once a quoted field holds a line
+    # break: a file with any double quote is read by one thread (on two cores, as fast).
+    try:
+        _execute(conn, (
+            f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT * FROM read_csv(?, header = true, "
+            f"auto_detect = false, columns = {{{columns}}}, delim = ',', quote = '\"', escape = '\"', "
+            f"strict_mode = true, null_padding = true, parallel = {str(not scan.quotes).lower()})"
+        ), [str(source.path)], running)
+    except duckdb.Error as err:
+        raise PackageError(_explain_csv_error(source.path, err)) from None
+
+
+def _execute(conn, sql: str, params: list, running) -> None:
+    if running is None:
+        conn.execute(sql, params)
+    else:
+        with watch(conn, running):
+            conn.execute(sql, params)
+
+
+class watch:
+    """While a statement runs on `conn`, call `running(fraction done)` every half second
+    from a helper thread (DuckDB's `query_progress`)."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, running: Callable[[float], None]):
+        import threading
+
+        self.conn, self.running = conn, running
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _poll(self) -> None:
+        while not self.stop.wait(0.5):
+            try:
+                done = self.conn.query_progress()
+            except duckdb.Error:
+                return
+            if done >= 0:
+                self.running(done / 100)
+
+    def __enter__(self) -> "watch":
+        self.conn.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+def _lines_by_csv_module(conn, line_of_table: str, source: Source, records: int) -> int:
+    """The line each record starts on, and the empty lines, from Python's csv module:
+    the temp table `line_of_<table>(record, line)`, record NULL for an empty line."""
+    starts, blanks = array("q"), array("q")
+    with source.path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        line = reader.line_num + 1
+        for row in reader:
+            (starts if row else blanks).append(line)
+            line = reader.line_num + 1
+    if len(starts) != records:
+        raise PackageError(f"{source.path}: not a readable CSV file (DuckDB read {records:,} records, "
+                           f"Python's csv module {len(starts):,}); check its quoting")
+    import numpy as np
+    import pyarrow as pa
+
+    line_of = pa.table({
+        "record": pa.concat_arrays([pa.array(np.arange(len(starts), dtype=np.int64)), pa.nulls(len(blanks), pa.int64())]),
+        "line": pa.array(np.concatenate([np.frombuffer(starts, np.int64), np.frombuffer(blanks, np.int64)])),
+    })
+    conn.register("line_of_arrow", line_of)
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE {line_of_table} AS SELECT * FROM line_of_arrow")
+    conn.unregister("line_of_arrow")
+    return len(starts) + len(blanks)
+
+
+def _explain_csv_error(path: Path, err: Exception) -> str:
+    """Turn a reader error into a message naming the line; only runs for a broken file."""
+    utf8 = _utf8_error(path)
+    if utf8:
+        return utf8
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        start = reader.line_num + 1
+        try:
+            for row in reader:
+                if len(row) > len(header):
+                    return f"{path}, line {start}: the row has {len(row)} fields but the header has {len(header)}"
+                start = reader.line_num + 1
+        except csv.Error as bad:
+            return f"{path}, line {start}: not a readable CSV row ({bad})"
+    line = re.search(r"CSV Error on Line: (\d+)", str(err))
+    where = f", line {line.group(1)}" if line else ""
+    return f"{path}{where}: not a readable CSV file ({_first_line(err)})"
+
+
+def _utf8_error(path: Path) -> str | None:
+    """The first byte that is not UTF-8, with its line, or None. Reads block by block,
+    cut after a newline byte (never part of a multi-byte character)."""
+    lines, tail = 0, b""
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            chunk = tail + block
+            cut = chunk.rfind(b"\n") + 1
+            chunk, tail = (chunk[:cut], chunk[cut:]) if cut else (b"", chunk)
+            if message := _check_utf8(path, chunk, lines):
+                return message
+            lines += chunk.count(b"\n")
+    return _check_utf8(path, tail, lines)
+
+
+def _check_utf8(path: Path, chunk: bytes, lines_before: int) -> str | None:
+    try:
+        chunk.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        line = lines_before + chunk.count(b"\n", 0, bad.start) + 1
+        return f"{path}, line {line}: not valid UTF-8 (byte 0x{chunk[bad.start]:02x}); save the file as UTF-8"
+    return None
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    # DuckDB's CSV errors start "CSV Error on Line: N" and say what is wrong on the next line
+    if len(lines) > 1 and lines[0].startswith(("Invalid Input Error: CSV Error", "CSV Error")):
+        return lines[1]
+    return lines[0] if lines else err.__class__.__name__
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

@@ -19,3 +19,11 @@ CREATE OR REPLACE TEMP MACRO rate(s) AS
 CREATE OR REPLACE TEMP MACRO to_reporting(amount, rate, reporting_rate) AS
     round(amount * CASE WHEN reporting_rate = 1 THEN rate
                         ELSE (rate / reporting_rate)::DECIMAL(24, 12) END, 2)::DECIMAL(18, 2);
+-- A field as the staging queries see it (`src`, pipelines/ingest/read.py): white space
+-- around it trimmed (Unicode's: spaces, tabs, line breaks, no-break spaces…), empty → NULL.
+-- The replacement runs only on the rare field that starts or ends with white space.
+CREATE OR REPLACE TEMP MACRO clean(s) AS nullif(
+    CASE WHEN regexp_matches(s, '^[\t-\r\x{85}\pZ]|[\t-\r\x{85}\pZ]$')
+         THEN regexp_replace(s, '^[\t-\r\x{85}\pZ]+|[\t-\r\x{85}\pZ]+$', '', 'g')
+         ELSE s END,
+    '');

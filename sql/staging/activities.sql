@@ -11,7 +11,7 @@ WITH typed AS (
     FROM src
 )
 SELECT
-    _line, _raw,
+    _line,
     CASE
         WHEN _blank                     THEN reject('empty_row', 'the line has no values')
         WHEN activity_id IS NULL        THEN reject('missing_value', 'activity_id is empty')

@@ -10,15 +10,20 @@ WITH typed AS (
         row_number() OVER (PARTITION BY agreement_id ORDER BY _line) AS occurrence
     FROM src
 ),
-converted AS (
-    SELECT typed.*, fx.eur_per_unit AS rate, reporting.eur_per_unit AS reporting_rate
-    FROM typed
-    ASOF LEFT JOIN fx ON fx.currency = typed.code AND typed.starts >= fx.rate_date
+-- The as-of rates once per currency and day that occur, then joined to the rows by equality.
+rates AS (
+    SELECT days.code, days.starts, fx.eur_per_unit AS rate, reporting.eur_per_unit AS reporting_rate
+    FROM (SELECT DISTINCT code, starts FROM typed) AS days
+    ASOF LEFT JOIN fx ON fx.currency = days.code AND days.starts >= fx.rate_date
     ASOF LEFT JOIN fx AS reporting
-        ON reporting.currency = getvariable('reporting_currency') AND typed.starts >= reporting.rate_date
+        ON reporting.currency = getvariable('reporting_currency') AND days.starts >= reporting.rate_date
+),
+converted AS (
+    SELECT typed.*, rates.rate, rates.reporting_rate
+    FROM typed LEFT JOIN rates ON rates.code = typed.code AND rates.starts = typed.starts
 )
 SELECT
-    _line, _raw,
+    _line,
     CASE
         WHEN _blank                     THEN reject('empty_row', 'the line has no values')
         WHEN agreement_id IS NULL       THEN reject('missing_value', 'agreement_id is empty')

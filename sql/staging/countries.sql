@@ -5,7 +5,7 @@ WITH typed AS (
     FROM src
 )
 SELECT
-    _line, _raw,
+    _line,
     CASE
         WHEN _blank                 THEN reject('empty_row', 'the line has no values')
         WHEN country_code IS NULL   THEN reject('missing_value', 'country_code is empty')

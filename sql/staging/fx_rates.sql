@@ -8,7 +8,7 @@ WITH typed AS (
     FROM src
 )
 SELECT
-    _line, _raw,
+    _line,
     CASE
         WHEN _blank                 THEN reject('empty_row', 'the line has no values')
         WHEN currency IS NULL       THEN reject('missing_value', 'currency is empty')

@@ -9,7 +9,7 @@ WITH typed AS (
     FROM src
 )
 SELECT
-    _line, _raw,
+    _line,
     CASE
         WHEN _blank                 THEN reject('empty_row', 'the line has no values')
         WHEN outcome_id IS NULL     THEN reject('missing_value', 'outcome_id is empty')

@@ -4,7 +4,7 @@ WITH typed AS (
     FROM src
 )
 SELECT
-    _line, _raw,
+    _line,
     CASE
         WHEN _blank                 THEN reject('empty_row', 'the line has no values')
         WHEN region_code IS NULL    THEN reject('missing_value', 'region_code is empty')

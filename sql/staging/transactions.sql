@@ -8,18 +8,25 @@ WITH typed AS (
         iso_date(transaction_date)  AS day,
         iso_date(value_date)        AS rate_day_given,
         money(amount)               AS value,
+        coalesce(rate_day_given, day) AS rate_day,  -- the date whose rate converts the amount
         row_number() OVER (PARTITION BY transaction_id ORDER BY _line) AS occurrence
     FROM src
 ),
-converted AS (
-    SELECT typed.*, fx.eur_per_unit AS rate, reporting.eur_per_unit AS reporting_rate
-    FROM typed
-    ASOF LEFT JOIN fx ON fx.currency = typed.code AND coalesce(typed.rate_day_given, typed.day) >= fx.rate_date
+-- The as-of rates once per currency and day that occur (a few thousand pairs however
+-- many rows), then joined to the rows by equality.
+rates AS (
+    SELECT days.code, days.rate_day, fx.eur_per_unit AS rate, reporting.eur_per_unit AS reporting_rate
+    FROM (SELECT DISTINCT code, rate_day FROM typed) AS days
+    ASOF LEFT JOIN fx ON fx.currency = days.code AND days.rate_day >= fx.rate_date
     ASOF LEFT JOIN fx AS reporting
-        ON reporting.currency = getvariable('reporting_currency') AND coalesce(typed.rate_day_given, typed.day) >= reporting.rate_date
+        ON reporting.currency = getvariable('reporting_currency') AND days.rate_day >= reporting.rate_date
+),
+converted AS (
+    SELECT typed.*, rates.rate, rates.reporting_rate
+    FROM typed LEFT JOIN rates ON rates.code = typed.code AND rates.rate_day = typed.rate_day
 )
 SELECT
-    _line, _raw,
+    _line,
     CASE
         WHEN _blank                     THEN reject('empty_row', 'the line has no values')
         WHEN transaction_id IS NULL     THEN reject('missing_value', 'transaction_id is empty')
