@@ -137,6 +137,17 @@ def _failure_message(result) -> str:
     return "the run failed (run again with --verbose for the full log)"
 
 
+def load_table_lines(loads: list[tuple]) -> list[str]:
+    """The table of rows read, loaded and rejected. Each column is as wide as its widest
+    cell plus two spaces (10,000,000 and 9,861,312 stay apart), and never narrower than
+    the layout for small packages: table 14, read 9, loaded 9, rejected 10."""
+    rows = [("table", "read", "loaded", "rejected")]
+    rows += [(source, f"{read:,}", f"{loaded:,}", f"{rejected:,}") for source, _file, read, loaded, rejected in loads]
+    widths = [max(minimum, max(len(row[i]) for row in rows) + 2) for i, minimum in enumerate((14, 9, 9, 10))]
+    return ["  " + row[0].ljust(widths[0]) + "".join(cell.rjust(w) for cell, w in zip(row[1:], widths[1:]))
+            for row in rows]
+
+
 def print_summary(settings: Settings, started: float, seconds: float) -> None:
     from pipelines.warehouse import connect
 
@@ -155,9 +166,8 @@ def print_summary(settings: Settings, started: float, seconds: float) -> None:
             ).fetchall()
         ]
     print(f"\nLoaded package {fingerprint} (amounts in {currency}):")
-    print(f"  {'table':<14}{'read':>9}{'loaded':>9}{'rejected':>10}")
-    for source, _file, read, loaded, rejected in loads:
-        print(f"  {source:<14}{read:>9,}{loaded:>9,}{rejected:>10,}")
+    for line in load_table_lines(loads):
+        print(line)
     if rules:
         print("  Rejected rows by rule (details with line numbers in audit.rejects):")
         for source, rule, count in rules:
