@@ -182,4 +182,14 @@ def _partner_support(partner_rows, by_partner, in_force, last_contact, partners,
 
 def _published(frame: pl.DataFrame, columns: dict[str, pl.DataType], sort_by: list[str]) -> pl.DataFrame:
     """The published columns, typed, in a stable row order."""
-    return frame.select(pl.col(c).cast(t) for c, t in columns.items()).sort(sort_by)
+    typed = frame.select(pl.col(c).cast(t) for c, t in columns.items())
+    return typed.sort([_sort_key(typed, c) for c in sort_by])
+
+
+def _sort_key(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """A text column sorts by the rank of its value among the column's distinct values (the
+    same order as the text): sorting millions of rows by integers is a few times faster."""
+    if frame.schema[column] != pl.String:
+        return pl.col(column)
+    values = frame.get_column(column).unique().drop_nulls().sort()
+    return pl.col(column).replace_strict(values, pl.Series(range(values.len()), dtype=pl.UInt32), default=None)
