@@ -26,6 +26,7 @@ import os
 import pickle
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -38,6 +39,7 @@ from pipelines.importers.iati_survey import Survey, SurveyParts, survey_file
 from pipelines.importers.session import ImportSession
 
 PRELOAD = ["__main__", "pipelines.importers.iati"]
+PART_MEMORY = 16_000_000  # a file's rows held in memory up to this size, then in files
 MIN_BYTES = 16_000_000  # below this, starting the workers (about 0.5 s) costs more than it saves
 
 
@@ -90,7 +92,8 @@ class FileResult:
     """What the parent session takes over from a worker that mapped one file."""
 
     name: str
-    part_dir: Path
+    texts: dict[str, str] | None  # the part's tables when it stayed in memory
+    part_dir: Path  # else its files
     activities: int
     normalised: int
     errors: list[str]
@@ -123,8 +126,7 @@ def _map_task(path: Path, out_dir: Path, regions_dir: str | None, part_dir: Path
         _SURVEY.clear()
         with open(survey_path, "rb") as f:
             _SURVEY[str(survey_path)] = pickle.load(f)
-    part_dir.mkdir()
-    session = _BASE[key].for_part(part_dir)
+    session = _BASE[key].for_part(part_dir, memory_bytes=PART_MEMORY)
     session.seen_ids = set(seen_before)
     try:
         IatiFile(path, session, None, _SURVEY[str(survey_path)]).run()
@@ -132,7 +134,7 @@ def _map_task(path: Path, out_dir: Path, regions_dir: str | None, part_dir: Path
         session.writer.close()
     summary = session.summary
     return FileResult(
-        name=summary.files[0], part_dir=part_dir, activities=summary.activities,
+        name=summary.files[0], texts=session.writer.texts(), part_dir=part_dir, activities=summary.activities,
         normalised=summary.normalised, errors=summary.errors, used_partners=summary.partners,
         regions=summary.regions, partners=session.partners, years_needed=dict(session.rates.years_needed),
         counts=session.writer.counts, sums=session.writer.reconciliation.sums(),
@@ -181,12 +183,16 @@ def import_in_parallel(files: list[Path], session: ImportSession, regions_dir: s
                 f"{time.monotonic() - started:.1f} s")
         out_dir = session.writer.out_dir
         regions = str(regions_dir) if regions_dir else None
-        futures = [pool.submit(_map_task, path, out_dir, regions, work / f"part-{i}", survey_path, repeated[i])
-                   for i, path in enumerate(files)]
+        # at most a few files ahead of the merge: finished parts wait here in memory
+        window, pending = 2 * workers, deque()
         done_mb = 0.0
-        for i, (path, future) in enumerate(zip(files, futures)):
-            result = future.result()
-            futures[i] = None  # its result is merged below; let it go
+        for i, path in enumerate(files):
+            while len(pending) < window and i + len(pending) < len(files):
+                j = i + len(pending)
+                pending.append(pool.submit(_map_task, files[j], out_dir, regions, work / f"part-{j}",
+                                           survey_path, repeated[j]))
+            result = pending.popleft().result()
+            repeated[i] = None
             _merge(session, path, result)
             done_mb += sizes[i] / 1e6
             if progress:
@@ -211,5 +217,6 @@ def _merge(session: ImportSession, path: Path, result: FileResult) -> None:
     summary.regions |= result.regions
     session.merge_partners(result.partners)
     session.rates.merge_needed(result.years_needed)
-    session.writer.append_part(result.part_dir, result.counts, result.sums)
-    shutil.rmtree(result.part_dir, ignore_errors=True)
+    session.writer.append_part(result.texts, result.part_dir, result.counts, result.sums)
+    if result.texts is None:
+        shutil.rmtree(result.part_dir, ignore_errors=True)

@@ -17,6 +17,7 @@ small reference tables (regions, countries, partners) in memory. On `finish`:
 from __future__ import annotations
 
 import csv
+import io
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -92,28 +93,56 @@ class ImportSummary:
 
 
 class PartWriter:
-    """Rows of every table and log file streamed to CSV files in `folder` (with headers,
-    or without: a part that a parallel worker writes for one source file, which the
-    parent appends to its own files in file order). Counts rows and feeds the
-    reconciliation as rows are added."""
+    """Rows of every table and log file streamed to CSV files in `folder` (with headers),
+    or a part that a parallel worker writes for one source file, without headers, for the
+    parent to append to its own files in file order: held in memory up to `memory_bytes`
+    (creating a dozen files per source file costs more than mapping a small one), then
+    moved to files in `folder`. Counts rows and feeds the reconciliation as rows are added."""
 
-    def __init__(self, folder: Path, header: bool = True):
+    CHECK_EVERY = 512  # rows between two looks at the size held in memory
+
+    def __init__(self, folder: Path, header: bool = True, memory_bytes: int = 0):
         self.folder = Path(folder)
+        self.memory_bytes = memory_bytes
         self._files = {}
         self._writers = {}
         for name, columns in {**COLUMNS, **LOG_FILES}.items():
-            handle = (self.folder / f"{name}.csv").open("w", newline="", encoding="utf-8")
+            handle = io.StringIO() if memory_bytes else \
+                (self.folder / f"{name}.csv").open("w", newline="", encoding="utf-8")
             writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
             if header:
                 writer.writeheader()
             self._files[name], self._writers[name] = handle, writer
         self.counts = {name: 0 for name in {**COLUMNS, **LOG_FILES}}
+        self._rows = 0
         self.imported_files: set[str] = set()
         self.reconciliation = Reconciliation()
+
+    def _spill(self) -> None:
+        """Too much in memory: move every table to its file in `folder` and go on there."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for name, buffer in self._files.items():
+            handle = (self.folder / f"{name}.csv").open("w", newline="", encoding="utf-8")
+            handle.write(buffer.getvalue())
+            self._files[name] = handle
+            self._writers[name] = csv.DictWriter(handle, fieldnames=self._writers[name].fieldnames,
+                                                 lineterminator="\n")
+        self.memory_bytes = 0
+
+    def texts(self) -> dict[str, str] | None:
+        """The tables' text when the part is still in memory, else None (it is in `folder`)."""
+        if not self.memory_bytes:
+            return None
+        return {name: buffer.getvalue() for name, buffer in self._files.items()}
 
     def add(self, table: str, row: dict[str, str]) -> None:
         self._writers[table].writerow(row)
         self.counts[table] += 1
+        if self.memory_bytes:
+            self._rows += 1
+            if self._rows % self.CHECK_EVERY == 0 and \
+                    sum(buffer.tell() for buffer in self._files.values()) > self.memory_bytes:
+                self._spill()
         outcome = TABLE_OUTCOMES.get(table)
         if outcome:
             self.reconciliation.counted(row["source_file"], row["currency"], row["source_type"], outcome,
@@ -131,7 +160,8 @@ class PartWriter:
 
     def close(self) -> None:
         for handle in self._files.values():
-            handle.close()
+            if not isinstance(handle, io.StringIO):  # text in memory stays readable (texts())
+                handle.close()
 
 
 class PackageWriter(PartWriter):
@@ -149,13 +179,17 @@ class PackageWriter(PartWriter):
         self.tmp.mkdir()
         super().__init__(self.tmp)
 
-    def append_part(self, folder: Path, counts: dict[str, int], sums: dict) -> None:
-        """Append a worker's part (written without headers by a PartWriter in `folder`)
-        after the rows written so far, and take over its counts and reconciliation."""
+    def append_part(self, texts: dict[str, str] | None, folder: Path | None, counts: dict[str, int],
+                    sums: dict) -> None:
+        """Append a worker's part (written without headers by a PartWriter: `texts` if it
+        stayed in memory, else the files in `folder`) after the rows written so far, and
+        take over its counts and reconciliation."""
         for name, handle in self._files.items():
-            part = Path(folder) / f"{name}.csv"
-            with part.open(encoding="utf-8", newline="") as f:
-                shutil.copyfileobj(f, handle, 1 << 20)
+            if texts is not None:
+                handle.write(texts[name])
+            else:
+                with (Path(folder) / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+                    shutil.copyfileobj(f, handle, 1 << 20)
             self.counts[name] += counts[name]
         self.reconciliation.merge(sums)
 

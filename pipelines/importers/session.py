@@ -17,27 +17,25 @@ def currency_codes(path: Path = REFERENCE_DIR / "currencies.csv") -> set[str]:
 
 
 class ImportSession:
-    def __init__(self, out_dir: str | Path, regions_dir: str | Path | None = None,
-                 part_dir: str | Path | None = None):
-        """`part_dir`: a parallel worker's session for one file, writing its rows there
-        (PartWriter, no headers) for the parent session to append (`merge_part`)."""
+    def __init__(self, out_dir: str | Path, regions_dir: str | Path | None = None):
         out_dir = Path(out_dir)
         if out_dir.exists() and not out_dir.is_dir():
             raise ImportFailure(f"{out_dir}: --out must be a folder")
         self.regions = RegionMap.load(Path(regions_dir) if regions_dir else None, package=out_dir)
         self.rates = RateBook.for_package(out_dir)
-        self.writer = PackageWriter(out_dir) if part_dir is None else PartWriter(Path(part_dir), header=False)
+        self.writer = PackageWriter(out_dir)
         self.currencies = currency_codes()
         self.partners: dict[str, dict[str, str]] = {}
         self.seen_ids: set[str] = set()  # activity or grant ids imported in this run
         self.summary = ImportSummary()
 
-    def for_part(self, part_dir: str | Path) -> "ImportSession":
+    def for_part(self, part_dir: str | Path, memory_bytes: int = 0) -> "ImportSession":
         """A session for one file in a parallel worker: this session's regions, rates and
-        currencies (read once per worker), nothing imported yet, rows to `part_dir`."""
+        currencies (read once per worker), nothing imported yet, rows held in memory up to
+        `memory_bytes`, then in files in `part_dir` (created then)."""
         part = ImportSession.__new__(ImportSession)
         part.regions, part.rates, part.currencies = self.regions, self.rates.fresh(), self.currencies
-        part.writer = PartWriter(Path(part_dir), header=False)
+        part.writer = PartWriter(Path(part_dir), header=False, memory_bytes=memory_bytes)
         part.partners, part.seen_ids, part.summary = {}, set(), ImportSummary()
         return part
 
