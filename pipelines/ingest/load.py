@@ -92,7 +92,7 @@ def load_package(folder: str | Path, conn: duckdb.DuckDBPyConnection, reporting_
                     [str(CURRENCIES_CSV)],
                 )
                 for source, rows in zip(sources, rows_read):
-                    loads.append(_load_table(conn, source, rows, steps))
+                    loads.append(_load_table(conn, source, scans.get(source.path), rows, steps))
                     if source.table.name == "fx_rates":
                         conn.execute((STAGING_SQL / "_fx.sql").read_text())
                 conn.execute("INSERT INTO audit.package VALUES (?, ?)", [fingerprint, reporting_currency])
@@ -114,9 +114,10 @@ def _read(conn: duckdb.DuckDBPyConnection, source: Source, scan: Bytes | None, s
     return rows
 
 
-def _load_table(conn: duckdb.DuckDBPyConnection, source: Source, rows_read: int, steps: Progress) -> TableLoad:
+def _load_table(conn: duckdb.DuckDBPyConnection, source: Source, scan: Bytes | None, rows_read: int,
+                steps: Progress) -> TableLoad:
     table = source.table
-    rows_view = create_src(conn, source)
+    rows_view = create_src(conn, source, scan)
     query = (STAGING_SQL / f"{table.name}.sql").read_text()
     with watch(conn, lambda done: steps.running(f"{table.name}: checked", int(done * rows_read))):
         conn.execute(f"CREATE OR REPLACE TEMP TABLE checked AS {query}")

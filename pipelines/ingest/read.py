@@ -116,13 +116,23 @@ def inspect(path: Path, table: Table, conn: duckdb.DuckDBPyConnection) -> Source
     return Source(path, table, header, header_lines)
 
 
+# Bytes that start every white space character but the plain space, in UTF-8 (tab, vertical
+# tab, form feed; U+0085 and U+00A0; U+1680; U+2000-U+205F; U+3000). Line breaks can only
+# be inside quoted fields.
+OTHER_SPACE = (b"\t", b"\x0b", b"\x0c", b"\xc2", b"\xe1", b"\xe2", b"\xe3")
+
+
 @dataclass(frozen=True)
 class Bytes:
-    """What one pass over a file's bytes tells: its physical lines, and whether it has any
-    double quote (else no field can hold a line break)."""
+    """What one pass over a file's bytes tells."""
 
     lines: int
+    """Physical lines."""
     quotes: bool
+    """Any double quote: else no field can hold a line break."""
+    plain: bool
+    """No quotes and no white space but plain spaces (a UTF-8 lead byte of one is enough
+    to say no): fields need only spaces trimmed, which is much cheaper to test."""
 
 
 def scan_files(files: list[Path]) -> tuple[str, dict[Path, Bytes]]:
@@ -132,14 +142,16 @@ def scan_files(files: list[Path]) -> tuple[str, dict[Path, Bytes]]:
     scans = {}
     for path in files:
         digest.update(path.name.encode() + b"\0")
-        newlines, quotes, last = 0, False, b"\n"
+        newlines, quotes, other_space, last = 0, False, False, b"\n"
         with path.open("rb") as handle:
             for block in iter(lambda: handle.read(1 << 22), b""):
                 digest.update(block)
                 newlines += block.count(b"\n")
                 quotes = quotes or b'"' in block
+                other_space = other_space or any(byte in block for byte in OTHER_SPACE)
                 last = block[-1:]
-        scans[path] = Bytes(newlines + (last != b"\n"), quotes)  # a last line without a line break counts too
+        # a last line without a line break counts too
+        scans[path] = Bytes(newlines + (last != b"\n"), quotes, not quotes and not other_space)
     return digest.hexdigest()[:12], scans
 
 
@@ -178,15 +190,16 @@ def read_into(conn: duckdb.DuckDBPyConnection, source: Source, scan: Bytes | Non
     return rows
 
 
-def create_src(conn: duckdb.DuckDBPyConnection, source: Source) -> str:
+def create_src(conn: duckdb.DuckDBPyConnection, source: Source, scan: Bytes | None) -> str:
     """(Re)create the view `src` over a table read by `read_into`: what the staging query
     of the table reads. Returns the name of the `rows_<table>` view under it."""
     rows_view = _names(source)[1]
+    clean = "clean_spaces" if scan and scan.plain else "clean"  # sql/staging/_macros.sql
     values = ", ".join(
-        f"clean({source.column(c)}) AS {c}" if source.column(c) else f"NULL::VARCHAR AS {c}"
+        f"{clean}({source.column(c)}) AS {c}" if source.column(c) else f"NULL::VARCHAR AS {c}"
         for c in source.table.columns
     )
-    blank = " AND ".join(f"clean(c{i}) IS NULL" for i in range(len(source.header)))
+    blank = " AND ".join(f"{clean}(c{i}) IS NULL" for i in range(len(source.header)))
     conn.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT _line, {blank} AS _blank, {values} FROM {rows_view}")
     return rows_view
 

@@ -27,3 +27,6 @@ CREATE OR REPLACE TEMP MACRO clean(s) AS nullif(
          THEN regexp_replace(s, '^[\t-\r\x{85}\pZ]+|[\t-\r\x{85}\pZ]+$', '', 'g')
          ELSE s END,
     '');
+-- The same for a file with no quotes and no white space but plain spaces (`Bytes.plain`
+-- in pipelines/ingest/read.py): a cheaper test, and DuckDB's trim of spaces.
+CREATE OR REPLACE TEMP MACRO clean_spaces(s) AS nullif(CASE WHEN s LIKE ' %' OR s LIKE '% ' THEN trim(s) ELSE s END, '');

@@ -147,3 +147,11 @@ def test_progress_lines_per_table(package):
     assert any(line.startswith("load: transactions: 1 loaded, 0 rejected of 1 rows in ") for line in lines)
     assert len([line for line in lines if ": read " in line]) == 10
     assert lines[-1].startswith("load: finished in ")
+
+
+def test_a_file_of_plain_spaces_is_trimmed_too(package):
+    """No quotes and no other white space: the cheaper trim of spaces applies."""
+    conn, _ = load_interactions(package, f"{HEADER}\n I1 ,P1,EU,  2025-03-05,call ,   \n  ,  , ,,,\n")
+    assert conn.execute("SELECT interaction_id, interaction_date::VARCHAR, channel, note FROM staging.interactions"
+                        ).fetchall() == [("I1", "2025-03-05", "call", None)]
+    assert rejects(conn) == [(3, "empty_row")]
