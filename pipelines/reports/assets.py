@@ -179,9 +179,10 @@ def _preview_md(report: PublishedReport) -> str:
 
 
 def _in_run(context: AssetExecutionContext, key: AssetKey) -> bool:
-    """Whether this run materialises `key` too."""
+    """Whether this run materialises `key` too (a job run as a whole has no selection, or an
+    empty one under execute_in_process)."""
     selection = context.run.asset_selection
-    if selection is not None:
+    if selection:
         return key in selection
     return key in context.job_def.asset_layer.asset_graph.get_all_asset_keys()
 
