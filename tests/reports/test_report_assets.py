@@ -36,3 +36,31 @@ def test_glyph_check_fails_naming_the_file_and_the_text(tmp_path):
     result = _glyph_check(REGION_REPORTS, [PublishedReport(tmp_path / "AFR.pdf", rendered)])
     assert not result.passed
     assert "AFR.pdf: '\\ue000' (U+E000) in: Partner \ue000 Ltd" in result.metadata["missing_glyphs"].value
+
+
+def test_the_global_step_rendered_the_region_reports_too(materialized):
+    """Both assets in one run: the global report's step submitted the region reports to the
+    render pool (so all render at once) and the region step wrote those: they carry the
+    global step's generation time to the second."""
+    from pypdf import PdfReader
+
+    _, reports_dir = materialized
+    folder = reports_dir / "2025"
+    created = {p.name: PdfReader(p).metadata.creation_date for p in folder.glob("*.pdf")}
+    assert len(set(created.values())) == 1, created
+
+
+def test_a_whole_job_run_includes_the_region_reports():
+    from types import SimpleNamespace
+
+    from pipelines.reports.assets import _in_run
+
+    graph = SimpleNamespace(get_all_asset_keys=lambda: {GLOBAL_REPORT, REGION_REPORTS})
+
+    def context(selection):
+        return SimpleNamespace(run=SimpleNamespace(asset_selection=selection),
+                               job_def=SimpleNamespace(asset_layer=SimpleNamespace(asset_graph=graph)))
+
+    assert _in_run(context(None), REGION_REPORTS)
+    assert _in_run(context(frozenset()), REGION_REPORTS)  # execute_in_process of a whole job
+    assert not _in_run(context(frozenset({GLOBAL_REPORT})), REGION_REPORTS)
