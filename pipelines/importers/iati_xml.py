@@ -22,8 +22,9 @@ def attr(el: ET.Element | None, name: str) -> str | None:
         return None
     value = el.get(name)
     if value is None:
+        suffix = "}" + name  # a plain key equal to name was found by get(): only {ns}name is left
         for key, candidate in el.attrib.items():
-            if local(key) == name:
+            if key[0] == "{" and key.endswith(suffix):
                 value = candidate
                 break
     value = (value or "").strip()

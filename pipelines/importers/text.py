@@ -7,6 +7,7 @@ import re
 # Half-width katakana that stand for cp1252 quotes in some 360Giving files (SOURCES.md 17).
 _KATAKANA_QUOTES = str.maketrans({"ﾒ": "’", "ﾑ": "‘", "ﾖ": "“"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_C1 = re.compile(r"[\x80-\x9f]")
 _SPACES = re.compile(r"\s+")
 # UTF-8 read as MacRoman ("‚Äì" for "–") or as cp1252/latin-1 ("â€“", "Ã©").
 _MOJIBAKE = (("mac_roman", re.compile("[‚√].|Ä[ìîôù]")), ("cp1252", re.compile("â€|Ã[\x80-\xbf]")))
@@ -35,7 +36,9 @@ def clean_text(text: str | None) -> str:
     undone where it decodes cleanly, other control characters dropped, spaces collapsed."""
     if not text:
         return ""
-    text = re.sub(r"[\x80-\x9f]", _c1_to_cp1252, text)
+    if text.isascii():  # no C1 code point, mojibake or katakana quote can be in it
+        return _SPACES.sub(" ", _CONTROL.sub(" ", text)).strip()
+    text = _C1.sub(_c1_to_cp1252, text)
     text = _undo_mojibake(text).translate(_KATAKANA_QUOTES)
     text = _CONTROL.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
