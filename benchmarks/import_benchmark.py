@@ -32,10 +32,10 @@ ACTIVITIES = ROOT / "tests" / "external" / "iati" / "activities"  # copies of ..
 TRANSACTION = re.compile(rb"<transaction[\s>]")
 
 
-def _tree_rss_kb(root: int) -> tuple[int, int]:
+def _tree_rss_kb(root: int, cpu: dict[int, float] | None = None) -> tuple[int, int]:
     """Resident memory of `root` alone and of `root` with every process descended from it,
-    in KB (Linux /proc)."""
-    parents, rss = {}, {}
+    in KB (Linux /proc); `cpu` receives each descendant's CPU seconds so far."""
+    parents, rss, ticks = {}, {}, {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -44,6 +44,7 @@ def _tree_rss_kb(root: int) -> tuple[int, int]:
                 fields = f.read().rsplit(")", 1)[1].split()
             pid = int(entry.name)
             parents[pid], rss[pid] = int(fields[1]), int(fields[21]) * os.sysconf("SC_PAGE_SIZE") // 1024
+            ticks[pid] = int(fields[11]) + int(fields[12])
         except (OSError, IndexError, ValueError):
             continue
     tree, grew = {root}, True
@@ -51,6 +52,9 @@ def _tree_rss_kb(root: int) -> tuple[int, int]:
         new = {pid for pid, parent in parents.items() if parent in tree} - tree
         tree |= new
         grew = bool(new)
+    if cpu is not None:
+        for pid in tree - {root}:
+            cpu[pid] = ticks.get(pid, 0) / os.sysconf("SC_CLK_TCK")
     return rss.get(root, 0), sum(rss.get(pid, 0) for pid in tree)
 
 
@@ -62,10 +66,11 @@ class TreePeak(threading.Thread):
     def __init__(self, every: float = 0.02):
         super().__init__(daemon=True)
         self.every, self.peak_kb, self.tree_peak_kb, self._done = every, 0, 0, threading.Event()
+        self.cpu: dict[int, float] = {}  # descendant -> CPU seconds, as last seen
 
     def run(self) -> None:
         while not self._done.is_set():
-            own, tree = _tree_rss_kb(os.getpid())
+            own, tree = _tree_rss_kb(os.getpid(), self.cpu)
             self.peak_kb, self.tree_peak_kb = max(self.peak_kb, own), max(self.tree_peak_kb, tree)
             self._done.wait(self.every)
 
@@ -83,12 +88,14 @@ def measure(path: Path, workers: int | None = None) -> dict:
     with tempfile.TemporaryDirectory() as out:
         sampler = TreePeak()
         sampler.start()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         summary = import_iati([path], out, workers=workers)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         own_peak, tree_peak = sampler.stop()
+    workers_cpu = sorted(sampler.cpu.values(), reverse=True)
     return {"seconds": seconds, "activities": summary.activities, "files": len(summary.files),
-            "peak_rss_mb": own_peak / 1024, "tree_peak_rss_mb": tree_peak / 1024}
+            "peak_rss_mb": own_peak / 1024, "tree_peak_rss_mb": tree_peak / 1024,
+            "cpu_seconds": cpu + sum(workers_cpu), "busiest_worker_cpu": workers_cpu[0] if workers_cpu else 0.0}
 
 
 ID_REFS = [  # an activity's identifier, and the attributes that refer to one
@@ -150,6 +157,9 @@ def report(label: str, path: Path, workers: int | None = None) -> None:
     print(f"  {figures['seconds']:.2f} s  ->  {size_mb / figures['seconds']:.1f} MB/s, "
           f"{transactions / figures['seconds']:,.0f} transactions/s, peak RSS {figures['peak_rss_mb']:.0f} MB "
           f"(importing process), {figures['tree_peak_rss_mb']:.0f} MB (with its workers)")
+    busiest = f", busiest worker {figures['busiest_worker_cpu']:.2f} s" if figures["busiest_worker_cpu"] else ""
+    print(f"  CPU {figures['cpu_seconds']:.2f} s in all ({size_mb / figures['cpu_seconds']:.1f} MB per CPU-second)"
+          f"{busiest}")
 
 
 def main() -> None:
