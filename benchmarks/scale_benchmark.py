@@ -11,8 +11,8 @@ package whose every table is scaled (`python -m pipelines.sample --copies C`).
 Each package is run twice, each time in a fresh child process so that peak RSS is that
 run's own:
 1. the real pipeline (`refresh_all`, as `partner-reports run` runs it): wall time, the
-   time of each Dagster step, peak RSS of the run's process and of its children (report
-   workers);
+   time of each Dagster step, the run process's peak RSS (VmHWM) and the peak of the run
+   and its render workers together (sampled every 0.2 s);
 2. a plain DuckDB script on the same files: typed read of the CSVs, as-of conversion to
    EUR rounded per row, region × year partner shares, funder count, top share and HHI.
 
@@ -66,8 +66,34 @@ FROM shared GROUP BY ALL ORDER BY ALL;
 """
 
 
-def peak_rss_mb(who: int) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024
+def own_peak_rss_mb() -> float:
+    """This process's high-water mark (VmHWM: unlike ru_maxrss it does not start from
+    the peak of the process that forked it)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _tree_rss_mb(root: int) -> float:
+    """Resident memory of a process and all its descendants, now."""
+    parents, rss = {}, {}
+    for stat in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in stat.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        parents[pid] = int(fields.get("PPid", "0").split()[0])
+        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0]) / 1024
+    tree, grew = {root}, True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    return sum(rss.get(pid, 0.0) for pid in tree)
 
 
 # --- children -------------------------------------------------------------------------
@@ -94,8 +120,7 @@ def child_pipeline(package: str, work: str, reports: bool) -> dict:
             begun[event.step_key] = entry.timestamp
         elif event is not None and event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
             steps[event.step_key] = entry.timestamp - begun[event.step_key]
-    return {"success": result.success, "wall": wall, "steps": steps,
-            "rss": peak_rss_mb(resource.RUSAGE_SELF), "children_rss": peak_rss_mb(resource.RUSAGE_CHILDREN)}
+    return {"success": result.success, "wall": wall, "steps": steps, "rss": own_peak_rss_mb()}
 
 
 def child_script(package: str) -> dict:
@@ -108,14 +133,24 @@ def child_script(package: str) -> dict:
     conn.execute(CORE_SCRIPT.replace("$fx", "getvariable('fx')").replace("$agreements", "getvariable('agreements')")
                  .replace("$transactions", "getvariable('transactions')"))
     rows = conn.execute("SELECT count(*) FROM shares").fetchone()[0]
-    return {"wall": time.perf_counter() - started, "rss": peak_rss_mb(resource.RUSAGE_SELF), "rows": rows}
+    return {"wall": time.perf_counter() - started, "rss": own_peak_rss_mb(), "rows": rows}
 
 
 def run_child(*args: str) -> dict:
-    done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, cwd=ROOT)
-    if done.returncode != 0:
-        raise SystemExit(f"child {args[0]} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    """Run a child; its JSON result plus the peak memory of its whole process tree
+    (the run and its render workers together), sampled every 0.2 s."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen([sys.executable, __file__, *args], stdout=out, stderr=err, text=True, cwd=ROOT)
+        tree_peak = 0.0
+        while child.poll() is None:
+            tree_peak = max(tree_peak, _tree_rss_mb(child.pid))
+            time.sleep(0.2)
+        out.seek(0), err.seek(0)
+        if child.returncode != 0:
+            raise SystemExit(f"child {args[0]} failed:\n{err.read()[-3000:]}")
+        result = json.loads(out.read().strip().splitlines()[-1])
+    result["tree_rss"] = tree_peak
+    return result
 
 
 # --- packages -------------------------------------------------------------------------
@@ -186,14 +221,14 @@ def step(result: dict, name: str) -> float:
 
 def print_table(results: list[dict], baseline: dict) -> None:
     header = ["package", "transactions", "MB", "pipeline s", "load s", "checks s", "metrics s", "reports s",
-              "peak RSS MB", "workers MB", "script s", "script MB", "marginal ×"]
+              "peak RSS MB", "with workers MB", "script s", "script MB", "marginal ×"]
     lines = []
     for r in results:
         p, s = r["pipeline"], r["script"]
         marginal = (p["wall"] - baseline["pipeline"]["wall"]) / s["wall"] if r is not baseline else float("nan")
         lines.append([r["label"], f"{r['transactions']:,}", f"{r['mb']:,.1f}", f"{p['wall']:.1f}",
                       f"{step(r, 'load'):.1f}", f"{step(r, 'checks'):.1f}", f"{step(r, 'metrics'):.1f}",
-                      f"{step(r, 'reports'):.1f}", f"{p['rss']:,.0f}", f"{p['children_rss']:,.0f}",
+                      f"{step(r, 'reports'):.1f}", f"{p['rss']:,.0f}", f"{p['tree_rss']:,.0f}",
                       f"{s['wall']:.1f}", f"{s['rss']:,.0f}", "—" if r is baseline else f"{marginal:.2f}"])
     widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
     for row in [header, *lines]:
