@@ -115,8 +115,13 @@ def import_iati(paths: Iterable[str | Path], out_dir: str | Path, regions_dir: s
 
 
 class IatiFile:
-    def __init__(self, path: Path, session: ImportSession, progress: Progress | None, survey: Survey):
+    def __init__(self, path: Path, session: ImportSession, progress: Progress | None, survey: Survey,
+                 activities: Iterable[ET.Element] | None = None):
+        """`activities`: the file's activities already read (a parallel worker reads a small
+        file once for the survey and the mapping); an iterable that raises the file's
+        ET.ParseError, if any, after the activities before it."""
         self.path, self.session, self.progress, self.survey = path, session, progress, survey
+        self.given = activities
         self.name = session.start_file(path)
 
     def run(self) -> None:
@@ -128,6 +133,9 @@ class IatiFile:
             self.session.summary.errors.append(f"{self.name}: {message}")
 
     def _activities(self) -> Iterator[ET.Element]:
+        if self.given is not None:
+            yield from self.given
+            return
         total = self.path.stat().st_size
         last_report = 0.0
         with self.path.open("rb") as f:

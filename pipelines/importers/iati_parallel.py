@@ -1,21 +1,30 @@
 """Importing a folder of IATI files on every core, with the same output as one file after
 another.
 
-Both passes run file by file in a pool of worker processes (one per core):
-1. the survey (`iati_survey.survey_file`): each worker returns its file's parts; the
-   parent combines them in file order into the one survey the mapping needs, and works
-   out which activity ids each file repeats from an earlier file (the sequential import
-   rejects those as duplicates);
-2. the mapping: each worker maps one file with its own session (`ImportSession.for_part`)
-   into part files without headers, and hands back what the parent's session must know
-   (counts, reconciliation sums, partners, exchange-rate years needed, summary figures).
-   The parent appends the parts and merges the rest in file order, so every CSV is
-   byte-for-byte what the sequential import writes (tests/importers/test_parallel_import.py).
+The sequential import reads every file twice: the survey of all files (iati_survey.py: who
+reports receiving what, parents covered by their components, which ids came before), then
+the mapping, which asks that survey. Here, in a pool of worker processes (one per core):
 
-Memory stays flat: a worker holds one activity of one file at a time; the parent holds the
-survey and the sets of ids and partners, as the sequential import does. Workers come from
-a forkserver (spawn where there is none) and are shut down when the import ends or fails;
-each one also exits the moment the process that started it dies, even by `kill -9`.
+1. First pass, file by file. A file up to `READ_ONCE_BYTES` is read once: the worker keeps
+   its activities, surveys them, and maps them at once as far as the file alone can tell
+   (its own survey; no id seen in an earlier file), recording every question the mapping
+   asked the survey and the answer (`RecordingSurvey`); the part goes to one file on disk.
+   A larger file is only surveyed (memory stays bounded whatever the file size).
+2. The parent combines the files' surveys in file order into the one survey of the
+   sequential import and works out which ids each file repeats from an earlier file.
+   A file read once whose every recorded answer is the same under the whole survey, and
+   that repeats no earlier id, already has the part the sequential import writes (the
+   mapping depends on nothing else). Every other file is mapped (again) with the whole
+   survey, a few files ahead of the merge.
+3. The parent appends the parts and merges counts, reconciliation sums, partners,
+   exchange-rate years and summary figures in file order, so every CSV is byte-for-byte
+   the sequential import's (tests/importers/test_parallel_import.py).
+
+Memory stays flat: a worker holds one file up to `READ_ONCE_BYTES`, or one activity of a
+larger one; the parent holds the survey and the sets of ids and partners, as the
+sequential import does, and first-pass parts wait on disk. Workers come from a forkserver
+(spawn where there is none), are shut down when the import ends or fails, and exit the
+moment the process that started them dies, even by `kill -9`.
 """
 
 from __future__ import annotations
@@ -24,9 +33,10 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import pickle
+import shutil
 import threading
 import time
-from collections import deque
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -35,11 +45,13 @@ from decimal import Decimal
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
-from pipelines.importers.iati_survey import Survey, SurveyParts, survey_file
+from pipelines.importers.iati_survey import Survey, SurveyParts, survey_activity, survey_file
+from pipelines.importers.iati_xml import iter_activities
 from pipelines.importers.session import ImportSession
 
 PRELOAD = ["__main__", "pipelines.importers.iati"]
 PART_MEMORY = 16_000_000  # a file's rows held in memory up to this size, then in files
+READ_ONCE_BYTES = 8_000_000  # files up to this size are read once (held while mapped)
 MIN_BYTES = 16_000_000  # below this, starting the workers (about 0.5 s) costs more than it saves
 
 
@@ -103,6 +115,39 @@ class FileResult:
     years_needed: dict[str, set[int]]
     counts: dict[str, int]
     sums: dict[tuple[str, str, str], dict[str, Decimal]]
+    pickled: bool = False  # the texts wait in part_dir/part.pickle
+
+
+class RecordingSurvey:
+    """Answers the mapping's questions from one file's own survey and records each
+    question with its answer, to check them against the whole survey later."""
+
+    def __init__(self, survey: Survey) -> None:
+        self.survey = survey
+        self.covered_asked: dict[str, bool] = {}
+        self.receives_asked: list[tuple[tuple, str | None]] = []
+        self.covered_parents = self  # the mapping asks `ident in survey.covered_parents`
+
+    def __contains__(self, ident: str) -> bool:
+        answer = self.covered_asked[ident] = ident in self.survey.covered_parents
+        return answer
+
+    def receives(self, *question) -> str | None:
+        answer = self.survey.receives(*question)
+        self.receives_asked.append((question, answer))
+        return answer
+
+    def same_answers(self, survey: Survey) -> bool:
+        """Whether `survey` answers every recorded question as it was answered."""
+        return (all((ident in survey.covered_parents) == answer for ident, answer in self.covered_asked.items())
+                and all(survey.receives(*question) == answer for question, answer in self.receives_asked))
+
+
+@dataclass
+class FirstPass:
+    parts: SurveyParts
+    result: FileResult | None = None  # the file mapped on its own (read once), its part on disk
+    recorded: RecordingSurvey | None = None
 
 
 # --- in the workers ----------------------------------------------------------------------
@@ -115,23 +160,69 @@ def _survey_task(path: Path) -> SurveyParts:
     return survey_file(path)
 
 
+def _first_task(path: Path, out_dir: Path, regions_dir: str | None, part_dir: Path) -> FirstPass:
+    """A large file: its survey. A small one: read once, surveyed and mapped on its own."""
+    if path.stat().st_size > READ_ONCE_BYTES:
+        return FirstPass(survey_file(path))
+    from pipelines.importers.iati import IatiFile
+
+    activities, error = [], None
+    with path.open("rb") as f:
+        try:
+            activities.extend(iter_activities(f, keep=True))
+        except ET.ParseError as err:
+            error = err
+    parts = SurveyParts()
+    for number, el in enumerate(activities, start=1):
+        survey_activity(el, number, path.stem, parts)
+
+    def read() -> Iterator[ET.Element]:
+        yield from activities
+        if error is not None:
+            raise error
+
+    recorded = RecordingSurvey(parts.survey())
+    session = _part_session(out_dir, regions_dir, part_dir)
+    try:
+        IatiFile(path, session, None, recorded, activities=read()).run()
+    finally:
+        session.writer.close()
+    result = _result(session, part_dir)
+    recorded.survey = None  # the file's own survey is not needed any more
+    if result.texts is not None:  # wait on disk, in one file, until the whole survey is known
+        part_dir.mkdir(parents=True, exist_ok=True)
+        with open(part_dir / "part.pickle", "wb") as f:
+            pickle.dump(result.texts, f, protocol=pickle.HIGHEST_PROTOCOL)
+        result.texts = None
+        result.pickled = True
+    return FirstPass(parts, result, recorded)
+
+
+def _part_session(out_dir: Path, regions_dir: str | None, part_dir: Path) -> ImportSession:
+    key = (str(out_dir), str(regions_dir))
+    if key not in _BASE:
+        _BASE[key] = _base_session(out_dir, regions_dir)
+    return _BASE[key].for_part(part_dir, memory_bytes=PART_MEMORY)
+
+
 def _map_task(path: Path, out_dir: Path, regions_dir: str | None, part_dir: Path, survey_path: Path,
               seen_before: set[str]) -> FileResult:
     from pipelines.importers.iati import IatiFile
 
-    key = (str(out_dir), str(regions_dir))
-    if key not in _BASE:
-        _BASE[key] = _base_session(out_dir, regions_dir)
     if str(survey_path) not in _SURVEY:
         _SURVEY.clear()
         with open(survey_path, "rb") as f:
             _SURVEY[str(survey_path)] = pickle.load(f)
-    session = _BASE[key].for_part(part_dir, memory_bytes=PART_MEMORY)
+    session = _part_session(out_dir, regions_dir, part_dir)
     session.seen_ids = set(seen_before)
     try:
         IatiFile(path, session, None, _SURVEY[str(survey_path)]).run()
     finally:
         session.writer.close()
+    return _result(session, part_dir)
+
+
+def _result(session: ImportSession, part_dir: Path) -> FileResult:
     summary = session.summary
     return FileResult(
         name=summary.files[0], texts=session.writer.texts(), part_dir=part_dir, activities=summary.activities,
@@ -166,33 +257,44 @@ def import_in_parallel(files: list[Path], session: ImportSession, regions_dir: s
     sizes = [p.stat().st_size for p in files]
     total_mb = sum(sizes) / 1e6
     started = last = time.monotonic()
+    out_dir = session.writer.out_dir
+    regions = str(regions_dir) if regions_dir else None
     with worker_pool(workers) as pool:
-        parts, seen, repeated = SurveyParts(), set(), []
-        for file_parts in pool.map(_survey_task, files):
-            repeated.append({ident for ident in file_parts.mapped_ids if ident in seen})
-            seen.update(file_parts.mapped_ids)
-            file_parts.mapped_ids = []
-            parts.merge(file_parts)
+        parts, seen, repeated, firsts = SurveyParts(), set(), [], []
+        first = [pool.submit(_first_task, path, out_dir, regions, work / f"part-{i}")
+                 for i, path in enumerate(files)]
+        for i, future in enumerate(first):
+            done = future.result()
+            first[i] = None
+            repeated.append({ident for ident in done.parts.mapped_ids if ident in seen})
+            seen.update(done.parts.mapped_ids)
+            done.parts.mapped_ids = []
+            parts.merge(done.parts)
+            firsts.append((done.result, done.recorded))
         del seen
+        survey = parts.survey()
+        del parts
+        ready = [result is not None and not repeated[i] and recorded.same_answers(survey)
+                 for i, (result, recorded) in enumerate(firsts)]
         survey_path = work / "survey.pickle"
         with open(survey_path, "wb") as f:
-            pickle.dump(parts.survey(), f, protocol=pickle.HIGHEST_PROTOCOL)
-        del parts
+            pickle.dump(survey, f, protocol=pickle.HIGHEST_PROTOCOL)
+        del survey
         if log:
-            log(f"import: surveyed {len(files)} files, {total_mb:,.1f} MB in "
-                f"{time.monotonic() - started:.1f} s")
-        out_dir = session.writer.out_dir
-        regions = str(regions_dir) if regions_dir else None
+            log(f"import: read {len(files)} files, {total_mb:,.1f} MB in {time.monotonic() - started:.1f} s; "
+                f"{ready.count(True)} mapped in the same pass, {ready.count(False)} to map with the whole survey")
         # at most a few files ahead of the merge: finished parts wait here in memory
-        window, pending = 2 * workers, deque()
+        window, pending = 2 * workers, {}
+        upcoming = (j for j in range(len(files)) if not ready[j])
         done_mb = 0.0
         for i, path in enumerate(files):
-            while len(pending) < window and i + len(pending) < len(files):
-                j = i + len(pending)
-                pending.append(pool.submit(_map_task, files[j], out_dir, regions, work / f"part-{j}",
-                                           survey_path, repeated[j]))
-            result = pending.popleft().result()
-            repeated[i] = None
+            while len(pending) < window and (j := next(upcoming, None)) is not None:
+                if firsts[j][0] is not None:
+                    shutil.rmtree(firsts[j][0].part_dir, ignore_errors=True)
+                pending[j] = pool.submit(_map_task, files[j], out_dir, regions, work / f"part-{j}-again",
+                                         survey_path, repeated[j])
+            result = pending.pop(i).result() if i in pending else firsts[i][0]
+            firsts[i], repeated[i] = None, None
             _merge(session, path, result)
             done_mb += sizes[i] / 1e6
             if progress:
@@ -205,7 +307,6 @@ def import_in_parallel(files: list[Path], session: ImportSession, regions_dir: s
 
 
 def _merge(session: ImportSession, path: Path, result: FileResult) -> None:
-    import shutil
 
     name = session.start_file(path)
     assert name == result.name, (name, result.name)
@@ -217,6 +318,10 @@ def _merge(session: ImportSession, path: Path, result: FileResult) -> None:
     summary.regions |= result.regions
     session.merge_partners(result.partners)
     session.rates.merge_needed(result.years_needed)
-    session.writer.append_part(result.texts, result.part_dir, result.counts, result.sums)
-    if result.texts is None:
+    texts = result.texts
+    if result.pickled:
+        with open(result.part_dir / "part.pickle", "rb") as f:
+            texts = pickle.load(f)
+    session.writer.append_part(texts, result.part_dir, result.counts, result.sums)
+    if texts is None or result.pickled:
         shutil.rmtree(result.part_dir, ignore_errors=True)

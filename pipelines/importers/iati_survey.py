@@ -75,24 +75,28 @@ class SurveyParts:
                       received_by_activity=self.received_by_activity, received_from=self.received_from)
 
 
+def survey_activity(el: ET.Element, number: int, stem: str, parts: SurveyParts) -> None:
+    """What the first pass records about one activity (the `number`th of file `stem`)."""
+    ident = _identifier(el)
+    parts.mapped_ids.append(ident or f"{stem}#activity{number}")
+    transactions = kids(el, "transaction")
+    if transactions:
+        parts.paying.add(ident)
+        _record_money_received(el, ident, parts)
+    for rel in kids(el, "related-activity"):
+        if attr(rel, "type") == "1" and transactions and attr(rel, "ref"):
+            parts.parent_of_paying.add(attr(rel, "ref"))
+        elif attr(rel, "type") == "2" and attr(rel, "ref"):
+            parts.children.add((ident, attr(rel, "ref")))
+
+
 def survey_file(path: Path, parts: SurveyParts | None = None) -> SurveyParts:
     """The first pass over one file, added to `parts` (new parts if None)."""
     parts = parts if parts is not None else SurveyParts()
-    survey = Survey(received_by_activity=parts.received_by_activity, received_from=parts.received_from)
     with path.open("rb") as f:
         try:
             for number, el in enumerate(iter_activities(f), start=1):
-                ident = _identifier(el)
-                parts.mapped_ids.append(ident or f"{path.stem}#activity{number}")
-                transactions = kids(el, "transaction")
-                if transactions:
-                    parts.paying.add(ident)
-                    _record_money_received(el, ident, survey)
-                for rel in kids(el, "related-activity"):
-                    if attr(rel, "type") == "1" and transactions and attr(rel, "ref"):
-                        parts.parent_of_paying.add(attr(rel, "ref"))
-                    elif attr(rel, "type") == "2" and attr(rel, "ref"):
-                        parts.children.add((ident, attr(rel, "ref")))
+                survey_activity(el, number, path.stem, parts)
         except ET.ParseError:
             pass
     return parts
@@ -110,7 +114,7 @@ def _identifier(el: ET.Element) -> str:
     return clean_text(ident_el.text) if ident_el is not None else ""
 
 
-def _record_money_received(el: ET.Element, ident: str, survey: Survey) -> None:
+def _record_money_received(el: ET.Element, ident: str, survey: Survey | SurveyParts) -> None:
     receiver = (attr(kid(el, "reporting-org"), "ref") or "").upper()
     funding = [attr(p, "ref") for p in kids(el, "participating-org")
                if (attr(p, "role") or "").lower() in ("1", "funding") and attr(p, "ref")]

@@ -53,17 +53,19 @@ def text_of(el: ET.Element | None) -> str:
     return clean_text(el.text)
 
 
-def iter_activities(f) -> Iterator[ET.Element]:
+def iter_activities(f, keep: bool = False) -> Iterator[ET.Element]:
     """Each iati-activity element of an open file, once complete, with every tag in it
     reduced to its local name (IATI is matched by local name whatever the namespace); it
     is emptied (`clear`) after the caller is done with it, so memory holds one activity
     at a time plus, until the file ends, an empty element per activity read (under 100
     bytes: less than the run's own set of activity ids holds per activity). Only end
-    events are asked for: half the events of the parser, each handled in Python."""
+    events are asked for: half the events of the parser, each handled in Python.
+    `keep`: the activities are not emptied (a caller that holds a small file's activities)."""
     for _, el in ET.iterparse(f, events=("end",)):
         tag = el.tag
         if tag[0] == "{":
             tag = el.tag = tag.rsplit("}", 1)[1]
         if tag == ACTIVITY:
             yield el
-            el.clear()
+            if not keep:
+                el.clear()
