@@ -160,9 +160,10 @@ def _survey_task(path: Path) -> SurveyParts:
     return survey_file(path)
 
 
-def _first_task(path: Path, out_dir: Path, regions_dir: str | None, part_dir: Path) -> FirstPass:
+def _first_task(path: Path, out_dir: Path, regions_dir: str | None, part_dir: Path,
+                read_once_bytes: int) -> FirstPass:
     """A large file: its survey. A small one: read once, surveyed and mapped on its own."""
-    if path.stat().st_size > READ_ONCE_BYTES:
+    if path.stat().st_size > read_once_bytes:
         return FirstPass(survey_file(path))
     from pipelines.importers.iati import IatiFile
 
@@ -250,7 +251,7 @@ def _base_session(out_dir: Path, regions_dir: str | None) -> ImportSession:
 
 def import_in_parallel(files: list[Path], session: ImportSession, regions_dir: str | Path | None,
                        workers: int, progress: Callable[[str, int, int], None] | None = None,
-                       log: Callable[[str], None] | None = None) -> None:
+                       log: Callable[[str], None] | None = None, read_once_bytes: int = READ_ONCE_BYTES) -> None:
     """Survey and map `files` in `workers` processes into `session`, as if one by one."""
     work = session.writer.tmp / "parts"
     work.mkdir()
@@ -261,7 +262,7 @@ def import_in_parallel(files: list[Path], session: ImportSession, regions_dir: s
     regions = str(regions_dir) if regions_dir else None
     with worker_pool(workers) as pool:
         parts, seen, repeated, firsts = SurveyParts(), set(), [], []
-        first = [pool.submit(_first_task, path, out_dir, regions, work / f"part-{i}")
+        first = [pool.submit(_first_task, path, out_dir, regions, work / f"part-{i}", read_once_bytes)
                  for i, path in enumerate(files)]
         for i, future in enumerate(first):
             done = future.result()

@@ -118,3 +118,17 @@ def test_workers_end_when_the_import_is_killed(tmp_path):
         assert not [p for p in pids if Path(f"/proc/{p}").exists()]
     finally:
         run.kill()
+
+
+def test_files_too_large_to_read_once_are_surveyed_then_mapped(tmp_path):
+    """The path of files over READ_ONCE_BYTES (here every file): survey first, then map."""
+    from pipelines.importers.iati import iter_files
+    from pipelines.importers.iati_parallel import import_in_parallel
+    from pipelines.importers.session import ImportSession
+
+    files = list(iter_files([ACTIVITIES], (".xml",)))
+    import_iati([ACTIVITIES], tmp_path / "sequential", workers=1)
+    session = ImportSession(tmp_path / "parallel")
+    import_in_parallel(files, session, None, 2, read_once_bytes=0)
+    session.finish()
+    assert_same_package(tmp_path / "sequential", tmp_path / "parallel")
