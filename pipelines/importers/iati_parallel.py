@@ -52,6 +52,7 @@ from pipelines.importers.session import ImportSession
 PRELOAD = ["__main__", "pipelines.importers.iati"]
 PART_MEMORY = 16_000_000  # a file's rows held in memory up to this size, then in files
 READ_ONCE_BYTES = 8_000_000  # files up to this size are read once (held while mapped)
+HELD_BYTES = 64_000_000  # first-pass parts the parent holds in memory; more wait on disk
 MIN_BYTES = 16_000_000  # below this, starting the workers (about 0.5 s) costs more than it saves
 
 
@@ -115,7 +116,7 @@ class FileResult:
     years_needed: dict[str, set[int]]
     counts: dict[str, int]
     sums: dict[tuple[str, str, str], dict[str, Decimal]]
-    pickled: bool = False  # the texts wait in part_dir/part.pickle
+    pickled: Path | None = None  # the texts wait in this file (the parent held enough)
 
 
 class RecordingSurvey:
@@ -190,12 +191,6 @@ def _first_task(path: Path, out_dir: Path, regions_dir: str | None, part_dir: Pa
         session.writer.close()
     result = _result(session, part_dir)
     recorded.survey = None  # the file's own survey is not needed any more
-    if result.texts is not None:  # wait on disk, in one file, until the whole survey is known
-        part_dir.mkdir(parents=True, exist_ok=True)
-        with open(part_dir / "part.pickle", "wb") as f:
-            pickle.dump(result.texts, f, protocol=pickle.HIGHEST_PROTOCOL)
-        result.texts = None
-        result.pickled = True
     return FirstPass(parts, result, recorded)
 
 
@@ -261,7 +256,7 @@ def import_in_parallel(files: list[Path], session: ImportSession, regions_dir: s
     out_dir = session.writer.out_dir
     regions = str(regions_dir) if regions_dir else None
     with worker_pool(workers) as pool:
-        parts, seen, repeated, firsts = SurveyParts(), set(), [], []
+        parts, seen, repeated, firsts, held = SurveyParts(), set(), [], [], 0
         first = [pool.submit(_first_task, path, out_dir, regions, work / f"part-{i}", read_once_bytes)
                  for i, path in enumerate(files)]
         for i, future in enumerate(first):
@@ -271,6 +266,12 @@ def import_in_parallel(files: list[Path], session: ImportSession, regions_dir: s
             seen.update(done.parts.mapped_ids)
             done.parts.mapped_ids = []
             parts.merge(done.parts)
+            if done.result is not None and done.result.texts is not None:
+                size = sum(len(text) for text in done.result.texts.values())
+                if held + size > HELD_BYTES:  # wait on disk until the whole survey is known
+                    _spool(done.result, work / f"part-{i}.pickle")
+                else:
+                    held += size
             firsts.append((done.result, done.recorded))
         del seen
         survey = parts.survey()
@@ -307,6 +308,12 @@ def import_in_parallel(files: list[Path], session: ImportSession, regions_dir: s
                     f"{now - started:.1f} s ({done_mb / max(now - started, 1e-9):.1f} MB/s)")
 
 
+def _spool(result: FileResult, path: Path) -> None:
+    with open(path, "wb") as f:
+        pickle.dump(result.texts, f, protocol=pickle.HIGHEST_PROTOCOL)
+    result.texts, result.pickled = None, path
+
+
 def _merge(session: ImportSession, path: Path, result: FileResult) -> None:
 
     name = session.start_file(path)
@@ -321,8 +328,9 @@ def _merge(session: ImportSession, path: Path, result: FileResult) -> None:
     session.rates.merge_needed(result.years_needed)
     texts = result.texts
     if result.pickled:
-        with open(result.part_dir / "part.pickle", "rb") as f:
+        with open(result.pickled, "rb") as f:
             texts = pickle.load(f)
+        os.remove(result.pickled)
     session.writer.append_part(texts, result.part_dir, result.counts, result.sums)
-    if texts is None or result.pickled:
+    if texts is None:
         shutil.rmtree(result.part_dir, ignore_errors=True)
