@@ -52,7 +52,8 @@ from pipelines.importers.session import ImportSession
 PRELOAD = ["__main__", "pipelines.importers.iati"]
 PART_MEMORY = 16_000_000  # a file's rows held in memory up to this size, then in files
 READ_ONCE_BYTES = 8_000_000  # files up to this size are read once (held while mapped)
-HELD_BYTES = 64_000_000  # first-pass parts the parent holds in memory; more wait on disk
+HELD_BYTES = 16_000_000  # first-pass parts (and their questions) the parent holds; more wait on disk
+QUESTION_BYTES = 150  # about what one recorded question and its answer take in memory
 MIN_BYTES = 16_000_000  # below this, starting the workers (about 0.5 s) costs more than it saves
 
 
@@ -266,17 +267,19 @@ def import_in_parallel(files: list[Path], session: ImportSession, regions_dir: s
             seen.update(done.parts.mapped_ids)
             done.parts.mapped_ids = []
             parts.merge(done.parts)
-            if done.result is not None and done.result.texts is not None:
-                size = sum(len(text) for text in done.result.texts.values())
-                if held + size > HELD_BYTES:  # wait on disk until the whole survey is known
-                    _spool(done.result, work / f"part-{i}.pickle")
+            recorded = done.recorded
+            if done.result is not None:
+                size = sum(len(text) for text in (done.result.texts or {}).values()) + \
+                    QUESTION_BYTES * (len(recorded.covered_asked) + len(recorded.receives_asked))
+                if held + size > HELD_BYTES:  # part and questions wait on disk for the whole survey
+                    recorded = _spool(done.result, recorded, work / f"part-{i}.pickle")
                 else:
                     held += size
-            firsts.append((done.result, done.recorded))
+            firsts.append((done.result, recorded))
         del seen
         survey = parts.survey()
         del parts
-        ready = [result is not None and not repeated[i] and recorded.same_answers(survey)
+        ready = [result is not None and not repeated[i] and _recorded(recorded).same_answers(survey)
                  for i, (result, recorded) in enumerate(firsts)]
         survey_path = work / "survey.pickle"
         with open(survey_path, "wb") as f:
@@ -308,10 +311,21 @@ def import_in_parallel(files: list[Path], session: ImportSession, regions_dir: s
                     f"{now - started:.1f} s ({done_mb / max(now - started, 1e-9):.1f} MB/s)")
 
 
-def _spool(result: FileResult, path: Path) -> None:
+def _spool(result: FileResult, recorded: RecordingSurvey, path: Path) -> Path:
+    """Write a first-pass part's questions, then its texts, to `path`; the path stands in
+    for both (`_recorded`, `_merge`)."""
     with open(path, "wb") as f:
+        pickle.dump(recorded, f, protocol=pickle.HIGHEST_PROTOCOL)
         pickle.dump(result.texts, f, protocol=pickle.HIGHEST_PROTOCOL)
     result.texts, result.pickled = None, path
+    return path
+
+
+def _recorded(recorded: RecordingSurvey | Path) -> RecordingSurvey:
+    if isinstance(recorded, Path):
+        with open(recorded, "rb") as f:
+            return pickle.load(f)
+    return recorded
 
 
 def _merge(session: ImportSession, path: Path, result: FileResult) -> None:
@@ -329,6 +343,7 @@ def _merge(session: ImportSession, path: Path, result: FileResult) -> None:
     texts = result.texts
     if result.pickled:
         with open(result.pickled, "rb") as f:
+            pickle.load(f)  # the questions, answered by now
             texts = pickle.load(f)
         os.remove(result.pickled)
     session.writer.append_part(texts, result.part_dir, result.counts, result.sums)

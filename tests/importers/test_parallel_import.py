@@ -132,3 +132,13 @@ def test_files_too_large_to_read_once_are_surveyed_then_mapped(tmp_path):
     import_in_parallel(files, session, None, 2, read_once_bytes=0)
     session.finish()
     assert_same_package(tmp_path / "sequential", tmp_path / "parallel")
+
+
+def test_parts_and_questions_waiting_on_disk(tmp_path, monkeypatch):
+    """Beyond what the parent holds in memory, first-pass parts and their recorded
+    questions wait on disk: same output."""
+    import pipelines.importers.iati_parallel as parallel
+
+    monkeypatch.setattr(parallel, "HELD_BYTES", 0)
+    sequential, parallel_out = both([ACTIVITIES], tmp_path)
+    assert_same_package(sequential, parallel_out)
