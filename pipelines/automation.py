@@ -108,6 +108,40 @@ def quarterly_reports_schedule(assets: list):
     return quarterly_reports
 
 
+# --- Fiscal-year reports -----------------------------------------------------------
+
+
+def fiscal_year_just_ended(day: date, start_month: int) -> str:
+    """The last fiscal year that ended before `day`, named after the calendar year in which it
+    ends: with a July start, 2026-07-01 -> 'FY2026' (2025-07-01..2026-06-30), 2026-05-01 -> 'FY2025'."""
+    return f"FY{day.year if day.month >= start_month else day.year - 1}"
+
+
+def fiscal_year_schedules(assets: list, start_month: int) -> list:
+    """With a fiscal year that does not start in January (FISCAL_YEAR_START_MONTH), a schedule
+    that writes the reports of the fiscal year just ended on the first day of the next one;
+    none otherwise (the calendar year is then the fiscal year)."""
+    if start_month == 1:
+        return []
+    report_ops = ops_with_period(assets)
+
+    @schedule(
+        name="fiscal_year_reports",
+        job=refresh_all,
+        cron_schedule=f"0 7 1 {start_month} *",
+        execution_timezone="UTC",
+        default_status=DefaultScheduleStatus.RUNNING,
+        description="07:00 UTC on the first day of the fiscal year: reload the package, rebuild the "
+                    "marts and write the reports for the fiscal year just ended.",
+    )
+    def fiscal_year_reports(context: ScheduleEvaluationContext) -> RunRequest:
+        period = fiscal_year_just_ended(context.scheduled_execution_time.date(), start_month)
+        return RunRequest(run_key=period, run_config=period_run_config(report_ops, period),
+                          tags={"partner_reports/period": period})
+
+    return [fiscal_year_reports]
+
+
 # --- Package sensor -----------------------------------------------------------------
 
 

@@ -37,6 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--warehouse", metavar="FILE", help=f"DuckDB file [WAREHOUSE_PATH, default {DEFAULTS['WAREHOUSE_PATH']}]")
     run.add_argument("--reports", metavar="DIR", help=f"where PDFs go [REPORTS_DIR, default {DEFAULTS['REPORTS_DIR']}]")
     run.add_argument("--currency", metavar="CODE", help="reporting currency [REPORTING_CURRENCY, default EUR]")
+    run.add_argument("--period", metavar="PERIOD",
+                     help="the reports' period: 2025, 2025-Q3 or FY2026 [REPORT_PERIOD, default the latest "
+                          "complete calendar year with money or activity]")
+    run.add_argument("--fiscal-year-start", metavar="MONTH",
+                     help="first month of the fiscal year, 1–12; another month than 1 adds fiscal years "
+                          "(FY2026) to the marts [FISCAL_YEAR_START_MONTH, default 1]")
     run.add_argument("--verbose", action="store_true", help="show Dagster's step-by-step log")
     run.set_defaults(handler=run_pipeline)
     add_import_parser(commands)  # `partner-reports import …` (pipelines/importers/cli.py)
@@ -58,12 +64,14 @@ class PipelineFailed(Exception):
 
 def run_pipeline(args: argparse.Namespace) -> int:
     overrides = {"PARTNER_DATA_DIR": args.data, "WAREHOUSE_PATH": args.warehouse,
-                 "REPORTS_DIR": args.reports, "REPORTING_CURRENCY": args.currency}
+                 "REPORTS_DIR": args.reports, "REPORTING_CURRENCY": args.currency,
+                 "REPORT_PERIOD": args.period, "FISCAL_YEAR_START_MONTH": args.fiscal_year_start}
+    as_given = ("REPORTING_CURRENCY", "REPORT_PERIOD", "FISCAL_YEAR_START_MONTH")
     load_dotenv(override=False)
     environ = dict(os.environ)
     for name, value in overrides.items():
         if value:  # paths given on the command line are relative to where the user is
-            environ[name] = value if name == "REPORTING_CURRENCY" else str(Path(value).resolve())
+            environ[name] = value if name in as_given else str(Path(value).resolve())
     settings = Settings.from_env(environ)
     print(f"Package:   {settings.partner_data_dir}")
     print(f"Warehouse: {settings.warehouse_path}")

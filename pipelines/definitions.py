@@ -58,7 +58,8 @@ def resources(settings: Settings) -> dict:
             data_dir=str(settings.partner_data_dir),
             reporting_currency=settings.reporting_currency,
         ),
-        "metric_settings": metric_assets.MetricSettingsResource(),
+        "metric_settings": metric_assets.MetricSettingsResource(
+            fiscal_year_start_month=settings.fiscal_year_start_month),
         "reports": report_assets.ReportsResource.from_env(settings),
     }
 
@@ -85,7 +86,8 @@ def build_definitions(settings: Settings) -> Definitions:
         assets=assets,
         asset_checks=load_asset_checks_from_modules(CHECK_MODULES),
         jobs=automation.jobs(),
-        schedules=[automation.quarterly_reports_schedule(assets)],
+        schedules=[automation.quarterly_reports_schedule(assets),
+                   *automation.fiscal_year_schedules(assets, settings.fiscal_year_start_month)],
         sensors=[automation.package_sensor(settings.partner_data_dir), automation.automation_sensor()],
         resources=resources(settings),
         # Steps of a run execute one after another (DuckDB has one writer at a time);

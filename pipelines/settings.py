@@ -21,6 +21,10 @@ DEFAULTS = {
 }
 
 
+# Optional settings, not in the data contract (docs/reports.md, "Fiscal-year reports").
+REPORT_PERIOD = re.compile(r"[0-9]{4}(-Q[1-4])?|FY[0-9]{4}")  # as pipelines/reports/paths.PERIOD
+
+
 class SettingsError(ValueError):
     """A configuration value that cannot be used; the message says which and why."""
 
@@ -76,6 +80,12 @@ class Settings:
     reports_dir: Path
     reporting_currency: str
     duckdb: DuckDBSettings = field(default_factory=DuckDBSettings)
+    # REPORT_PERIOD: the period the reports cover when no run config names one ('2025',
+    # '2025-Q3', 'FY2026'); None = the latest complete calendar year with money or activity.
+    report_period: str | None = None
+    # FISCAL_YEAR_START_MONTH: 1 = calendar years only; another month adds fiscal years to the
+    # marts (metric_settings.fiscal_year_start_month) and a schedule for fiscal-year reports.
+    fiscal_year_start_month: int = 1
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -89,12 +99,24 @@ class Settings:
             raise SettingsError(
                 f"REPORTING_CURRENCY={value['REPORTING_CURRENCY']!r} is not an ISO 4217 code"
             )
+        period = (environ.get("REPORT_PERIOD") or "").strip() or None
+        if period is not None and not REPORT_PERIOD.fullmatch(period):
+            raise SettingsError(f"REPORT_PERIOD={period!r} is neither a year (2025), a quarter (2025-Q3) "
+                                "nor a fiscal year (FY2026)")
+        start = (environ.get("FISCAL_YEAR_START_MONTH") or "1").strip()
+        if not start.isdigit() or not 1 <= int(start) <= 12:
+            raise SettingsError(f"FISCAL_YEAR_START_MONTH={start!r} is not a month number 1–12")
+        if period and period.startswith("FY") and int(start) == 1:
+            raise SettingsError(f"REPORT_PERIOD={period!r} is a fiscal year, but FISCAL_YEAR_START_MONTH is 1 "
+                                "(calendar years only): set the month the fiscal year starts")
         return cls(
             partner_data_dir=resolve(value["PARTNER_DATA_DIR"]),
             warehouse_path=resolve(value["WAREHOUSE_PATH"]),
             reports_dir=resolve(value["REPORTS_DIR"]),
             reporting_currency=currency,
             duckdb=DuckDBSettings.from_env(environ),
+            report_period=period,
+            fiscal_year_start_month=int(start),
         )
 
 

@@ -24,6 +24,7 @@ from pipelines.ingest.assets import staging_key
 from pipelines.metrics import descriptions
 from pipelines.metrics.compute import Marts, compute_region_metrics
 from pipelines.metrics.facts import COLUMNS, MetricsInputError
+from pipelines.metrics.insight import InsightMarts, compute_insight_marts
 from pipelines.metrics.latest_year import COLUMNS as LATEST_YEAR_COLUMNS
 from pipelines.metrics.latest_year import YearChoice, latest_complete_year, no_year_message
 from pipelines.metrics.marts import read_staging_frames, staged_rows, write_marts
@@ -43,6 +44,9 @@ SUPPORT_MIX = mart_key("region_support_mix")
 PARTNER_SUPPORT = mart_key("region_partner_support")
 EXPIRING_COMMITMENTS = mart_key("region_expiring_commitments")
 METRIC_SETTINGS = mart_key("metric_settings")
+TRENDS = mart_key("region_trends")
+CHANGES = mart_key("region_changes")
+CASH_PROJECTION = mart_key("region_cash_projection")
 
 STAGING = [staging_key(table) for table in COLUMNS]
 DESCRIPTIONS = {
@@ -51,6 +55,11 @@ DESCRIPTIONS = {
     PARTNER_SUPPORT: "Each partner's net support, share, agreements in force and last contact per region × period.",
     EXPIRING_COMMITMENTS: "Agreements in force at period end that end within the next 12 months, with what is left.",
     METRIC_SETTINGS: "The thresholds, score weights and fiscal-year start the marts were computed with.",
+    TRENDS: "Seven headline figures per region × period with the previous period's value and the change.",
+    CHANGES: "What changed since the previous period: funders, flags, score components, unrenewed "
+             "agreements, partners gone silent.",
+    CASH_PROJECTION: "24 months from each period end: committed inflows against the monthly burn, "
+                     "cumulative, with and without the top funder, and the cliff month.",
 }
 COLUMN_DESCRIPTIONS = {
     SUSTAINABILITY: descriptions.SUSTAINABILITY,
@@ -58,6 +67,9 @@ COLUMN_DESCRIPTIONS = {
     PARTNER_SUPPORT: descriptions.PARTNER_SUPPORT,
     EXPIRING_COMMITMENTS: descriptions.EXPIRING_COMMITMENTS,
     METRIC_SETTINGS: descriptions.METRIC_SETTINGS,
+    TRENDS: descriptions.TRENDS,
+    CHANGES: descriptions.CHANGES,
+    CASH_PROJECTION: descriptions.CASH_PROJECTION,
 }
 
 
@@ -107,17 +119,19 @@ def region_metrics(context: AssetExecutionContext, warehouse: WarehouseResource,
         progress.done("staging tables read", staged_rows(conn))
         try:
             marts = compute_region_metrics(frames, settings, progress)
+            insight = compute_insight_marts(frames, marts, settings)
         except MetricsInputError as err:
             raise Failure(description=str(err), allow_retries=False) from None
-        published = sum(frame.height for frame in marts)
+        published = sum(frame.height for frame in marts) + sum(frame.height for frame in insight)
         progress.done("marts computed", published)
-        write_marts(conn, marts, settings)
+        write_marts(conn, marts, settings, insight)
         progress.done("marts written", published)
         schemas = {key: table_schema(conn, ".".join(key.path), COLUMN_DESCRIPTIONS[key]) for key in DESCRIPTIONS}
-    yield from materializations(marts, settings, schemas, datetime.now(timezone.utc).date())
+    yield from materializations(marts, settings, schemas, datetime.now(timezone.utc).date(), insight)
 
 
-def materializations(marts: Marts, settings: MetricSettings, schemas: dict, today: date):
+def materializations(marts: Marts, settings: MetricSettings, schemas: dict, today: date,
+                     insight: InsightMarts | None = None):
     settings_md = MetadataValue.md(settings_markdown(settings))
     rows = {
         SUSTAINABILITY: marts.sustainability.height,
@@ -126,6 +140,9 @@ def materializations(marts: Marts, settings: MetricSettings, schemas: dict, toda
         EXPIRING_COMMITMENTS: marts.expiring_commitments.height,
         METRIC_SETTINGS: len(settings.rows()),
     }
+    if insight is not None:
+        rows |= {TRENDS: insight.trends.height, CHANGES: insight.changes.height,
+                 CASH_PROJECTION: insight.cash_projection.height}
     for key, row_count in rows.items():
         metadata = {"dagster/row_count": row_count, "dagster/column_schema": schemas[key]}
         if key == SUSTAINABILITY:

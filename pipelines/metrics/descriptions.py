@@ -77,3 +77,67 @@ METRIC_SETTINGS = {
     "name": "Setting name, as in the metric_settings resource.",
     "value": "The value the marts were computed with.",
 }
+
+# --- Leadership insight marts (pipelines/metrics/insight.py; docs/metrics.md, "Trends, changes
+# and the funding cliff") ---------------------------------------------------------------------
+
+_TREND_MEASURES = {
+    "support_eur": "Support (income + in kind)",
+    "expenditure_eur": "Expenditure",
+    "hhi": "HHI of funder shares",
+    "runway_months": "Runway in months",
+    "renewal_rate": "Renewal rate",
+    "engaged_partner_share": "Engaged partner share",
+    "sustainability_score": "Sustainability score (0–100)",
+}
+
+TRENDS = _KEYS | {
+    "period_start": "First day of the period.",
+    "period_end": "Last day of the period.",
+    "previous_period": "The period of the same length just before (2024 for 2025, 2025-Q2 for 2025-Q3, "
+                       "FY2025 for FY2026); null for the first period of the marts.",
+    **{column: text for measure, label in _TREND_MEASURES.items() for column, text in (
+        (measure, f"{label} in the period, as in marts.region_sustainability."),
+        (f"{measure}_previous", f"{label} in previous_period; null when there is none."),
+        (f"{measure}_change", f"{measure} − {measure}_previous (score: points); null when either is null."),
+    )},
+    "spending_figures_withheld": "As in marts.region_sustainability: when set, the report does not print runway.",
+    "previous_spending_figures_withheld": "The same for previous_period.",
+}
+
+CHANGES = _KEYS | {
+    "previous_period": "The period compared with: the one of the same length just before.",
+    "change_kind": "score_component, flag_raised, flag_cleared, funder_gained, funder_lost, "
+                   "agreement_ended_unrenewed or partner_went_silent.",
+    "subject_id": "What changed: component name, flag name, partner_id or agreement_id.",
+    "subject_name": "Its display name: component, flag, partner name or agreement title (untrusted text).",
+    "partner_id": "The partner, for funder, agreement and silent-partner rows.",
+    "partner_name": "The partner's name (untrusted text).",
+    "event_date": "Agreement rows: its end_date. Silent partners: their last interaction in the region "
+                  "on or before period_end (null if none).",
+    "amount_eur": "Funder gained: its net support in the period. Funder lost: its net support in previous_period. "
+                  "Agreement ended: committed_eur. Silent partner: what is still to come from its agreements in force.",
+    "value": "Score components: the component (0–1) in the period.",
+    "previous_value": "Score components: the component (0–1) in previous_period.",
+    "points": "Score components: change of the component's contribution to the score, in points; "
+              "the five add up to the score's change.",
+}
+
+CASH_PROJECTION = _KEYS | {
+    "period_end": "The projection starts the day after this date.",
+    "month_number": "1–24: months after period_end.",
+    "month": "First day of the projected month.",
+    "top_funder_id": "The period's top funder (marts.region_sustainability), left out of the *_without_top_funder columns.",
+    "inflow_eur": "Committed inflow in the month: each agreement in force at period_end spreads its remaining "
+                  "amount evenly over its remaining days (as multi_year_coverage); rounded to cents.",
+    "inflow_without_top_funder_eur": "The same without the top funder's agreements.",
+    "burn_eur": "monthly_burn_eur of the period: 12-month expenditure to period_end / 12.",
+    "cumulative_inflow_eur": "Sum of inflow_eur over months 1..month_number.",
+    "cumulative_inflow_without_top_funder_eur": "Sum of inflow_without_top_funder_eur over months 1..month_number.",
+    "cumulative_burn_eur": "burn_eur × month_number.",
+    "covered": "cumulative_inflow_eur ≥ cumulative_burn_eur.",
+    "covered_without_top_funder": "cumulative_inflow_without_top_funder_eur ≥ cumulative_burn_eur.",
+    "cliff_month": "First month not covered (the funding cliff); null when all 24 are covered "
+                   "(always when nothing is spent). Same on every row of the region × period.",
+    "cliff_month_without_top_funder": "The same without the top funder's agreements.",
+}

@@ -7,6 +7,12 @@ import polars as pl
 
 from pipelines.metrics.compute import Marts
 from pipelines.metrics.facts import COLUMNS
+from pipelines.metrics.insight import (
+    CASH_PROJECTION_COLUMNS,
+    CHANGES_COLUMNS,
+    TRENDS_COLUMNS,
+    InsightMarts,
+)
 from pipelines.metrics.settings import MetricSettings
 
 # Published table -> its DuckDB column types, in order.
@@ -44,6 +50,15 @@ MART_TYPES: dict[str, dict[str, str]] = {
     "metric_settings": {"name": "VARCHAR", "value": "VARCHAR"},
 }
 
+# The leadership insight marts (pipelines/metrics/insight.py): money DECIMAL(18,2), ratios DOUBLE.
+_POLARS_TO_DUCKDB = {"String": "VARCHAR", "Date": "DATE", "Float64": "DOUBLE", "Int32": "INTEGER",
+                     "Boolean": "BOOLEAN", "Decimal": "DECIMAL(18,2)"}
+MART_TYPES |= {
+    table: {c: _POLARS_TO_DUCKDB[t.base_type().__name__] for c, t in columns.items()}
+    for table, columns in (("region_trends", TRENDS_COLUMNS), ("region_changes", CHANGES_COLUMNS),
+                           ("region_cash_projection", CASH_PROJECTION_COLUMNS))
+}
+
 
 # The facts that DuckDB compacts as it reads them, losslessly for every metric (facts.py):
 # a day's transactions of one agreement and type summed into one row (likewise expenditures
@@ -75,8 +90,10 @@ def staged_rows(conn: duckdb.DuckDBPyConnection) -> int:
     return conn.execute(f"SELECT {counts}").fetchone()[0]
 
 
-def write_marts(conn: duckdb.DuckDBPyConnection, marts: Marts, settings: MetricSettings) -> None:
-    """Replace every mart table in one transaction: readers see all old or all new tables."""
+def write_marts(conn: duckdb.DuckDBPyConnection, marts: Marts, settings: MetricSettings,
+                insight: InsightMarts | None = None) -> None:
+    """Replace every mart table in one transaction: readers see all old or all new tables.
+    `insight` (trends, changes, cash projection) is written in the same transaction when given."""
     frames = {
         "region_sustainability": marts.sustainability,
         "region_support_mix": marts.support_mix,
@@ -84,6 +101,9 @@ def write_marts(conn: duckdb.DuckDBPyConnection, marts: Marts, settings: MetricS
         "region_expiring_commitments": marts.expiring_commitments,
         "metric_settings": pl.DataFrame(settings.rows(), schema=["name", "value"], orient="row"),
     }
+    if insight is not None:
+        frames |= {"region_trends": insight.trends, "region_changes": insight.changes,
+                   "region_cash_projection": insight.cash_projection}
     conn.execute("BEGIN TRANSACTION")
     try:
         conn.execute("CREATE SCHEMA IF NOT EXISTS marts")

@@ -61,6 +61,9 @@ UPSTREAM = [
     AssetKey(["marts", "region_partner_support"]),
     AssetKey(["marts", "region_expiring_commitments"]),
     AssetKey(["marts", "metric_settings"]),  # the methodology appendix prints them
+    AssetKey(["marts", "region_trends"]),           # trends, what changed and the funding cliff
+    AssetKey(["marts", "region_changes"]),
+    AssetKey(["marts", "region_cash_projection"]),
     AssetKey(["audit", "rejects"]),
     AssetKey(["audit", "load_summary"]),
 ]
@@ -74,6 +77,8 @@ class ReportsResource(ConfigurableResource):
 
     reports_dir: str
     organisation: str = DEFAULT_ORGANISATION
+    # REPORT_PERIOD: used when the run config names no period ('2025', '2025-Q3', 'FY2026').
+    period: str | None = None
     render_workers: int = Field(
         default=0, description="worker processes that render PDFs; 0: one per core, "
                                "1: render in the step's own process")
@@ -113,14 +118,17 @@ class ReportsResource(ConfigurableResource):
     @classmethod
     def from_env(cls, settings: Settings) -> "ReportsResource":
         return cls(reports_dir=str(settings.reports_dir),
-                   organisation=os.environ.get("ORGANISATION_NAME") or DEFAULT_ORGANISATION)
+                   organisation=os.environ.get("ORGANISATION_NAME") or DEFAULT_ORGANISATION,
+                   period=settings.report_period)
 
 
 class ReportConfig(Config):
     period: str | None = Field(
         default=None,
-        description="'2025' or '2025-Q3'; default: the latest calendar year in the marts "
-                    "that has ended and has any support, expenditure or activity.",
+        description="'2025', '2025-Q3' or 'FY2026' (a fiscal year, when the metrics run with a "
+                    "fiscal_year_start_month other than 1); default: REPORT_PERIOD if set, else the "
+                    "latest calendar year in the marts that has ended and has any support, "
+                    "expenditure or activity.",
     )
 
 
@@ -129,13 +137,13 @@ def _today():
 
 
 def _load(context: AssetExecutionContext, warehouse: WarehouseResource, config: ReportConfig,
-          announce: bool) -> ReportData:
+          announce: bool, setting: str | None = None) -> ReportData:
     """The report data of the configured period, else of the default year; a warehouse that
     cannot give one fails the step with the one-line reason."""
     try:
         with warehouse.get_connection(read_only=True) as conn:
             skipped: tuple[str, ...] = ()
-            period = config.period
+            period = config.period or setting
             if period is None:
                 choice = default_period(conn, _today())
                 period, skipped = choice.period, choice.skipped
@@ -143,7 +151,7 @@ def _load(context: AssetExecutionContext, warehouse: WarehouseResource, config: 
     except ReportDataError as err:
         raise Failure(description=f"reports: {err}", allow_retries=False) from None
     log = context.log.info if announce else context.log.debug
-    if config.period:
+    if config.period or setting:
         log(f"Reporting period {data.period} (as configured)")
     else:
         log(f"Reporting period {data.period}, the latest complete year with money or activity"
@@ -236,7 +244,7 @@ def _check_results(context: AssetExecutionContext) -> list[dict]:
 )
 def global_report(context: AssetExecutionContext, config: ReportConfig,
                   warehouse: WarehouseResource, reports: ReportsResource) -> MaterializeResult:
-    data = _load(context, warehouse, config, announce=True)
+    data = _load(context, warehouse, config, announce=True, setting=reports.period)
     generated_at = datetime.now(timezone.utc)
     prefetch = None
     if reports.pool is not None and data.regions and _in_run(context, REGION_REPORTS):
@@ -270,7 +278,7 @@ def global_report(context: AssetExecutionContext, config: ReportConfig,
 )
 def region_reports(context: AssetExecutionContext, config: ReportConfig,
                    warehouse: WarehouseResource, reports: ReportsResource) -> MaterializeResult:
-    data = _load(context, warehouse, config, announce=False)  # the global report says it
+    data = _load(context, warehouse, config, announce=False, setting=reports.period)  # the global report says it
     published = publish_region_reports(data, Path(reports.reports_dir), reports.organisation,
                                        datetime.now(timezone.utc), workers=reports.render_workers,
                                        pool=reports.pool, batch=reports.take_region_batch(),

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
 
 from pipelines.metrics import latest_year
+from pipelines.reports.insight import Insight, load_insight
 from pipelines.reports.paths import PERIOD
 
 GLOBAL = "ALL"
@@ -43,6 +44,8 @@ class ReportData:
     region_names: dict[str, str]     # region code -> display name (staging.regions)
     # Ended years after `period` skipped by the default choice because nothing is recorded in them.
     skipped_periods: tuple[str, ...] = ()
+    # Trends, what changed and the funding cliff (pipelines/reports/insight.py).
+    insight: Insight = field(default_factory=Insight)
 
     @property
     def has_money_or_activity(self) -> bool:
@@ -100,7 +103,8 @@ def load_report_data(conn: duckdb.DuckDBPyConnection, period: str,
     """Everything the reports of `period` print; `skipped_periods` are the empty years the
     default choice passed over (`default_period(...).skipped`), which the reports name."""
     if not PERIOD.fullmatch(period):
-        raise ReportDataError(f"period {period!r} is neither a year (2025) nor a quarter (2025-Q3)")
+        raise ReportDataError(f"period {period!r} is neither a year (2025), a quarter (2025-Q3) "
+                              "nor a fiscal year (FY2026)")
     rows = _rows(conn, """
         SELECT s.*, coalesce(r.region_name, s.region_code) AS region_name
         FROM marts.region_sustainability s
@@ -110,8 +114,10 @@ def load_report_data(conn: duckdb.DuckDBPyConnection, period: str,
     """, [period])
     total = next((r for r in rows if r["region_code"] == GLOBAL), None)
     if total is None:
+        hint = (" (fiscal years are in the marts only when the metrics run with a "
+                "fiscal_year_start_month other than 1)" if period.startswith("FY") else "")
         raise ReportDataError(
-            f"marts.region_sustainability has no global row (region_code 'ALL') for period {period}"
+            f"marts.region_sustainability has no global row (region_code 'ALL') for period {period}{hint}"
         )
     total["region_name"] = "All regions"
     regions = [r for r in rows if r["region_code"] != GLOBAL]
@@ -165,6 +171,7 @@ def load_report_data(conn: duckdb.DuckDBPyConnection, period: str,
         """),
         region_names={r["region_code"]: r["region_name"] for r in regions},
         skipped_periods=tuple(skipped_periods),
+        insight=load_insight(conn, period, total["period_type"], total["period_end"]),
     )
 
 

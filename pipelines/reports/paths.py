@@ -14,8 +14,8 @@ from pathlib import Path
 
 # The data contract's region code grammar; 'ALL' (the global row) also matches it.
 REGION_CODE = re.compile(r"[A-Z][A-Z0-9_]{0,15}")
-# The metrics' period grammar: a calendar year or a quarter.
-PERIOD = re.compile(r"[0-9]{4}(-Q[1-4])?")
+# The metrics' period grammar: a calendar year, a quarter or a fiscal year (FY2026).
+PERIOD = re.compile(r"[0-9]{4}(-Q[1-4])?|FY[0-9]{4}")
 
 
 class UnsafeReportPath(ValueError):

@@ -16,7 +16,7 @@ from datetime import datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from weasyprint import HTML
 
-from pipelines.reports import charts
+from pipelines.reports import charts, insight
 from pipelines.reports.data import ReportData
 from pipelines.reports.fetcher import TemplateOnlyURLFetcher
 from pipelines.reports.findings import key_findings, period_label
@@ -49,6 +49,7 @@ def _environment() -> Environment:
     )
     env.filters.update(FILTERS)
     env.globals["SPENDING_NOT_RECORDED"] = SPENDING_NOT_RECORDED
+    env.globals.update(insight.TEMPLATE_GLOBALS)
     return env
 
 
@@ -118,6 +119,7 @@ def global_report_html(data: ReportData, organisation: str, generated_at: dateti
         stress_chart=charts.data_uri(charts.stress_chart(data.regions, colours))
         if data.regions else None,
         check_results=check_results,
+        insight=insight.global_context(data, colours, generated_at.date()),
     )
 
 
@@ -129,6 +131,9 @@ def region_report_html(data: ReportData, region_code: str, organisation: str,
         **_common(data, organisation, generated_at),
         title=f"{row['region_name']}: partnership sustainability {period_label(data.period)}",
         section=_region_section(data, row, colours[region_code]),
+        insight=data.insight,
+        region_insight=insight.region_context(data, region_code, colours[region_code], generated_at.date())
+        if data.insight.available else None,
     )
 
 

@@ -77,7 +77,8 @@ def test_the_step_logs_rows_rates_and_elapsed_time(sample_warehouse):
     with duckdb.connect(str(sample_warehouse), read_only=True) as conn:
         staged = sum(conn.execute(f"SELECT count(*) FROM staging.{name}").fetchone()[0] for name in COLUMNS)
         published = sum(conn.execute(f"SELECT count(*) FROM marts.{table}").fetchone()[0] for table in (
-            "region_sustainability", "region_support_mix", "region_partner_support", "region_expiring_commitments"))
+            "region_sustainability", "region_support_mix", "region_partner_support", "region_expiring_commitments",
+            "region_trends", "region_changes", "region_cash_projection"))
     rate = r" rows in \d+\.\d s( \([\d,]+ rows/s\))?"
     patterns = [f"metrics: staging tables read {staged:,}{rate}", f"metrics: facts aggregated [\\d,]+{rate}",
                 f"metrics: marts computed {published:,}{rate}", f"metrics: marts written {published:,}{rate}",
