@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.importers.iati_xml import attr, iter_activities, kid, kids
+from pipelines.importers.limits import BoundedReader, InputLimit
 from pipelines.importers.text import clean_text
 
 INCOMING_KINDS = {"1": "income", "IF": "income", "11": "commitment"}
@@ -79,7 +80,7 @@ def survey_file(path: Path, parts: SurveyParts | None = None) -> SurveyParts:
     """The first pass over one file, added to `parts` (new parts if None)."""
     parts = parts if parts is not None else SurveyParts()
     survey = Survey(received_by_activity=parts.received_by_activity, received_from=parts.received_from)
-    with path.open("rb") as f:
+    with path.open("rb") as raw, BoundedReader(raw, str(path)) as f:
         try:
             for number, el in enumerate(iter_activities(f), start=1):
                 ident = _identifier(el)
@@ -93,7 +94,7 @@ def survey_file(path: Path, parts: SurveyParts | None = None) -> SurveyParts:
                         parts.parent_of_paying.add(attr(rel, "ref"))
                     elif attr(rel, "type") == "2" and attr(rel, "ref"):
                         parts.children.add((ident, attr(rel, "ref")))
-        except ET.ParseError:
+        except (ET.ParseError, InputLimit):  # the mapping pass reports it
             pass
     return parts
 
