@@ -167,17 +167,19 @@ class Bytes:
     """No quotes and no white space but plain spaces (a UTF-8 lead byte of one is enough
     to say no): fields need only spaces trimmed, which is much cheaper to test."""
     controls: bool = True
-    """Any byte that may start a control character (C0 but tab and line breaks, DEL, the
-    lead byte of C1 and of the bidirectional controls): else no field needs the
-    `control_character` test. Always True for Parquet (compressed bytes say nothing)."""
+    """Any control character (C0 but the line feed, DEL, C1, the bidirectional controls):
+    else, unless the file has quotes (a quoted field may hold a line break), no field
+    needs the `control_character` test. Always True for Parquet (its bytes say nothing)."""
 
 
 # Bytes that may start a control character in UTF-8 → 0, any other byte → 1: one
 # `translate` and a search for b"\0" per block tell whether a file may hold any.
-_CONTROL_LEADS = set(range(0x00, 0x09)) | {0x0b, 0x0c} | set(range(0x0e, 0x20)) | {0x7f, 0xc2, 0xe2}
+_CONTROL_LEADS = set(range(0x00, 0x0a)) | set(range(0x0b, 0x20)) | {0x7f, 0xc2, 0xe2}
 _CONTROL_TABLE = bytes(0 if b in _CONTROL_LEADS else 1 for b in range(256))
-# The characters themselves: C0 but tab, LF, CR; DEL; C1 (U+0080-U+009F); U+202A-U+202E; U+2066-U+2069.
-_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+# The characters themselves: C0 but LF (tab and CR are allowed in free text only); DEL;
+# C1 (U+0080-U+009F); U+202A-U+202E; U+2066-U+2069. A line break inside a quoted field is
+# looked for whenever the file has quotes (`Bytes.quotes`).
+_CONTROL_BYTES = re.compile(rb"[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
 
 
 def scan_files(files: list[Path]) -> tuple[str, dict[Path, Bytes]]:
@@ -250,7 +252,7 @@ def create_src(conn: duckdb.DuckDBPyConnection, source: Source, scan: Bytes | No
     )
     blank = " AND ".join(f"{clean}(c{i}) IS NULL" for i in range(len(source.header)))
     control = "NULL"  # a file whose bytes hold no control character needs no test
-    if scan is None or scan.controls:
+    if scan is None or scan.controls or scan.quotes:
         tests = " ".join(
             f"WHEN regexp_matches({c}, '{pattern}') THEN control_reject('{c}', {c}, '{pattern}')"
             for c in source.table.columns if source.column(c)
