@@ -19,6 +19,7 @@ from dagster import logger
 from dotenv import load_dotenv
 
 from pipelines.importers.cli import add_import_parser
+from pipelines.preflight import check_settings
 from pipelines.settings import DEFAULTS, Settings, SettingsError
 
 
@@ -73,6 +74,7 @@ def run_pipeline(args: argparse.Namespace) -> int:
         if value:  # paths given on the command line are relative to where the user is
             environ[name] = value if name in as_given else str(Path(value).resolve())
     settings = Settings.from_env(environ)
+    check_settings(settings, args.period)  # one line and exit status 2 before anything is written
     print(f"Package:   {settings.partner_data_dir}")
     print(f"Warehouse: {settings.warehouse_path}")
 
@@ -92,21 +94,37 @@ def run_pipeline(args: argparse.Namespace) -> int:
     else:
         job = job.with_logger_defs({"progress": progress_logger})
         loggers = {"progress": {}}
-    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config={"loggers": loggers})
-    print_checks(result)
+    run_config = {"loggers": loggers}  # --period reaches the reports as REPORT_PERIOD (settings)
+    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+    failed = print_checks(result)
     if not result.success:
-        raise PipelineFailed(_failure_message(result))
+        raise PipelineFailed(_failure_message(result, failed))
     print_summary(settings, started, time.time() - started)
+    if failed:
+        # the run finished, but a check failed (e.g. a character no font could draw): say
+        # which in one line and exit non-zero, so that a scheduler notices
+        print(f"partner-reports: error: {failed[0][1]}", file=sys.stderr)
+        return 1
     return 0
 
 
-def print_checks(result) -> None:
-    """One line for the checks that passed, one per check that failed."""
+def print_checks(result) -> list[tuple[str, str]]:
+    """One line for the checks that passed, one per check that failed. Returns the failed
+    checks as (name, one-line reason: the check's description)."""
     evaluations = result.get_asset_check_evaluations()
-    failed = sorted(f"{e.asset_key.to_user_string()}: {e.check_name}" for e in evaluations if not e.passed)
+    failed = sorted((f"{e.asset_key.to_user_string()}: {e.check_name}", _one_line(e.description or ""))
+                    for e in evaluations if not e.passed)
     print(f"\nAsset checks: {len(evaluations) - len(failed)} passed, {len(failed)} failed")
-    for name in failed:
-        print(f"  FAILED {name} (see its metadata in `make ui`, or run again with --verbose)")
+    for name, reason in failed:
+        print(f"  FAILED {name}{': ' + reason if reason else ''}")
+    if failed:
+        print("  (details in the check's metadata in `make ui`, or run again with --verbose)")
+    return [(name, f"check {name} failed" + (f": {reason}" if reason else "")) for name, reason in failed]
+
+
+def _one_line(text: str, limit: int = 400) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @logger(description="Short progress lines on standard output: each step, and what the steps report.")
@@ -135,7 +153,9 @@ def _progress_line(record: logging.LogRecord) -> bool:
     return False
 
 
-def _failure_message(result) -> str:
+def _failure_message(result, failed_checks: list[tuple[str, str]] = ()) -> str:
+    if failed_checks:  # a blocking check stopped the run: it says why
+        return failed_checks[0][1]
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             data = event.step_failure_data

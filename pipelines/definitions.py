@@ -57,6 +57,9 @@ def resources(settings: Settings) -> dict:
         "package": PackageResource(
             data_dir=str(settings.partner_data_dir),
             reporting_currency=settings.reporting_currency,
+            plausible_date_from=settings.plausible_dates[0].isoformat(),
+            plausible_date_to=settings.plausible_dates[1].isoformat(),
+            max_rejected_share=settings.max_rejected_share,
         ),
         "metric_settings": metric_assets.MetricSettingsResource(
             fiscal_year_start_month=settings.fiscal_year_start_month),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -18,7 +20,15 @@ DEFAULTS = {
     "WAREHOUSE_PATH": "data/warehouse.duckdb",
     "REPORTS_DIR": "reports",
     "REPORTING_CURRENCY": "EUR",
+    "PLAUSIBLE_DATE_FROM": "1900-01-01",
+    "PLAUSIBLE_DATE_TO": "2100-12-31",
+    "MAX_REJECTED_SHARE": "0.5",
 }
+DEFAULT_ORGANISATION = "Library Federation — Partnerships"
+ORGANISATION_MAX_CHARS = 120
+# Plausible-date settings must stay inside these, so that a period and the year after it
+# are always dates Python and the metrics can form.
+DATE_SETTING_RANGE = (date(1000, 1, 1), date(9000, 12, 31))
 
 
 # Optional settings, not in the data contract (docs/reports.md, "Fiscal-year reports").
@@ -86,6 +96,13 @@ class Settings:
     # FISCAL_YEAR_START_MONTH: 1 = calendar years only; another month adds fiscal years to the
     # marts (metric_settings.fiscal_year_start_month) and a schedule for fiscal-year reports.
     fiscal_year_start_month: int = 1
+    plausible_dates: tuple[date, date] = (date(1900, 1, 1), date(2100, 12, 31))
+    """PLAUSIBLE_DATE_FROM, PLAUSIBLE_DATE_TO: a date outside is rejected (implausible_date)."""
+    max_rejected_share: float = 0.5
+    """MAX_REJECTED_SHARE: a table with more rejected rows than this share of its rows
+    fails the blocking check `tables_mostly_loaded` (as does one that loaded none)."""
+    organisation: str = DEFAULT_ORGANISATION
+    """ORGANISATION_NAME: the name on the reports' cover."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -109,6 +126,16 @@ class Settings:
         if period and period.startswith("FY") and int(start) == 1:
             raise SettingsError(f"REPORT_PERIOD={period!r} is a fiscal year, but FISCAL_YEAR_START_MONTH is 1 "
                                 "(calendar years only): set the month the fiscal year starts")
+        window = (_date_setting("PLAUSIBLE_DATE_FROM", value["PLAUSIBLE_DATE_FROM"]),
+                  _date_setting("PLAUSIBLE_DATE_TO", value["PLAUSIBLE_DATE_TO"]))
+        if window[0] >= window[1]:
+            raise SettingsError(f"PLAUSIBLE_DATE_FROM={window[0]} is not before PLAUSIBLE_DATE_TO={window[1]}")
+        try:
+            share = float(value["MAX_REJECTED_SHARE"])
+        except ValueError:
+            share = -1.0
+        if not 0 <= share <= 1:
+            raise SettingsError(f"MAX_REJECTED_SHARE={value['MAX_REJECTED_SHARE']!r} is not a share from 0 to 1 (e.g. 0.5)")
         return cls(
             partner_data_dir=resolve(value["PARTNER_DATA_DIR"]),
             warehouse_path=resolve(value["WAREHOUSE_PATH"]),
@@ -117,7 +144,36 @@ class Settings:
             duckdb=DuckDBSettings.from_env(environ),
             report_period=period,
             fiscal_year_start_month=int(start),
+            plausible_dates=window,
+            max_rejected_share=share,
+            organisation=organisation_name(environ.get("ORGANISATION_NAME")),
         )
+
+
+def _date_setting(name: str, text: str) -> date:
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise SettingsError(f"{name}={text!r} is not a date YYYY-MM-DD") from None
+    low, high = DATE_SETTING_RANGE
+    if not low <= day <= high:
+        raise SettingsError(f"{name}={text!r} is outside {low} to {high}")
+    return day
+
+
+def organisation_name(text: str | None) -> str:
+    """ORGANISATION_NAME, checked: printable text (no control or bidirectional control
+    character) of at most ORGANISATION_MAX_CHARS characters; empty → the default."""
+    name = (text or "").strip()
+    if not name:
+        return DEFAULT_ORGANISATION
+    bad = next((c for c in name if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn")
+                and c not in "\u200d\u200c"), None)  # joiners are part of some scripts' words
+    if bad is not None:
+        raise SettingsError(f"ORGANISATION_NAME holds U+{ord(bad):04X}, a control or formatting character")
+    if len(name) > ORGANISATION_MAX_CHARS:
+        raise SettingsError(f"ORGANISATION_NAME has {len(name)} characters; at most {ORGANISATION_MAX_CHARS}")
+    return name
 
 
 def resolve(path: str) -> Path:

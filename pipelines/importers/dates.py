@@ -47,7 +47,12 @@ def parse_any_date(value: object, slashed: str = "dmy") -> date | None:
     if value is None:
         return None
     if isinstance(value, (int, float, Decimal)) or (isinstance(value, str) and re.fullmatch(r"\d{5}(\.\d+)?", value.strip())):
-        return _EXCEL_EPOCH + timedelta(days=int(float(value)))
+        try:
+            days = int(float(value))
+        except (ValueError, OverflowError):  # nan, inf
+            return None
+        # Excel's serials run from 1 (1900-01-01) to 2958465 (9999-12-31)
+        return _EXCEL_EPOCH + timedelta(days=days) if 1 <= days <= 2_958_465 else None
     text = str(value).strip()
     found = parse_iso_date(text)
     if found:

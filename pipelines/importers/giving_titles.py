@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+MAX_LIST_INDEX = 1_000  # limits.MAX_LIST_INDEX (not imported: this module has no dependency)
+
 
 def _norm(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "", name.casefold())
@@ -85,6 +87,8 @@ def _parse(name: str, level: Level) -> list[Step] | None:
     current: Level | None = level
     for part in re.split(r"[:/]", name):
         if part.strip().isdigit() and steps and steps[-1][1] is not None and steps[-1][2] is None:
+            if len(part.strip()) > 4 or int(part) > MAX_LIST_INDEX:
+                return None  # "Beneficiary Location:99999999:Name" would build that many elements
             key, child, _ = steps[-1]
             steps[-1] = (key, child, int(part))
             continue

@@ -23,7 +23,9 @@ from pipelines.importers.flows import EXPENDITURE, PASS_THROUGH, SPENDING, SUPPO
 from pipelines.importers.geography import Place, Split
 from pipelines.importers.iati_survey import Survey, survey_files
 from pipelines.importers.iati_xml import attr, iter_activities, kid, kids, text_of
-from pipelines.importers.money import format_amount, format_number, parse_amount, split_by_shares, to_cents
+from pipelines.importers.limits import BoundedReader, InputLimit
+from pipelines.importers.money import amount_problem, format_amount, format_number, parse_amount, split_by_shares, \
+    to_cents
 from pipelines.importers.organisations import partner_id, partner_type
 from pipelines.importers.package import ImportFailure, ImportSummary
 from pipelines.importers.session import ImportSession
@@ -131,6 +133,10 @@ class IatiFile:
             message = f"not well-formed XML ({error}); activities before that point were imported"
             self.session.writer.reject(self.name, f"line {error.position[0]}", message, record="file")
             self.session.summary.errors.append(f"{self.name}: {message}")
+        except InputLimit as error:
+            message = f"{str(error).removeprefix(self.name + ': ')}; activities before that point were imported"
+            self.session.writer.reject(self.name, "file", message, record="file")
+            self.session.summary.errors.append(f"{self.name}: {message}")
 
     def _activities(self) -> Iterator[ET.Element]:
         if self.given is not None:
@@ -138,12 +144,12 @@ class IatiFile:
             return
         total = self.path.stat().st_size
         last_report = 0.0
-        with self.path.open("rb") as f:
+        with self.path.open("rb") as raw, BoundedReader(raw, self.name) as f:
             for el in iter_activities(f):
                 yield el
                 if self.progress and time.monotonic() - last_report > 1:
                     last_report = time.monotonic()
-                    self.progress(self.name, f.tell(), total)
+                    self.progress(self.name, f.read_bytes, total)
         if self.progress:
             self.progress(self.name, total, total)
 
@@ -215,7 +221,9 @@ class ActivityMapper:
         amount = parse_amount(value.text if value is not None else None)
         if amount is None:
             text = clean_text(value.text) if value is not None else ""
-            return self._reject(tx, path, f"value {text!r} is not a decimal number")
+            problem = amount_problem(text) if text else "no value"
+            return self._reject(tx, path, f"value {text[:40]!r}{'…' if len(text) > 40 else ''}: {problem}"
+                                if text else "value is empty")
         currency = (attr(value, "currency") or "").upper() or self.default_currency
         if not currency:
             return self._reject(tx, path, "no value/@currency and no activity default-currency")

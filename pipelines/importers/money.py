@@ -10,18 +10,55 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 CENT = Decimal("0.01")
 
 
-def parse_amount(text: str | None) -> Decimal | None:
-    """A published decimal number ("5000000", "-7826.00", "1.5E7"); None if it is not one."""
+MAX_AMOUNT = Decimal("10000000000000000")
+"""Amounts must be below 10^16, the first value DECIMAL(18,2) cannot hold (the warehouse)."""
+MAX_DIGITS = 28
+"""Significant digits an amount may have: what Decimal's default context keeps exactly."""
+MAX_TEXT = 64
+"""Characters a number may have as text; longer text is not read as a number at all."""
+
+
+def amount_problem(text) -> str | None:
+    """Why a published value is not a usable amount (None when it is one): not a number,
+    not finite, 10^16 or more, or more than 28 significant digits. The import rejects such
+    a value with this reason and the path of the record, never a traceback."""
     if text is None:
+        return "no value"
+    if isinstance(text, bool):
+        return f"{text!r} is not a decimal number"
+    if isinstance(text, (int, Decimal)):
+        value = Decimal(text) if isinstance(text, int) and text.bit_length() < 200 else text
+        if isinstance(value, int):
+            return "the value has more than 28 digits"
+    else:
+        raw = str(text).strip().replace("\u00a0", "")
+        if not raw:
+            return "no value"
+        if len(raw) > MAX_TEXT:
+            return f"the value has {len(raw):,} characters: not a number this import reads"
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            return f"value {raw!r} is not a decimal number"
+    if not value.is_finite():
+        return f"value {value} is not a finite number"
+    if abs(value) >= MAX_AMOUNT:
+        return f"value {value} is too large (at most 16 digits before the decimal point)"
+    if value.as_tuple().exponent < -MAX_DIGITS:
+        return f"value {value} has more than {MAX_DIGITS} decimals"
+    if len(value.as_tuple().digits) > MAX_DIGITS:
+        return f"value {value} has more than {MAX_DIGITS} digits"
+    return None
+
+
+def parse_amount(text) -> Decimal | None:
+    """A published decimal number ("5000000", "-7826.00", "1.5E7"), within the limits of
+    `amount_problem`; None if it is not one (`amount_problem` says why)."""
+    if text is None or amount_problem(text) is not None:
         return None
-    text = text.strip().replace("\u00a0", "")
-    if not text:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
+    if isinstance(text, (int, Decimal)):
+        return Decimal(text)
+    return Decimal(str(text).strip().replace("\u00a0", ""))
 
 
 def to_cents(amount: Decimal) -> tuple[Decimal, Decimal]:

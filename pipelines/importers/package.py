@@ -12,6 +12,13 @@ small reference tables (regions, countries, partners) in memory. On `finish`:
   office's own names, regions and rates are never overwritten by an import;
 - rejects.csv, import_notes.csv and import_summary.csv: rows about the files just imported replace earlier
   rows about the same files; rows about other files are kept.
+
+Every cell of every file written here passes through `pipelines.csv_safety.neutralise`: a
+text starting with `=`, `+`, `-`, `@`, tab or carriage return (a spreadsheet formula) gets
+a leading apostrophe; plain numbers stay as they are. The package tables get the same
+treatment as the logs (ids and names alike, so references still match), and the loader
+keeps the apostrophe: a partner published as `=HYPERLINK(…)` is `'=HYPERLINK(…)` in the
+warehouse and the reports too (docs/importers.md, "Formula injection").
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from pipelines.csv_safety import neutralise_row
 from pipelines.importers.reconciliation import COLUMNS as SUMMARY_COLUMNS
 from pipelines.importers.reconciliation import TABLE_OUTCOMES, Reconciliation
 
@@ -136,7 +144,7 @@ class PartWriter:
         return {name: buffer.getvalue() for name, buffer in self._files.items()}
 
     def add(self, table: str, row: dict[str, str]) -> None:
-        self._writers[table].writerow(row)
+        self._writers[table].writerow(neutralise_row(row))
         self.counts[table] += 1
         if self.memory_bytes:
             self._rows += 1
@@ -251,8 +259,11 @@ class PackageWriter(PartWriter):
 
 
 def _read(path: Path):
+    """Rows of a package or log file, neutralised as they will be written (an office's own
+    rows too, so keys compare with the imported rows, which are)."""
     with path.open(encoding="utf-8-sig", newline="") as f:
-        yield from csv.DictReader(f)
+        for row in csv.DictReader(f):
+            yield neutralise_row(row)
 
 
 def _header(path: Path) -> list[str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import calendar
 import csv
-import json
 import re
 import xml.etree.ElementTree as ET
 import zipfile
@@ -23,7 +22,9 @@ from pipelines.importers import giving_titles, xlsx
 from pipelines.importers.dates import parse_any_date, slashed_order
 from pipelines.importers.geography import GLOBAL, Split
 from pipelines.importers.iati import Progress, iter_files
-from pipelines.importers.money import format_amount, parse_amount, split_by_shares, to_cents
+from pipelines.importers.giving_json import iter_json_grants
+from pipelines.importers.limits import MAX_TABLE_COLUMNS, InputLimit
+from pipelines.importers.money import amount_problem, format_amount, parse_amount, split_by_shares, to_cents
 from pipelines.importers.organisations import partner_id, partner_type
 from pipelines.importers.package import ImportFailure, ImportSummary
 from pipelines.importers.places import Places
@@ -39,6 +40,7 @@ UK_GEOCODE = re.compile(r"[EKNSW]\d{8}")
 # "24", 24, "24 months", "2 years", "1.5 yrs": a number of months, or of years
 DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(months?|mths?|years?|yrs?)?", re.IGNORECASE)
 MONEY = ("amountAwarded", "amountDisbursed")
+MAX_DURATION_MONTHS = 1200  # a longer planned duration (100 years) is not read
 GOVERNMENT_IDS = re.compile(r"^GB-(GOV|LAE|LAS|LANI|PLA|NHS|SHPE)-|-GOV-", re.IGNORECASE)
 
 
@@ -52,9 +54,9 @@ def import_360giving(paths: Iterable[str | Path], out_dir: str | Path, regions_d
         places = Places(session.regions)
         for path in files:
             name = session.start_file(path)
-            grants = read_grants(path)
-            order = slashed_order(_date_texts(grants))
-            for where, grant in grants:
+            # two streamed passes: the file's date forms first (day- or month-first), then the grants
+            order = slashed_order(_date_texts(iter_grants(path)))
+            for where, grant in iter_grants(path):
                 session.summary.activities += 1
                 GrantMapper(grant, f"{where} {grant.get('id') or ''}".strip(), name, session, places, order, default_currency).run()
             if progress:
@@ -66,47 +68,55 @@ def import_360giving(paths: Iterable[str | Path], out_dir: str | Path, regions_d
 
 
 def read_grants(path: Path) -> list[tuple[str, dict]]:
-    """(where, grant) pairs in the standard's JSON shape; where is "grants[i]" for JSON and
-    "row n" for tables. Title keys and headers are unflattened by giving_titles."""
+    """Every grant of a file at once (tests; the import streams with `iter_grants`)."""
+    return list(iter_grants(path))
+
+
+def iter_grants(path: Path) -> Iterator[tuple[str, dict]]:
+    """(where, grant) pairs in the standard's JSON shape, streamed one at a time; where is
+    "grants[i]" for JSON and "row n" for tables. Title keys and headers are unflattened
+    by giving_titles. A file that cannot be read, or that passes a limit of `limits.py`,
+    raises ImportFailure with one line."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ImportFailure(f"{path}: not a 360Giving file (expected .json, .csv or .xlsx)")
     try:
         if suffix == ".json":
-            with path.open(encoding="utf-8-sig") as f:
-                data = json.load(f, parse_float=Decimal)
-            grants = data.get("grants") if isinstance(data, dict) else data
-            if not isinstance(grants, list):
-                raise ImportFailure(f"{path}: no \"grants\" list at the top level")
-            return [(f"grants[{i}]", giving_titles.unflatten(g)) for i, g in enumerate(grants) if isinstance(g, dict)]
-        if suffix == ".xlsx":
+            for where, grant in iter_json_grants(path):
+                yield where, giving_titles.unflatten(grant)
+        elif suffix == ".xlsx":
             _, rows = xlsx.read_rows(path)
-            return _table_grants(path, rows, spreadsheet=True)
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            return _table_grants(path, enumerate(csv.reader(f), start=1), spreadsheet=False)
-    except (OSError, UnicodeDecodeError, KeyError, ValueError, StopIteration, zipfile.BadZipFile, ET.ParseError) as error:
-        raise ImportFailure(f"{path}: cannot be read as 360Giving {suffix[1:].upper()} ({error})") from error
+            yield from _table_grants(path, rows, spreadsheet=True)
+        else:
+            with path.open(encoding="utf-8-sig", newline="") as f:
+                yield from _table_grants(path, enumerate(csv.reader(f), start=1), spreadsheet=False)
+    except ImportFailure:
+        raise
+    except (OSError, UnicodeDecodeError, KeyError, ValueError, IndexError, TypeError, StopIteration, csv.Error,
+            zipfile.BadZipFile, zipfile.LargeZipFile, ET.ParseError, RecursionError, MemoryError) as error:
+        message = " ".join(str(error).split())[:200] or type(error).__name__
+        raise ImportFailure(f"{path}: cannot be read as 360Giving {suffix[1:].upper()} ({message})") from None
 
 
-def _table_grants(path: Path, rows: Iterator[tuple[int, list[str]]], spreadsheet: bool) -> list[tuple[str, dict]]:
+def _table_grants(path: Path, rows: Iterator[tuple[int, list[str]]], spreadsheet: bool) -> Iterator[tuple[str, dict]]:
     """Rows under a header of 360Giving column titles ("Funding Org:Name") or paths."""
     first = next(rows, None)
     if first is None:
         raise ImportFailure(f"{path}: empty file")
     header = first[1]
+    if len(header) > MAX_TABLE_COLUMNS:
+        raise InputLimit(f"{path}: the header has {len(header):,} columns; at most {MAX_TABLE_COLUMNS:,} are read")
     if not any((giving_titles.path(title) or [("",)])[0][0] == "amountAwarded" for title in header):
         raise ImportFailure(f"{path}: no 'Amount Awarded' column in the header row")
-    grants = []
     for number, cells in rows:
         if not any(c.strip() for c in cells):
             continue
         grant = giving_titles.unflatten_row(header, cells)
         grant["_spreadsheet"] = spreadsheet
-        grants.append((f"row {number}", grant))
-    return grants
+        yield f"row {number}", grant
 
 
-def _date_texts(grants: list[tuple[str, dict]]) -> list[str]:
+def _date_texts(grants: Iterable[tuple[str, dict]]) -> list[str]:
     """Every date of a file, to tell day-first from month-first d/m/yyyy forms."""
     texts = []
     for _, grant in grants:
@@ -138,13 +148,19 @@ class GrantMapper:
     def _amount(self, key: str) -> Decimal | None:
         value = self.grant.get(key)
         if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-            return Decimal(value)
+            return parse_amount(value)  # None beyond the limits of money.amount_problem
         if not isinstance(value, str):
             return None
-        if self.grant.get("_spreadsheet") and re.fullmatch(r"-?\d+(\.\d+)?(E-?\d+)?", value.strip()):
+        if self.grant.get("_spreadsheet") and len(value) < 64 and re.fullmatch(r"-?\d+(\.\d+)?(E-?\d+)?", value.strip()):
             # a spreadsheet stores a binary double; its shortest decimal form is what was typed
-            return Decimal(repr(float(value)))
+            return parse_amount(repr(float(value)))
         return parse_amount(value.replace(",", ""))
+
+    def _amount_problem(self, key: str) -> str:
+        value = self.grant.get(key)
+        if isinstance(value, str):
+            value = value.replace(",", "")
+        return amount_problem(value) or "not a number"
 
     def _reject(self, reason: str, record: str = "grant", amounts: dict[str, Decimal | None] | None = None) -> None:
         """One reject row per money field, so awarded and disbursed sums both reconcile."""
@@ -275,13 +291,16 @@ class GrantMapper:
             return self._reject(f"currency {currency!r} is not an ISO 4217 code")
         awarded = self._amount("amountAwarded")
         if awarded is None:
-            return self._reject(f"amountAwarded {self.grant.get('amountAwarded')!r} is not a number")
+            return self._reject(f"amountAwarded: {self._amount_problem('amountAwarded')}")
         if awarded < 0:
             return self._reject("amountAwarded is negative: committed_amount must be >= 0")
         start, end = self._dates()
         if start is None:
             return self._reject(f"no readable awardDate or planned start date ({self.grant.get('awardDate')!r})")
         disbursed = self._amount("amountDisbursed")
+        if disbursed is None and str(self.grant.get("amountDisbursed") or "").strip():
+            self.writer.reject(self.file, self.path, f"amountDisbursed: {self._amount_problem('amountDisbursed')}: "
+                               "no income row", record="amount", source_type="amountDisbursed", currency=self.currency)
         if disbursed == 0:
             self.notes.append("amountDisbursed is 0: no income row")
         paid_on = self._paid_on(start) if disbursed else None
@@ -329,8 +348,11 @@ def duration_months(value: object) -> int | None:
     match = DURATION.fullmatch(str(value if value is not None else "").strip())
     if not match:
         return None
+    if len(match[1]) > 12:
+        return None
     months = Decimal(match[1]) * (12 if (match[2] or "m").lower().startswith("y") else 1)
-    return int(months.to_integral_value(ROUND_HALF_UP))
+    months = int(months.to_integral_value(ROUND_HALF_UP))
+    return months if months <= MAX_DURATION_MONTHS else None  # beyond: ignored, as unreadable
 
 
 def _add_months(day: date, months: int) -> date:

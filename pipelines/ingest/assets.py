@@ -58,7 +58,8 @@ def load_partner_package(
         with warehouse.get_connection() as conn:
             # Per table: rows read, loaded and rejected, rows/s and elapsed time, in the run
             # log and on the CLI's output.
-            report = load_package(folder, conn, package.reporting_currency, progress=context.log.info)
+            report = load_package(folder, conn, package.reporting_currency, progress=context.log.info,
+                                  date_window=package.date_window)
             schemas = {key: table_schema(conn, ".".join(key.path)) for key in (s.key for s in SPECS)}
     except PackageError as err:
         # A clean message in the UI instead of a traceback: the file, and what is wrong with it.

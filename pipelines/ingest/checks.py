@@ -7,6 +7,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
 
 from pipelines.ingest.assets import LOAD_SUMMARY, staging_key
 from pipelines.ingest.contract import TABLES
+from pipelines.resources import PackageResource
 from pipelines.warehouse import WarehouseResource
 
 # (child table, column, parent table, parent column); empty child values are allowed.
@@ -61,6 +62,37 @@ def every_row_accounted_for(warehouse: WarehouseResource) -> AssetCheckResult:
     )
 
 
+def _mostly_loaded_check(table: str):
+    """A load where every row of a table is rejected (a wrong setting, a file from another
+    export) would otherwise pass every other check and give empty reports. On each staging
+    table, so that the metrics built from it wait too."""
+
+    @asset_check(asset=staging_key(table), name="rows_mostly_loaded", blocking=True,
+                 description=f"{table} loaded some of its input rows and rejected at most MAX_REJECTED_SHARE "
+                             "of them (default 50 %); a file without rows passes.")
+    def check(warehouse: WarehouseResource, package: PackageResource) -> AssetCheckResult:
+        share = package.max_rejected_share
+        with warehouse.get_connection(read_only=True) as conn:
+            read, loaded, rejected = conn.execute(
+                "SELECT rows_read, rows_loaded, rows_rejected FROM audit.load_summary WHERE source = ?", [table]
+            ).fetchone()
+            top = conn.execute(
+                "SELECT rule, count(*) FROM audit.rejects WHERE source = ? GROUP BY rule "
+                "ORDER BY count(*) DESC, rule LIMIT 1", [table]).fetchone()
+        failed = read > 0 and (loaded == 0 or rejected > share * read)
+        most = f"{top[0]} × {top[1]:,}" if top else "none"
+        return AssetCheckResult(
+            passed=not failed,
+            description=f"{table}: {loaded:,} of {read:,} rows loaded, {rejected:,} rejected, most often "
+                        f"{most} (MAX_REJECTED_SHARE {share:g}; rows and rules in audit.rejects)" if failed
+            else f"{table}: {loaded:,} of {read:,} rows loaded, {rejected:,} rejected.",
+            metadata={"rows_read": read, "rows_loaded": loaded, "rows_rejected": rejected,
+                      "max_rejected_share": share, "most_common_rule": most},
+        )
+
+    return check
+
+
 def _foreign_key_check(table: str):
     keys = [fk for fk in FOREIGN_KEYS if fk[0] == table]
 
@@ -101,3 +133,4 @@ def _conversion_check(table: str, amount: str, converted: str):
 
 foreign_key_checks = [_foreign_key_check(t) for t in dict.fromkeys(fk[0] for fk in FOREIGN_KEYS)]
 conversion_checks = [_conversion_check(*c) for c in CONVERTED_AMOUNTS]
+mostly_loaded_checks = [_mostly_loaded_check(t.name) for t in TABLES]

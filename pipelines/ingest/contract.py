@@ -83,5 +83,9 @@ TABLES: tuple[Table, ...] = (
 
 TABLE_NAMES = tuple(t.name for t in TABLES)
 
+# Free text: may hold tab and line breaks (never other control characters); every other
+# column is a code, id, date or number (pipelines/ingest/read.py, rule control_character).
+FREE_TEXT = frozenset({"region_name", "country_name", "name", "title", "note", "indicator"})
+
 # Columns this project accepts beyond the data contract (see Table.optional).
 EXTENSION_COLUMNS = ("value_date",)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -25,6 +27,12 @@ log = logging.getLogger(__name__)
 
 STAGING_SQL = SQL_DIR / "staging"
 CURRENCIES_CSV = Path(__file__).with_name("iso4217.csv")
+DEFAULT_DATE_WINDOW = (date(1900, 1, 1), date(2100, 12, 31))
+"""Plausible dates (PLAUSIBLE_DATE_FROM, PLAUSIBLE_DATE_TO): a date outside is a reject."""
+MAX_MONEY = Decimal("9999999999999999.99")
+"""The largest amount DECIMAL(18,2) holds. The converted amounts of a whole package, in
+absolute value, must add up to no more (rule total_out_of_range), so that every sum and
+difference the metrics form over any rows fits the marts' DECIMAL(18,2)."""
 
 AUDIT_DDL = """
 CREATE SCHEMA IF NOT EXISTS staging;
@@ -65,14 +73,19 @@ class LoadReport:
 
 
 def load_package(folder: str | Path, conn: duckdb.DuckDBPyConnection, reporting_currency: str = "EUR",
-                 progress: Callable[[str], None] | None = None) -> LoadReport:
+                 progress: Callable[[str], None] | None = None,
+                 date_window: tuple[date, date] = DEFAULT_DATE_WINDOW) -> LoadReport:
     """Read every table of the package at `folder`, validate it and replace the staging
-    and audit tables in one transaction. Raises `PackageError` when a file is unusable.
+    and audit tables in one transaction. Raises `PackageError` when a file is unusable, or
+    when the reporting currency is not EUR and has no loaded rate (nothing is then changed).
     `progress` receives a line per table and phase (rows, rows/s, elapsed; while a large
-    file is read or checked, one every few seconds); by default this module's logger."""
+    file is read or checked, one every few seconds); by default this module's logger.
+    `date_window`: the first and last plausible date (rule implausible_date)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise PackageError(f"{folder}: the partner data folder does not exist (PARTNER_DATA_DIR)")
+    if date_window[0] > date_window[1]:
+        raise PackageError(f"the plausible dates {date_window[0]} to {date_window[1]} are an empty window")
     files = [find_file(folder, table) for table in TABLES]
     # Every header is checked, every byte is read once (fingerprint, line counts) and every
     # table is read into a temporary table before the warehouse is touched.
@@ -87,6 +100,9 @@ def load_package(folder: str | Path, conn: duckdb.DuckDBPyConnection, reporting_
                 conn.execute(AUDIT_DDL)
                 conn.execute((STAGING_SQL / "_macros.sql").read_text())
                 conn.execute("SET VARIABLE reporting_currency = ?", [reporting_currency])
+                conn.execute("SET VARIABLE date_from = ?::DATE", [date_window[0]])
+                conn.execute("SET VARIABLE date_to = ?::DATE", [date_window[1]])
+                conn.execute("SET VARIABLE money_total = 0::DECIMAL(38, 2)")
                 conn.execute(
                     "CREATE OR REPLACE TEMP TABLE currencies AS SELECT code FROM read_csv(?, all_varchar = true)",
                     [str(CURRENCIES_CSV)],
@@ -95,6 +111,7 @@ def load_package(folder: str | Path, conn: duckdb.DuckDBPyConnection, reporting_
                     loads.append(_load_table(conn, source, scans.get(source.path), rows, steps))
                     if source.table.name == "fx_rates":
                         conn.execute((STAGING_SQL / "_fx.sql").read_text())
+                        _require_reporting_rate(conn, reporting_currency, source.path)
                 conn.execute("INSERT INTO audit.package VALUES (?, ?)", [fingerprint, reporting_currency])
                 conn.execute("COMMIT")
             except BaseException:
@@ -121,6 +138,8 @@ def _load_table(conn: duckdb.DuckDBPyConnection, source: Source, scan: Bytes | N
     query = (STAGING_SQL / f"{table.name}.sql").read_text()
     with watch(conn, lambda done: steps.running(f"{table.name}: checked", int(done * rows_read))):
         conn.execute(f"CREATE OR REPLACE TEMP TABLE checked AS {query}")
+    for column in table.converted:
+        _within_total(conn, column)
     columns = ", ".join(table.staging_columns)
     conn.execute(
         f"CREATE OR REPLACE TABLE staging.{table.name} AS "
@@ -141,3 +160,38 @@ def _load_table(conn: duckdb.DuckDBPyConnection, source: Source, scan: Bytes | N
                  [result.source, result.file, result.rows_read, result.rows_loaded, result.rows_rejected])
     steps.done(f"{table.name}: {loaded:,} loaded, {rejected:,} rejected of", rows_read)
     return result
+
+
+def _require_reporting_rate(conn: duckdb.DuckDBPyConnection, currency: str, fx_file: Path) -> None:
+    """A reporting currency other than EUR needs rates: without any, every amount would be
+    rejected and the reports would show nothing. Stops the load (rolled back)."""
+    if currency == "EUR":
+        return
+    (rates,), = conn.execute("SELECT count(*) FROM staging.fx_rates WHERE currency = ?", [currency]).fetchall()
+    if not rates:
+        raise PackageError(f"{fx_file}: no loaded rate for the reporting currency {currency} "
+                           "(REPORTING_CURRENCY / --currency); add its rates or report in EUR")
+
+
+def _within_total(conn: duckdb.DuckDBPyConnection, column: str) -> None:
+    """Rule total_out_of_range: the converted amounts of the package (tables in load order,
+    rows in line order), in absolute value, may add up to MAX_MONEY; from the row that
+    passes it on, rows are rejected. Summed in DECIMAL(38,2), which no package can overflow
+    (10^36). A single sum decides whether the window is needed at all."""
+    (total,), = conn.execute(f"SELECT coalesce(sum(abs({column})::DECIMAL(38, 2)), 0) FROM checked "
+                             "WHERE reject IS NULL").fetchall()
+    (before,), = conn.execute("SELECT getvariable('money_total')").fetchall()
+    if before + total > MAX_MONEY:
+        conn.execute(f"""
+            UPDATE checked SET {column} = NULL, reject = reject('total_out_of_range',
+                'with this row the converted amounts of the package add up to more than '
+                || max_money()::VARCHAR || ' ' || getvariable('reporting_currency')
+                || ' in absolute value, more than the DECIMAL(18,2) of the sums in the metrics holds')
+            FROM (SELECT _line, getvariable('money_total') + sum(abs({column})::DECIMAL(38, 2))
+                        OVER (ORDER BY _line ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running
+                  FROM checked WHERE reject IS NULL) AS r
+            WHERE checked._line = r._line AND r.running > max_money()
+        """)
+        (total,), = conn.execute(f"SELECT coalesce(sum(abs({column})::DECIMAL(38, 2)), 0) FROM checked "
+                                 "WHERE reject IS NULL").fetchall()
+    conn.execute("SET VARIABLE money_total = ?::DECIMAL(38, 2)", [before + total])

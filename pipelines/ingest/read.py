@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 import re
+import stat
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,9 +35,14 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.contract import Table
+from pipelines.ingest.contract import FREE_TEXT, Table
 
 SUFFIXES = (".csv", ".parquet")
+MAX_COLUMNS = 1_000
+"""A header with more columns is refused before anything else is read (the contract has at
+most 10 columns per table; extra columns are kept but ignored)."""
+MAX_HEADER_BYTES = 1 << 20
+"""A header line longer than this (1 MiB) is refused the same way."""
 
 
 class PackageError(Exception):
@@ -43,8 +50,11 @@ class PackageError(Exception):
 
 
 def find_file(folder: Path, table: Table) -> Path:
+    """The table's file in `folder`: a regular file directly inside it. A link (even to a
+    file inside the package), a folder, a device or a pipe of that name is refused, and the
+    message quotes nothing from what it points to."""
     candidates = [folder / f"{table.name}{suffix}" for suffix in SUFFIXES]
-    present = [p for p in candidates if p.is_file()]
+    present = [p for p in candidates if _confined(p)]
     if not present:
         raise PackageError(
             f"{folder}: table '{table.name}' is missing (expected {table.name}.csv or {table.name}.parquet)"
@@ -54,6 +64,23 @@ def find_file(folder: Path, table: Table) -> Path:
             f"{folder}: table '{table.name}' is given twice ({present[0].name} and {present[1].name}); keep one"
         )
     return present[0]
+
+
+def _confined(path: Path) -> bool:
+    """True for a regular file; False when nothing has that name; PackageError for anything else."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return False
+    except OSError as err:
+        raise PackageError(f"{path}: cannot be read ({err.strerror})") from None
+    if stat.S_ISLNK(mode):
+        raise PackageError(f"{path}: is a link; table files must be regular files inside the package "
+                           "folder (copy the file in instead of linking to it)")
+    if not stat.S_ISREG(mode):
+        raise PackageError(f"{path}: is not a regular file; table files must be regular files inside "
+                           "the package folder")
+    return True
 
 
 @dataclass(frozen=True)
@@ -93,6 +120,10 @@ def inspect(path: Path, table: Table, conn: duckdb.DuckDBPyConnection) -> Source
             raise PackageError(f"{path}: not a readable Parquet file ({_first_line(err)})") from None
         header_lines = 1  # Parquet has no lines; row n is numbered n + 1, as a CSV export would be
     else:
+        with path.open("rb") as handle:
+            start = handle.read(MAX_HEADER_BYTES + 1)
+        if len(start) > MAX_HEADER_BYTES and b"\n" not in start:
+            raise PackageError(f"{path}: the header line is longer than {MAX_HEADER_BYTES:,} bytes")
         try:
             with path.open(newline="", encoding="utf-8-sig") as handle:
                 reader = csv.reader(handle)
@@ -104,6 +135,8 @@ def inspect(path: Path, table: Table, conn: duckdb.DuckDBPyConnection) -> Source
             raise PackageError(f"{path}: not a readable CSV file ({err})") from None
         if not header:
             raise PackageError(f"{path}: the file is empty (a header row is required)")
+    if len(header) > MAX_COLUMNS:
+        raise PackageError(f"{path}: the header has {len(header):,} columns; at most {MAX_COLUMNS:,} are read")
     twice = next((c for i, c in enumerate(header) if c in header[:i]), None)
     if twice is not None:
         raise PackageError(f"{path}: column '{twice}' appears twice in the header")
@@ -133,6 +166,20 @@ class Bytes:
     plain: bool
     """No quotes and no white space but plain spaces (a UTF-8 lead byte of one is enough
     to say no): fields need only spaces trimmed, which is much cheaper to test."""
+    controls: bool = True
+    """Any control character (C0 but the line feed, DEL, C1, the bidirectional controls):
+    else, unless the file has quotes (a quoted field may hold a line break), no field
+    needs the `control_character` test. Always True for Parquet (its bytes say nothing)."""
+
+
+# Bytes that may start a control character in UTF-8 → 0, any other byte → 1: one
+# `translate` and a search for b"\0" per block tell whether a file may hold any.
+_CONTROL_LEADS = set(range(0x00, 0x0a)) | set(range(0x0b, 0x20)) | {0x7f, 0xc2, 0xe2}
+_CONTROL_TABLE = bytes(0 if b in _CONTROL_LEADS else 1 for b in range(256))
+# The characters themselves: C0 but LF (tab and CR are allowed in free text only); DEL;
+# C1 (U+0080-U+009F); U+202A-U+202E; U+2066-U+2069. A line break inside a quoted field is
+# looked for whenever the file has quotes (`Bytes.quotes`).
+_CONTROL_BYTES = re.compile(rb"[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
 
 
 def scan_files(files: list[Path]) -> tuple[str, dict[Path, Bytes]]:
@@ -142,16 +189,20 @@ def scan_files(files: list[Path]) -> tuple[str, dict[Path, Bytes]]:
     scans = {}
     for path in files:
         digest.update(path.name.encode() + b"\0")
-        newlines, quotes, other_space, last = 0, False, False, b"\n"
+        newlines, quotes, other_space, controls, last = 0, False, False, path.suffix == ".parquet", b"\n"
         with path.open("rb") as handle:
             for block in iter(lambda: handle.read(1 << 22), b""):
                 digest.update(block)
                 newlines += block.count(b"\n")
                 quotes = quotes or b'"' in block
                 other_space = other_space or any(byte in block for byte in OTHER_SPACE)
-                last = block[-1:]
+                if not controls:
+                    # with the previous block's last two bytes, a character cut there is seen whole
+                    window = last + block
+                    controls = b"\0" in window.translate(_CONTROL_TABLE) and bool(_CONTROL_BYTES.search(window))
+                last = block[-2:]
         # a last line without a line break counts too
-        scans[path] = Bytes(newlines + (last != b"\n"), quotes, not quotes and not other_space)
+        scans[path] = Bytes(newlines + (last[-1:] != b"\n"), quotes, not quotes and not other_space, controls)
     return digest.hexdigest()[:12], scans
 
 
@@ -200,8 +251,25 @@ def create_src(conn: duckdb.DuckDBPyConnection, source: Source, scan: Bytes | No
         for c in source.table.columns
     )
     blank = " AND ".join(f"{clean}(c{i}) IS NULL" for i in range(len(source.header)))
-    conn.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT _line, {blank} AS _blank, {values} FROM {rows_view}")
+    control = "NULL"  # a file whose bytes hold no control character needs no test
+    if scan is None or scan.controls or scan.quotes:
+        tests = " ".join(
+            f"WHEN regexp_matches({c}, '{pattern}') THEN control_reject('{c}', {c}, '{pattern}')"
+            for c in source.table.columns if source.column(c)
+            for pattern in [TEXT_CONTROLS if c in FREE_TEXT else CODE_CONTROLS]
+        )
+        control = f"CASE {tests} END" if tests else "NULL"
+    conn.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT *, {control} AS _control FROM "
+                 f"(SELECT _line, {blank} AS _blank, {values} FROM {rows_view})")
     return rows_view
+
+
+# Characters that no field may hold (rule `control_character`): C0 controls, DEL, C1 controls
+# and the bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069),
+# which can make a name display as another ("abc\u202Etxt.exe" shows as "abcexe.txt").
+# Free text (names, titles, notes) may also hold tab and line breaks; codes and ids may not.
+CODE_CONTROLS = r"[\x00-\x1f\x7f-\x9f\x{202A}-\x{202E}\x{2066}-\x{2069}]"
+TEXT_CONTROLS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\x{202A}-\x{202E}\x{2066}-\x{2069}]"
 
 
 def drop(conn: duckdb.DuckDBPyConnection, source: Source) -> None:

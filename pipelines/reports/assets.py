@@ -50,10 +50,9 @@ from pipelines.reports.publish import (
     submit_region_reports,
 )
 from pipelines.reports.paths import UnsafeReportPath, region_report_path
-from pipelines.settings import Settings
+from pipelines.settings import DEFAULT_ORGANISATION, Settings
 from pipelines.warehouse import WarehouseResource
 
-DEFAULT_ORGANISATION = "Library Federation — Partnerships"
 
 UPSTREAM = [
     AssetKey(["marts", "region_sustainability"]),
@@ -118,7 +117,7 @@ class ReportsResource(ConfigurableResource):
     @classmethod
     def from_env(cls, settings: Settings) -> "ReportsResource":
         return cls(reports_dir=str(settings.reports_dir),
-                   organisation=os.environ.get("ORGANISATION_NAME") or DEFAULT_ORGANISATION,
+                   organisation=settings.organisation,
                    period=settings.report_period)
 
 
@@ -171,7 +170,8 @@ def _glyph_check(asset_key: AssetKey, reports: list[PublishedReport]) -> AssetCh
         check_name=GLYPH_CHECK,
         passed=not missing,
         severity=AssetCheckSeverity.ERROR,
-        description="Text that no installed font could draw (shown as empty boxes in the PDF)"
+        description=(f"{len(missing)} character(s) that no report font can draw, printed as empty "
+                     f"boxes: {'; '.join(missing)}")
         if missing else "Every character has a glyph in the report fonts.",
         metadata={"missing_glyphs": MetadataValue.md(
             "\n".join(f"- {m}" for m in missing) or "none")},

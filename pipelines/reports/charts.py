@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from pipelines.reports.formatting import SPENDING_NOT_RECORDED
+from pipelines.reports.formatting import SPENDING_NOT_RECORDED, short
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 REGION_PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
@@ -57,7 +57,8 @@ def _svg(fig: Figure) -> str:
 
 
 def _short(text: str) -> str:
-    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
+    """A chart label: at most LABEL_CHARS characters (the warehouse keeps the whole name)."""
+    return short(text, LABEL_CHARS)
 
 
 def _thousands(value, _pos) -> str:

@@ -124,9 +124,22 @@ def isolated(text) -> str:
     return f"{FSI}{text}{PDI}"
 
 
+NAME_CHARS = 80
+"""Longest name, title or id printed in a report: longer ones are kept whole in the
+warehouse but printed as their first 79 characters and "…", so that no table's figure
+columns are pushed off the page (charts shorten to charts.LABEL_CHARS)."""
+
+
+def short(text, limit: int = NAME_CHARS) -> str:
+    """`text` cut to `limit` characters, the last being "…" when it was longer."""
+    text = "" if text is None else str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def bdi(text) -> Markup:
-    """An untrusted name for HTML: escaped, in <bdi>, and isolated for the PDF text."""
-    return Markup("<bdi>") + escape(isolated(text)) + Markup("</bdi>")
+    """An untrusted name for HTML: shortened to NAME_CHARS, escaped, in <bdi>, and isolated
+    for the PDF text."""
+    return Markup("<bdi>") + escape(isolated(short(text))) + Markup("</bdi>")
 
 
 FILTERS = {
@@ -140,5 +153,6 @@ FILTERS = {
     "flag_label": flag_label,
     "setting_label": setting_label,
     "bdi": bdi,
+    "short": short,
     "shown_flags": shown_flags,
 }

@@ -14,6 +14,7 @@ SELECT
     _line,
     CASE
         WHEN _blank                     THEN reject('empty_row', 'the line has no values')
+        WHEN _control IS NOT NULL       THEN _control
         WHEN activity_id IS NULL        THEN reject('missing_value', 'activity_id is empty')
         WHEN region_code IS NULL        THEN reject('missing_value', 'region_code is empty')
         WHEN activity_type IS NULL      THEN reject('missing_value', 'activity_type is empty')
@@ -24,6 +25,8 @@ SELECT
         WHEN occurrence > 1             THEN reject('duplicate_key', 'activity_id ' || quoted(activity_id) || ' already appears on an earlier line')
         WHEN starts IS NULL             THEN reject('bad_date', 'start_date ' || quoted(start_date) || ' is not a date YYYY-MM-DD')
         WHEN ends IS NULL               THEN reject('bad_date', 'end_date ' || quoted(end_date) || ' is not a date YYYY-MM-DD')
+        WHEN implausible(starts)        THEN implausible_date('start_date', start_date)
+        WHEN implausible(ends)          THEN implausible_date('end_date', end_date)
         WHEN people IS NULL             THEN reject('bad_number', 'participants ' || quoted(participants) || ' is not a whole number')
         WHEN libraries IS NULL          THEN reject('bad_number', 'libraries_reached ' || quoted(libraries_reached) || ' is not a whole number')
         WHEN kind NOT IN ('workshop', 'training', 'conference', 'meeting', 'webinar', 'publication', 'advocacy')
@@ -31,6 +34,8 @@ SELECT
         WHEN ends < starts              THEN reject('end_before_start', 'end_date ' || end_date || ' is before start_date ' || start_date)
         WHEN people < 0                 THEN reject('negative_value', 'participants must not be negative')
         WHEN libraries < 0              THEN reject('negative_value', 'libraries_reached must not be negative')
+        WHEN people > max_count()       THEN reject('number_out_of_range', 'participants ' || participants || ' is more than 1000000000')
+        WHEN libraries > max_count()    THEN reject('number_out_of_range', 'libraries_reached ' || libraries_reached || ' is more than 1000000000')
         WHEN region_code NOT IN (SELECT region_code FROM staging.regions)
                                         THEN reject('foreign_key', 'region_code ' || quoted(region_code) || ' is not in regions')
         WHEN agreement_id IS NOT NULL AND agreement_id NOT IN (SELECT agreement_id FROM staging.agreements)

@@ -19,13 +19,16 @@ rates AS (
         ON reporting.currency = getvariable('reporting_currency') AND days.starts >= reporting.rate_date
 ),
 converted AS (
-    SELECT typed.*, rates.rate, rates.reporting_rate
+    SELECT typed.*, rates.rate, rates.reporting_rate,
+           factor(rates.rate, rates.reporting_rate) AS fx_factor,
+           converted_wide(typed.committed, factor(rates.rate, rates.reporting_rate)) AS wide
     FROM typed LEFT JOIN rates ON rates.code = typed.code AND rates.starts = typed.starts
 )
 SELECT
     _line,
     CASE
         WHEN _blank                     THEN reject('empty_row', 'the line has no values')
+        WHEN _control IS NOT NULL       THEN _control
         WHEN agreement_id IS NULL       THEN reject('missing_value', 'agreement_id is empty')
         WHEN partner_id IS NULL         THEN reject('missing_value', 'partner_id is empty')
         WHEN region_code IS NULL        THEN reject('missing_value', 'region_code is empty')
@@ -37,6 +40,8 @@ SELECT
         WHEN occurrence > 1             THEN reject('duplicate_key', 'agreement_id ' || quoted(agreement_id) || ' already appears on an earlier line')
         WHEN starts IS NULL             THEN reject('bad_date', 'start_date ' || quoted(start_date) || ' is not a date YYYY-MM-DD')
         WHEN ends IS NULL               THEN reject('bad_date', 'end_date ' || quoted(end_date) || ' is not a date YYYY-MM-DD')
+        WHEN implausible(starts)        THEN implausible_date('start_date', start_date)
+        WHEN implausible(ends)          THEN implausible_date('end_date', end_date)
         WHEN committed IS NULL          THEN reject('bad_amount', 'committed_amount ' || quoted(committed_amount) || ' is not a decimal number with at most 2 decimals')
         WHEN kind NOT IN ('grant', 'sponsorship', 'in_kind', 'contract', 'mou')
                                         THEN reject('not_in_vocabulary', 'instrument ' || quoted(instrument) || ' is not one of grant, sponsorship, in_kind, contract, mou')
@@ -54,6 +59,8 @@ SELECT
                                         THEN reject('unknown_currency', 'currency ' || quoted(currency) || ' is not an ISO 4217 code')
         WHEN rate IS NULL               THEN reject('missing_rate', 'no ' || code || ' rate on or before ' || start_date)
         WHEN reporting_rate IS NULL     THEN reject('missing_rate', 'no ' || getvariable('reporting_currency') || ' (reporting currency) rate on or before ' || start_date)
+        WHEN fx_factor IS NULL          THEN bad_rate(code, rate, reporting_rate)
+        WHEN NOT fits_money(wide)       THEN amount_out_of_range('committed_amount', committed_amount, code, wide)
     END AS reject,
     agreement_id,
     partner_id,
@@ -65,5 +72,5 @@ SELECT
     committed AS committed_amount,
     code AS currency,
     renews,
-    to_reporting(committed, rate, reporting_rate) AS committed_eur
+    to_reporting(wide) AS committed_eur
 FROM converted

@@ -8,6 +8,7 @@ SELECT
     _line,
     CASE
         WHEN _blank                 THEN reject('empty_row', 'the line has no values')
+        WHEN _control IS NOT NULL   THEN _control
         WHEN country_code IS NULL   THEN reject('missing_value', 'country_code is empty')
         WHEN country_name IS NULL   THEN reject('missing_value', 'country_name is empty')
         WHEN region_code IS NULL    THEN reject('missing_value', 'region_code is empty')

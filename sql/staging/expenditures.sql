@@ -21,13 +21,16 @@ rates AS (
         ON reporting.currency = getvariable('reporting_currency') AND days.rate_day >= reporting.rate_date
 ),
 converted AS (
-    SELECT typed.*, rates.rate, rates.reporting_rate
+    SELECT typed.*, rates.rate, rates.reporting_rate,
+           factor(rates.rate, rates.reporting_rate) AS fx_factor,
+           converted_wide(typed.value, factor(rates.rate, rates.reporting_rate)) AS wide
     FROM typed LEFT JOIN rates ON rates.code = typed.code AND rates.rate_day = typed.rate_day
 )
 SELECT
     _line,
     CASE
         WHEN _blank                     THEN reject('empty_row', 'the line has no values')
+        WHEN _control IS NOT NULL       THEN _control
         WHEN expenditure_id IS NULL     THEN reject('missing_value', 'expenditure_id is empty')
         WHEN region_code IS NULL        THEN reject('missing_value', 'region_code is empty')
         WHEN expenditure_date IS NULL   THEN reject('missing_value', 'expenditure_date is empty')
@@ -38,6 +41,8 @@ SELECT
         WHEN day IS NULL                THEN reject('bad_date', 'expenditure_date ' || quoted(expenditure_date) || ' is not a date YYYY-MM-DD')
         WHEN value_date IS NOT NULL AND rate_day_given IS NULL
                                         THEN reject('bad_date', 'value_date ' || quoted(value_date) || ' is not a date YYYY-MM-DD')
+        WHEN implausible(day)           THEN implausible_date('expenditure_date', expenditure_date)
+        WHEN implausible(rate_day_given) THEN implausible_date('value_date', value_date)
         WHEN value IS NULL              THEN reject('bad_amount', 'amount ' || quoted(amount) || ' is not a decimal number with at most 2 decimals')
         WHEN kind NOT IN ('staff', 'events', 'travel', 'programmes', 'overheads', 'other')
                                         THEN reject('not_in_vocabulary', 'category ' || quoted(category) || ' is not one of staff, events, travel, programmes, overheads, other')
@@ -49,6 +54,8 @@ SELECT
                                         THEN reject('unknown_currency', 'currency ' || quoted(currency) || ' is not an ISO 4217 code')
         WHEN rate IS NULL               THEN reject('missing_rate', 'no ' || code || ' rate on or before ' || coalesce(value_date, expenditure_date))
         WHEN reporting_rate IS NULL     THEN reject('missing_rate', 'no ' || getvariable('reporting_currency') || ' (reporting currency) rate on or before ' || coalesce(value_date, expenditure_date))
+        WHEN fx_factor IS NULL          THEN bad_rate(code, rate, reporting_rate)
+        WHEN NOT fits_money(wide)       THEN amount_out_of_range('amount', amount, code, wide)
     END AS reject,
     expenditure_id,
     region_code,
@@ -58,5 +65,5 @@ SELECT
     kind AS category,
     agreement_id,
     rate_day_given AS value_date,
-    to_reporting(value, rate, reporting_rate) AS amount_eur
+    to_reporting(wide) AS amount_eur
 FROM converted

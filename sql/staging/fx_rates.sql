@@ -11,11 +11,13 @@ SELECT
     _line,
     CASE
         WHEN _blank                 THEN reject('empty_row', 'the line has no values')
+        WHEN _control IS NOT NULL   THEN _control
         WHEN currency IS NULL       THEN reject('missing_value', 'currency is empty')
         WHEN rate_date IS NULL      THEN reject('missing_value', 'rate_date is empty')
         WHEN eur_per_unit IS NULL   THEN reject('missing_value', 'eur_per_unit is empty')
         WHEN occurrence > 1         THEN reject('duplicate_key', 'a rate for ' || code || ' on ' || rate_date || ' already appears on an earlier line')
         WHEN day IS NULL            THEN reject('bad_date', 'rate_date ' || quoted(rate_date) || ' is not a date YYYY-MM-DD')
+        WHEN implausible(day)       THEN implausible_date('rate_date', rate_date)
         WHEN eur IS NULL            THEN reject('bad_number', 'eur_per_unit ' || quoted(eur_per_unit) || ' is not a positive decimal number')
         WHEN code NOT IN (SELECT code FROM currencies)
                                     THEN reject('unknown_currency', 'currency ' || quoted(currency) || ' is not an ISO 4217 code')

@@ -12,12 +12,14 @@ SELECT
     _line,
     CASE
         WHEN _blank                 THEN reject('empty_row', 'the line has no values')
+        WHEN _control IS NOT NULL   THEN _control
         WHEN partner_id IS NULL     THEN reject('missing_value', 'partner_id is empty')
         WHEN name IS NULL           THEN reject('missing_value', 'name is empty')
         WHEN partner_type IS NULL   THEN reject('missing_value', 'partner_type is empty')
         WHEN occurrence > 1         THEN reject('duplicate_key', 'partner_id ' || quoted(partner_id) || ' already appears on an earlier line')
         WHEN since IS NOT NULL AND since_date IS NULL
                                     THEN reject('bad_date', 'since ' || quoted(since) || ' is not a date YYYY-MM-DD')
+        WHEN implausible(since_date) THEN implausible_date('since', since)
         WHEN type NOT IN ('foundation', 'government', 'multilateral', 'corporate', 'ngo', 'library', 'academic', 'association')
                                     THEN reject('not_in_vocabulary', 'partner_type ' || quoted(partner_type) || ' is not one of foundation, government, multilateral, corporate, ngo, library, academic, association')
         WHEN country IS NOT NULL AND country NOT IN (SELECT country_code FROM staging.countries)

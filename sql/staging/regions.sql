@@ -7,6 +7,7 @@ SELECT
     _line,
     CASE
         WHEN _blank                 THEN reject('empty_row', 'the line has no values')
+        WHEN _control IS NOT NULL   THEN _control
         WHEN region_code IS NULL    THEN reject('missing_value', 'region_code is empty')
         WHEN region_name IS NULL    THEN reject('missing_value', 'region_name is empty')
         WHEN occurrence > 1         THEN reject('duplicate_key', 'region_code ' || quoted(region_code) || ' already appears on an earlier line')

@@ -22,13 +22,16 @@ rates AS (
         ON reporting.currency = getvariable('reporting_currency') AND days.rate_day >= reporting.rate_date
 ),
 converted AS (
-    SELECT typed.*, rates.rate, rates.reporting_rate
+    SELECT typed.*, rates.rate, rates.reporting_rate,
+           factor(rates.rate, rates.reporting_rate) AS fx_factor,
+           converted_wide(typed.value, factor(rates.rate, rates.reporting_rate)) AS wide
     FROM typed LEFT JOIN rates ON rates.code = typed.code AND rates.rate_day = typed.rate_day
 )
 SELECT
     _line,
     CASE
         WHEN _blank                     THEN reject('empty_row', 'the line has no values')
+        WHEN _control IS NOT NULL       THEN _control
         WHEN transaction_id IS NULL     THEN reject('missing_value', 'transaction_id is empty')
         WHEN agreement_id IS NULL       THEN reject('missing_value', 'agreement_id is empty')
         WHEN transaction_date IS NULL   THEN reject('missing_value', 'transaction_date is empty')
@@ -39,6 +42,8 @@ SELECT
         WHEN day IS NULL                THEN reject('bad_date', 'transaction_date ' || quoted(transaction_date) || ' is not a date YYYY-MM-DD')
         WHEN value_date IS NOT NULL AND rate_day_given IS NULL
                                         THEN reject('bad_date', 'value_date ' || quoted(value_date) || ' is not a date YYYY-MM-DD')
+        WHEN implausible(day)           THEN implausible_date('transaction_date', transaction_date)
+        WHEN implausible(rate_day_given) THEN implausible_date('value_date', value_date)
         WHEN value IS NULL              THEN reject('bad_amount', 'amount ' || quoted(amount) || ' is not a decimal number with at most 2 decimals')
         WHEN kind NOT IN ('income', 'in_kind')
                                         THEN reject('not_in_vocabulary', 'transaction_type ' || quoted(transaction_type) || ' is not one of income, in_kind')
@@ -48,6 +53,8 @@ SELECT
                                         THEN reject('unknown_currency', 'currency ' || quoted(currency) || ' is not an ISO 4217 code')
         WHEN rate IS NULL               THEN reject('missing_rate', 'no ' || code || ' rate on or before ' || coalesce(value_date, transaction_date))
         WHEN reporting_rate IS NULL     THEN reject('missing_rate', 'no ' || getvariable('reporting_currency') || ' (reporting currency) rate on or before ' || coalesce(value_date, transaction_date))
+        WHEN fx_factor IS NULL          THEN bad_rate(code, rate, reporting_rate)
+        WHEN NOT fits_money(wide)       THEN amount_out_of_range('amount', amount, code, wide)
     END AS reject,
     transaction_id,
     agreement_id,
@@ -56,5 +63,5 @@ SELECT
     value AS amount,
     code AS currency,
     rate_day_given AS value_date,
-    to_reporting(value, rate, reporting_rate) AS amount_eur
+    to_reporting(wide) AS amount_eur
 FROM converted
