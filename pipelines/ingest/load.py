@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.crashpoints import reached
 from pipelines.ingest.contract import TABLES
 from pipelines.ingest.read import (
     Bytes, PackageError, Source, create_src, drop, find_file, inspect, read_into, scan_files, watch,
@@ -95,8 +96,11 @@ def load_package(folder: str | Path, conn: duckdb.DuckDBPyConnection, reporting_
                     loads.append(_load_table(conn, source, scans.get(source.path), rows, steps))
                     if source.table.name == "fx_rates":
                         conn.execute((STAGING_SQL / "_fx.sql").read_text())
+                    reached(f"load:staged:{source.table.name}")
                 conn.execute("INSERT INTO audit.package VALUES (?, ?)", [fingerprint, reporting_currency])
+                reached("load:before-commit")
                 conn.execute("COMMIT")
+                reached("load:committed")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
@@ -111,6 +115,7 @@ def _read(conn: duckdb.DuckDBPyConnection, source: Source, scan: Bytes | None, s
     expected = scan.lines - source.header_lines if scan else 0  # about the rows, for lines while DuckDB reads
     rows = read_into(conn, source, scan, running=lambda done: steps.running(f"{name}: read", int(done * expected)))
     steps.done(f"{name}: read", rows)
+    reached(f"load:read:{name}")
     return rows
 
 

@@ -20,6 +20,7 @@ from dagster import (
 )
 from pydantic import Field
 
+from pipelines.crashpoints import reached
 from pipelines.ingest.assets import staging_key
 from pipelines.metrics import descriptions
 from pipelines.metrics.compute import Marts, compute_region_metrics
@@ -111,6 +112,7 @@ def region_metrics(context: AssetExecutionContext, warehouse: WarehouseResource,
             raise Failure(description=str(err), allow_retries=False) from None
         published = sum(frame.height for frame in marts)
         progress.done("marts computed", published)
+        reached("metrics:computed")
         write_marts(conn, marts, settings)
         progress.done("marts written", published)
         schemas = {key: table_schema(conn, ".".join(key.path), COLUMN_DESCRIPTIONS[key]) for key in DESCRIPTIONS}

@@ -50,8 +50,11 @@ from pipelines.reports.publish import (
     submit_region_reports,
 )
 from pipelines.reports.paths import UnsafeReportPath, region_report_path
-from pipelines.settings import Settings
-from pipelines.warehouse import WarehouseResource
+from pipelines import publication
+from pipelines.preflight import check_reports_dir
+from pipelines.publication import ReportStage
+from pipelines.settings import RunSettings, Settings
+from pipelines.warehouse import WarehouseResource, run_succeeded
 
 DEFAULT_ORGANISATION = "Library Federation — Partnerships"
 
@@ -79,19 +82,45 @@ class ReportsResource(ConfigurableResource):
                                "1: render in the step's own process")
     _pool: RenderPool | None = PrivateAttr(default=None)
     _batch: RenderBatch | None = PrivateAttr(default=None)
+    _stage: ReportStage | None = PrivateAttr(default=None)
+    _own_stage: bool = PrivateAttr(default=False)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
-        """Start the render workers as the run starts, so they are ready for the reports."""
+        """Check REPORTS_DIR, make the run's temporary report folder (published with the
+        warehouse when the run succeeds) and start the render workers, so they are ready
+        for the reports."""
+        check_reports_dir(Path(self.reports_dir), RunSettings.from_env().min_free_space)
+        self._stage = ReportStage(self.reports_dir, context.run_id)
+        run = publication.current()
+        if run is not None:
+            self._stage.clean_stale()  # the run lock is held: no other run uses one
+            run.add_stage(self._stage)
+        self._own_stage = run is None
         workers = self.render_workers or os.cpu_count() or 1
         if workers > 1:
             self._pool = RenderPool(workers)
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
-        """The workers end with the run (renders not yet started are cancelled)."""
+        """The workers end with the run (renders not yet started are cancelled); the
+        reports are published with the warehouse (or here, in a run without one)."""
         self._batch = None
-        if self._pool is not None:
-            self._pool.close()
-            self._pool = None
+        try:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
+        finally:
+            stage, self._stage = self._stage, None
+            if stage is not None and self._own_stage:
+                try:
+                    if run_succeeded(context):
+                        stage.publish()
+                finally:
+                    stage.discard()
+
+    @property
+    def stage(self) -> ReportStage | None:
+        """The run's temporary report folder (None outside a run: files are written in place)."""
+        return self._stage
 
     @property
     def pool(self) -> RenderPool | None:
@@ -171,7 +200,7 @@ def _glyph_check(asset_key: AssetKey, reports: list[PublishedReport]) -> AssetCh
 
 
 def _preview_md(report: PublishedReport) -> str:
-    png = first_page_png(report.path)
+    png = first_page_png(report.location)
     if png is None:
         return "(no preview: poppler's pdftoppm is not installed)"
     return (f"![first page of {report.path.name}]"
@@ -243,7 +272,7 @@ def global_report(context: AssetExecutionContext, config: ReportConfig,
         prefetch = lambda: reports.start_region_reports(data, generated_at)  # noqa: E731
     report = publish_global_report(data, Path(reports.reports_dir), reports.organisation,
                                    generated_at, _check_results(context), pool=reports.pool,
-                                   meanwhile=prefetch)
+                                   meanwhile=prefetch, stage=reports.stage)
     _written(context, report)
     return MaterializeResult(
         metadata={
@@ -274,7 +303,10 @@ def region_reports(context: AssetExecutionContext, config: ReportConfig,
     published = publish_region_reports(data, Path(reports.reports_dir), reports.organisation,
                                        datetime.now(timezone.utc), workers=reports.render_workers,
                                        pool=reports.pool, batch=reports.take_region_batch(),
-                                       on_written=lambda _, report: _written(context, report))
+                                       on_written=lambda _, report: _written(context, report),
+                                       stage=reports.stage)
+    if reports.stage is not None:
+        reports.stage.region_sets.add(data.period)  # every region of the period rendered
     lines = ["| region | pages | size (KB) | path |", "|---|---:|---:|---|"]
     for code, report in published.items():
         lines.append(f"| {code} | {report.rendered.pages} | {report.size_bytes // 1024} "
