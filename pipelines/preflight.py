@@ -53,30 +53,28 @@ def check_outputs(warehouse: Path, reports_dir: Path | None, min_free: int) -> N
 
 
 def _writable_folder(folder: Path, setting: str, what: str) -> None:
+    """`folder` can be written, or made (nothing is made here: its nearest existing
+    ancestor is tried instead)."""
+    nearest = _existing(folder)
+    if not nearest.is_dir():
+        raise OutputError(f"{what}: {nearest} is a file, so the folder cannot be made")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise OutputError(f"{what}: {_first_file(folder)} is a file, so the folder cannot be made") from None
+        fd, probe = tempfile.mkstemp(dir=nearest, prefix=".partner-reports-probe-")
     except OSError as err:
-        raise OutputError(f"{what}: the folder cannot be made ({err.strerror})") from None
-    try:
-        fd, probe = tempfile.mkstemp(dir=folder, prefix=".partner-reports-probe-")
-    except OSError as err:
-        raise OutputError(f"{what} is not writable ({err.strerror})") from None
+        where = "" if nearest == folder else f" (its nearest existing folder {nearest} is not)"
+        raise OutputError(f"{what} is not writable{where}: {err.strerror}") from None
     os.close(fd)
     os.unlink(probe)
 
 
-def _first_file(folder: Path) -> Path:
-    for parent in [*reversed(folder.parents), folder]:
-        if parent.exists() and not parent.is_dir():
-            return parent
-    return folder
+def _existing(path: Path) -> Path:
+    return next(p for p in [path, *path.parents] if p.exists())
 
 
 def _free_space(folder: Path, min_free: int, setting: str) -> None:
     if min_free <= 0:
         return
+    folder = _existing(folder)
     stats = os.statvfs(folder)
     free = stats.f_bavail * stats.f_frsize
     if free < min_free:

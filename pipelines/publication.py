@@ -286,10 +286,14 @@ class ReportStage:
         _remove(self.root)
 
 
+def existing(path: Path) -> Path:
+    """`path`, else its nearest ancestor that exists."""
+    return next(p for p in [path, *path.parents] if p.exists())
+
+
 def _same_disk_and_writable(parent: Path, reports_dir: Path) -> bool:
     try:
-        reports_dir.mkdir(parents=True, exist_ok=True)
-        if os.stat(parent).st_dev != os.stat(reports_dir).st_dev:
+        if os.stat(existing(parent)).st_dev != os.stat(existing(reports_dir)).st_dev or not parent.is_dir():
             return False
         fd, probe = tempfile.mkstemp(dir=parent, prefix=".partner-reports-probe-")
     except OSError:

@@ -55,6 +55,7 @@ def acquire(warehouse: str | Path, run_id: str, timeout: float,
         if key in _held:
             _held[key][1] += 1
             return
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
     try:
         if not _try(fd):

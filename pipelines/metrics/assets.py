@@ -99,6 +99,7 @@ class MetricSettingsResource(ConfigurableResource):
 )
 def region_metrics(context: AssetExecutionContext, warehouse: WarehouseResource,
                    metric_settings: MetricSettingsResource):
+    reached("metrics:started")
     try:
         settings = metric_settings.metric_settings()
     except MetricSettingsError as err:

@@ -53,7 +53,7 @@ from pipelines.reports.paths import UnsafeReportPath, region_report_path
 from pipelines import publication
 from pipelines.preflight import check_reports_dir
 from pipelines.publication import ReportStage
-from pipelines.settings import RunSettings, Settings
+from pipelines.settings import RunSettings, Settings, SettingsError
 from pipelines.warehouse import WarehouseResource, run_succeeded
 
 DEFAULT_ORGANISATION = "Library Federation — Partnerships"
@@ -84,6 +84,7 @@ class ReportsResource(ConfigurableResource):
     _batch: RenderBatch | None = PrivateAttr(default=None)
     _stage: ReportStage | None = PrivateAttr(default=None)
     _own_stage: bool = PrivateAttr(default=False)
+    _started: datetime | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         """Check REPORTS_DIR, make the run's temporary report folder (published with the
@@ -91,11 +92,8 @@ class ReportsResource(ConfigurableResource):
         for the reports."""
         check_reports_dir(Path(self.reports_dir), RunSettings.from_env().min_free_space)
         self._stage = ReportStage(self.reports_dir, context.run_id)
-        run = publication.current()
-        if run is not None:
-            self._stage.clean_stale()  # the run lock is held: no other run uses one
-            run.add_stage(self._stage)
-        self._own_stage = run is None
+        self._own_stage = True  # until the run's publication takes it (`stage`)
+        self._started = datetime.now(timezone.utc)
         workers = self.render_workers or os.cpu_count() or 1
         if workers > 1:
             self._pool = RenderPool(workers)
@@ -117,9 +115,20 @@ class ReportsResource(ConfigurableResource):
                 finally:
                     stage.discard()
 
+    def generated_at(self) -> datetime:
+        """The time printed in every report of a run: the run's start (one set, one time)."""
+        return self._started or datetime.now(timezone.utc)
+
     @property
     def stage(self) -> ReportStage | None:
-        """The run's temporary report folder (None outside a run: files are written in place)."""
+        """The run's temporary report folder (None outside a run: files are written in place).
+        The first use hands it to the run's publication (the warehouse resource's, set up by
+        then), which publishes it with the warehouse."""
+        run = publication.current()
+        if self._stage is not None and self._own_stage and run is not None:
+            self._stage.clean_stale()  # the run lock is held: no other run uses one
+            run.add_stage(self._stage)
+            self._own_stage = False
         return self._stage
 
     @property
@@ -141,7 +150,10 @@ class ReportsResource(ConfigurableResource):
 
     @classmethod
     def from_env(cls, settings: Settings) -> "ReportsResource":
-        return cls(reports_dir=str(settings.reports_dir),
+        workers = (os.environ.get("REPORT_RENDER_WORKERS") or "0").strip()
+        if not workers.isdigit():
+            raise SettingsError(f"REPORT_RENDER_WORKERS={workers!r} is not a whole number (0: one per core)")
+        return cls(reports_dir=str(settings.reports_dir), render_workers=int(workers),
                    organisation=os.environ.get("ORGANISATION_NAME") or DEFAULT_ORGANISATION)
 
 
@@ -266,7 +278,7 @@ def _check_results(context: AssetExecutionContext) -> list[dict]:
 def global_report(context: AssetExecutionContext, config: ReportConfig,
                   warehouse: WarehouseResource, reports: ReportsResource) -> MaterializeResult:
     data = _load(context, warehouse, config, announce=True)
-    generated_at = datetime.now(timezone.utc)
+    generated_at = reports.generated_at()
     prefetch = None
     if reports.pool is not None and data.regions and _in_run(context, REGION_REPORTS):
         prefetch = lambda: reports.start_region_reports(data, generated_at)  # noqa: E731
@@ -301,7 +313,7 @@ def region_reports(context: AssetExecutionContext, config: ReportConfig,
                    warehouse: WarehouseResource, reports: ReportsResource) -> MaterializeResult:
     data = _load(context, warehouse, config, announce=False)  # the global report says it
     published = publish_region_reports(data, Path(reports.reports_dir), reports.organisation,
-                                       datetime.now(timezone.utc), workers=reports.render_workers,
+                                       reports.generated_at(), workers=reports.render_workers,
                                        pool=reports.pool, batch=reports.take_region_batch(),
                                        on_written=lambda _, report: _written(context, report),
                                        stage=reports.stage)
