@@ -38,8 +38,11 @@ refresh_all = define_asset_job(
 )
 load_package = define_asset_job(
     "load_package",
-    selection=AssetSelection.groups("ingest"),
-    description="Load the partner data package into the warehouse; the marts follow by automation.",
+    # The marts are rebuilt in the same run: a run publishes staging and marts together
+    # or nothing (pipelines/publication.py), so a load alone could not be published.
+    selection=AssetSelection.groups("ingest", "metrics"),
+    description="Load the partner data package and rebuild the marts; both are published together "
+                "when every blocking check passes.",
 )
 
 

@@ -11,15 +11,20 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 import time
+import uuid
 from pathlib import Path
 
 from dagster import logger
 from dotenv import load_dotenv
 
+from pipelines import runlock
 from pipelines.importers.cli import add_import_parser
+from pipelines.output_checks import OutputError
 from pipelines.preflight import check_settings
+from pipelines.runlock import WarehouseBusy
 from pipelines.settings import DEFAULTS, Settings, SettingsError
 
 
@@ -51,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (SettingsError, PipelineFailed) as err:
+    except (SettingsError, PipelineFailed, OutputError, WarehouseBusy) as err:
         print(f"partner-reports: error: {err}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly
@@ -74,7 +79,20 @@ def run_pipeline(args: argparse.Namespace) -> int:
         if value:  # paths given on the command line are relative to where the user is
             environ[name] = value if name in as_given else str(Path(value).resolve())
     settings = Settings.from_env(environ)
-    check_settings(settings, args.period)  # one line and exit status 2 before anything is written
+    # Before any work: every setting can work, the package is there and every output can
+    # be written (one line and exit status 2, nothing written).
+    check_settings(settings, args.period)
+    # One run at a time on this warehouse, from the first step to the last (a run started
+    # by the daemon or the UI takes the same lock); waits, saying who holds it.
+    run_id = str(uuid.uuid4())
+    runlock.acquire(settings.warehouse_path, run_id, settings.run.lock_timeout)
+    try:
+        return _run(args, settings, run_id)
+    finally:
+        runlock.release(settings.warehouse_path)
+
+
+def _run(args: argparse.Namespace, settings: Settings, run_id: str) -> int:
     print(f"Package:   {settings.partner_data_dir}")
     print(f"Warehouse: {settings.warehouse_path}")
 
@@ -94,11 +112,18 @@ def run_pipeline(args: argparse.Namespace) -> int:
     else:
         job = job.with_logger_defs({"progress": progress_logger})
         loggers = {"progress": {}}
-    run_config = {"loggers": loggers}  # --period reaches the reports as REPORT_PERIOD (settings)
-    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+    from pipelines import publication
+
+    publication.last_outcome = None
+    # --period reaches the reports as REPORT_PERIOD (settings)
+    result = job.execute_in_process(instance=instance, raise_on_error=False, run_id=run_id,
+                                    run_config={"loggers": loggers})
     failed = print_checks(result)
     if not result.success:
-        raise PipelineFailed(_failure_message(result, failed))
+        raise PipelineFailed(_failure_message(result))
+    outcome = publication.last_outcome
+    if outcome is not None and outcome.outcome and not outcome.outcome.startswith("published"):
+        raise PipelineFailed(outcome.outcome)
     print_summary(settings, started, time.time() - started)
     if failed:
         # the run finished, but a check failed (e.g. a character no font could draw): say
@@ -109,17 +134,22 @@ def run_pipeline(args: argparse.Namespace) -> int:
 
 
 def print_checks(result) -> list[tuple[str, str]]:
-    """One line for the checks that passed, one per check that failed. Returns the failed
-    checks as (name, one-line reason: the check's description)."""
+    """One line for the checks that passed, one per check that failed (with its failing
+    rows, else its description). Returns the failed checks as (name, one-line reason)."""
     evaluations = result.get_asset_check_evaluations()
-    failed = sorted((f"{e.asset_key.to_user_string()}: {e.check_name}", _one_line(e.description or ""))
-                    for e in evaluations if not e.passed)
+    failed = sorted((e for e in evaluations if not e.passed), key=lambda e: (e.asset_key.to_user_string(), e.check_name))
     print(f"\nAsset checks: {len(evaluations) - len(failed)} passed, {len(failed)} failed")
-    for name, reason in failed:
-        print(f"  FAILED {name}{': ' + reason if reason else ''}")
-    if failed:
-        print("  (details in the check's metadata in `make ui`, or run again with --verbose)")
-    return [(name, f"check {name} failed" + (f": {reason}" if reason else "")) for name, reason in failed]
+    for evaluation in failed:
+        print(f"  FAILED {check_line(evaluation)}")
+    return [(f"{e.asset_key.to_user_string()}: {e.check_name}", f"check {check_line(e)}") for e in failed]
+
+
+def check_line(evaluation) -> str:
+    """'staging/agreements: foreign_keys_resolve (blocking): partner_id P9 (1 row)'."""
+    blocking = " (blocking)" if getattr(evaluation, "blocking", False) else ""
+    rows = evaluation.metadata.get("failing_rows")
+    detail = rows.value if rows is not None else _one_line(evaluation.description or "") or "see its metadata in `make ui`"
+    return f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}{blocking}: {detail}"
 
 
 def _one_line(text: str, limit: int = 400) -> str:
@@ -153,16 +183,54 @@ def _progress_line(record: logging.LogRecord) -> bool:
     return False
 
 
-def _failure_message(result, failed_checks: list[tuple[str, str]] = ()) -> str:
-    if failed_checks:  # a blocking check stopped the run: it says why
-        return failed_checks[0][1]
+def _failure_message(result) -> str:
+    """One line naming the cause: the step's own description (file and line of a package
+    error), a failed blocking check and its failing rows, or the underlying error with
+    where it happened. The traceback is in the --verbose log."""
+    failed_checks = [e for e in result.get_asset_check_evaluations() if not e.passed and getattr(e, "blocking", False)]
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             data = event.step_failure_data
             if data.user_failure_data and data.user_failure_data.description:
                 return data.user_failure_data.description
-            return f"step {event.step_key} failed: {data.error.message.strip()}"
+            if failed_checks:
+                return f"blocking check failed, nothing was published: {check_line(failed_checks[0])}"
+            return error_line(event.step_key, data.error)
+        if event.event_type_value == "RUN_FAILURE" and event.event_specific_data and \
+                getattr(event.event_specific_data, "error", None):
+            return error_line(None, event.event_specific_data.error)
     return "the run failed (run again with --verbose for the full log)"
+
+
+_FRAME = re.compile(r'File "([^"]+)", line (\d+)')
+
+
+def error_line(step: str | None, error) -> str:
+    """The innermost error of a Dagster error chain as one line, with the project's file
+    and line where it was raised; a full disk, a locked file or a refused path said so."""
+    chain = [error]
+    while chain[-1].cause is not None or chain[-1].context is not None:
+        chain.append(chain[-1].cause or chain[-1].context)
+    inner = next((e for e in reversed(chain) if not e.cls_name or not e.cls_name.startswith("Dagster")), chain[-1])
+    message = " ".join(line.strip() for line in (inner.message or "").strip().splitlines()[:1])
+    message = re.sub(rf"^{re.escape(inner.cls_name or '')}:\s*", "", message)
+    text = " ".join(line.strip() for line in (inner.message or "").splitlines())
+    where = ""
+    for frame in reversed(inner.stack or []):
+        found = _FRAME.search(frame)
+        if found and "/pipelines/" in found.group(1):
+            where = f" ({Path(found.group(1)).relative_to(Path(__file__).resolve().parent.parent)}, line {found.group(2)})"
+            break
+    prefix = f"step {step}" if step else "the run"
+    if "No space left on device" in text or "ENOSPC" in text:
+        return (f"disk full: {message}; nothing was published, the previous warehouse and reports are whole "
+                "(free some space; DuckDB's spill files go to DUCKDB_TEMP_DIRECTORY, at most "
+                "DUCKDB_MAX_TEMP_DIRECTORY_SIZE)")
+    if "Could not set lock on file" in text:
+        holder = re.search(r"\(PID (\d+)\)", text)
+        return (f"{prefix} failed: the warehouse file is open in another program"
+                f"{f' (PID {holder.group(1)})' if holder else ''}: {message}")
+    return f"{prefix} failed: {inner.cls_name}: {message}{where}"
 
 
 def load_table_lines(loads: list[tuple]) -> list[str]:

@@ -6,9 +6,8 @@ What is checked, beyond what `Settings.from_env` already refuses (a currency tha
 three letters, a date or share that does not parse, an organisation name with control
 characters or too long):
 
-- the package folder exists and is a folder;
-- the warehouse file is not a folder, and the nearest existing folder above it and above
-  the reports folder is a folder we may write in;
+- the package folder exists, the warehouse file and the reports folder can be written and
+  have MIN_FREE_DISK_SPACE free (`output_checks.py`, also run by the run itself);
 - the reporting currency is an ISO 4217 code and, unless it is EUR, the package's
   `fx_rates` table has rows for it (an imported package: or the importers' IMF table
   has it), since without rates every amount would be rejected and the reports empty;
@@ -18,10 +17,10 @@ characters or too long):
 from __future__ import annotations
 
 import csv
-import os
 import re
 from pathlib import Path
 
+from pipelines.output_checks import check_data_dir, check_outputs
 from pipelines.settings import Settings, SettingsError
 
 ISO4217 = Path(__file__).resolve().parent / "ingest" / "iso4217.csv"
@@ -35,37 +34,12 @@ def iso_currencies() -> set[str]:
 
 
 def check_settings(settings: Settings, period: str | None = None) -> None:
-    """Raise SettingsError (one line) for the first setting that cannot work."""
-    data = settings.partner_data_dir
-    if not data.is_dir():
-        raise SettingsError(f"PARTNER_DATA_DIR={data}: no such folder")
-    _writable_file("WAREHOUSE_PATH", settings.warehouse_path)
-    _writable_folder("REPORTS_DIR", settings.reports_dir)
-    _currency(settings.reporting_currency, data)
+    """Raise SettingsError or OutputError (one line) for the first setting that cannot work."""
+    check_data_dir(settings.partner_data_dir)
+    check_outputs(settings.warehouse_path, settings.reports_dir, settings.run.min_free_space)
+    _currency(settings.reporting_currency, settings.partner_data_dir)
     if period is not None:
         _period(period, settings)
-
-
-def _nearest_existing(path: Path) -> Path:
-    while not path.exists() and path != path.parent:
-        path = path.parent
-    return path
-
-
-def _writable_file(name: str, path: Path) -> None:
-    if path.is_dir():
-        raise SettingsError(f"{name}={path}: is a folder, not a file")
-    _writable_folder(name, path.parent)
-
-
-def _writable_folder(name: str, path: Path) -> None:
-    if path.exists() and not path.is_dir():
-        raise SettingsError(f"{name}={path}: is a file, not a folder")
-    existing = _nearest_existing(path)
-    if not existing.is_dir():
-        raise SettingsError(f"{name}={path}: {existing} is a file, not a folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise SettingsError(f"{name}={path}: cannot write in {existing}")
 
 
 def _currency(code: str, data: Path) -> None:

@@ -83,6 +83,47 @@ class DuckDBSettings:
         )
 
 
+def parse_size(text: str) -> int:
+    """'1GB', '512MB', '20 MiB', '0' -> bytes (a plain number is bytes)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?i?B)?\s*", text, re.IGNORECASE)
+    if not match:
+        raise ValueError(text)
+    number, unit = float(match.group(1)), (match.group(2) or "B").upper()
+    base = 1024 if "I" in unit else 1000
+    return int(number * base ** "BKMGT".index(unit[0]))
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """How a run guards its outputs (pipelines/runlock.py, pipelines/output_checks.py)."""
+
+    lock_timeout: float = 600.0
+    """WAREHOUSE_LOCK_TIMEOUT: seconds a run waits for another run on the same warehouse
+    to finish before it gives up (0: give up at once)."""
+    min_free_space: int = 1_000_000_000
+    """MIN_FREE_DISK_SPACE: a run does not start when the warehouse's or the reports'
+    folder has less free space than this (bytes; `1GB`, `200MB`, `0` to not check)."""
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "RunSettings":
+        if environ is None:
+            load_dotenv(override=False)
+            environ = dict(os.environ)
+        timeout = (environ.get("WAREHOUSE_LOCK_TIMEOUT") or "").strip()
+        space = (environ.get("MIN_FREE_DISK_SPACE") or "").strip()
+        try:
+            seconds = float(timeout) if timeout else cls.lock_timeout
+            if seconds < 0 or seconds != seconds:
+                raise ValueError
+        except ValueError:
+            raise SettingsError(f"WAREHOUSE_LOCK_TIMEOUT={timeout!r} is not a number of seconds (0 or more)") from None
+        try:
+            free = parse_size(space) if space else cls.min_free_space
+        except ValueError:
+            raise SettingsError(f"MIN_FREE_DISK_SPACE={space!r} is not a size such as 1GB, 200MB or 0") from None
+        return cls(lock_timeout=seconds, min_free_space=free)
+
+
 @dataclass(frozen=True)
 class Settings:
     partner_data_dir: Path
@@ -103,6 +144,7 @@ class Settings:
     fails the blocking check `tables_mostly_loaded` (as does one that loaded none)."""
     organisation: str = DEFAULT_ORGANISATION
     """ORGANISATION_NAME: the name on the reports' cover."""
+    run: RunSettings = field(default_factory=RunSettings)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -147,6 +189,7 @@ class Settings:
             plausible_dates=window,
             max_rejected_share=share,
             organisation=organisation_name(environ.get("ORGANISATION_NAME")),
+            run=RunSettings.from_env(environ),
         )
 
 

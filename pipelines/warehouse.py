@@ -1,8 +1,10 @@
 """The one place that opens the DuckDB warehouse.
 
 DuckDB allows one writing process and no readers beside it, so every connection is
-short-lived: open, work, CHECKPOINT (writers), close. Writers are serialised by the
-Dagster executor/pool configuration; this module only makes each session tidy.
+short-lived: open, work, CHECKPOINT (writers), close. Inside a Dagster run the
+`WarehouseResource` also holds the run lock (pipelines/runlock.py) from the run's first
+step to its last, and points writers at the run's build copy of the warehouse, which is
+published as a whole when the run succeeds (pipelines/publication.py).
 
 Every connection gets the memory limit and spill directory of `DuckDBSettings`
 (DUCKDB_MEMORY_LIMIT, DUCKDB_TEMP_DIRECTORY, DUCKDB_MAX_TEMP_DIRECTORY_SIZE): a package
@@ -16,16 +18,21 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-from dagster import ConfigurableResource, TableColumn, TableSchema
+from dagster import ConfigurableResource, DagsterEventType, DagsterRunStatus, InitResourceContext, TableColumn, TableSchema
+from pydantic import PrivateAttr
 
-from pipelines.settings import DuckDBSettings
+from pipelines import publication, runlock
+from pipelines.output_checks import check_warehouse
+from pipelines.publication import Publication
+from pipelines.settings import DuckDBSettings, RunSettings
 
 
 @contextmanager
-def connect(path: str | Path, read_only: bool = False,
-            settings: DuckDBSettings | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(path: str | Path, read_only: bool = False, settings: DuckDBSettings | None = None,
+            published: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the warehouse at `path`, with `settings` (default: from the
-    environment) applied."""
+    environment) applied. `published`: the warehouse that `path` is a build copy of (its
+    name gives the default spill folder)."""
     path = Path(path)
     if read_only and not path.exists():
         raise FileNotFoundError(f"warehouse {path} does not exist yet: load a package first")
@@ -33,7 +40,7 @@ def connect(path: str | Path, read_only: bool = False,
     settings = settings or DuckDBSettings.from_env()
     conn = duckdb.connect(str(path), read_only=read_only)
     try:
-        configure(conn, settings, path)
+        configure(conn, settings, Path(published or path))
         yield conn
         if not read_only:
             conn.execute("CHECKPOINT")
@@ -55,14 +62,65 @@ def _quoted(text: str) -> str:
 
 
 class WarehouseResource(ConfigurableResource):
-    """The DuckDB warehouse file (WAREHOUSE_PATH)."""
+    """The DuckDB warehouse file (WAREHOUSE_PATH).
+
+    In a run: checks the path (output_checks), takes the run lock, and publishes the run's
+    build at the end if every step succeeded (pipelines/publication.py)."""
 
     path: str
+    _publication: Publication | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        run = RunSettings.from_env()
+        check_warehouse(Path(self.path), run.min_free_space)
+        say = context.log.info if context.log else None
+        runlock.acquire(self.path, context.run_id, run.lock_timeout, say=say)
+        try:
+            self._publication = Publication(self.path, context.run_id, say).begin()
+        except BaseException:
+            runlock.release(self.path)
+            raise
+        publication.set_current(self._publication)
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        current, self._publication = self._publication, None
+        try:
+            if current is not None:
+                try:
+                    current.finish(run_succeeded(context))
+                except Exception as err:  # the run's steps are done: say why nothing changed
+                    current.outcome = f"{err}"
+                    if context.log:
+                        context.log.error(f"Not published: {err}")
+        finally:
+            publication.set_current(None)
+            runlock.release(self.path)
+
+    @property
+    def publication(self) -> Publication | None:
+        return self._publication
 
     @contextmanager
     def get_connection(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        with connect(self.path, read_only=read_only) as conn:
+        path = self.path
+        if self._publication is not None:
+            path = self._publication.readable() if read_only else self._publication.writable()
+        with connect(path, read_only=read_only, published=self.path) as conn:
             yield conn
+
+
+def run_succeeded(context: InitResourceContext) -> bool:
+    """No step of the run failed (a failed blocking check fails its step) and it was not
+    cancelled: asked of the run's event log as the run's resources are torn down."""
+    instance, run_id = context.instance, context.run_id
+    if instance is None or run_id is None:
+        return False
+    failures = instance.get_records_for_run(run_id, of_type=DagsterEventType.STEP_FAILURE, limit=1).records
+    if failures:
+        return False
+    run = instance.get_run_by_id(run_id)
+    return run is None or run.status not in (DagsterRunStatus.CANCELING, DagsterRunStatus.CANCELED,
+                                              DagsterRunStatus.FAILURE)
 
 
 def table_schema(conn: duckdb.DuckDBPyConnection, table: str, descriptions: dict[str, str] | None = None) -> TableSchema:

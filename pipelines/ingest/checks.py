@@ -49,9 +49,12 @@ def every_row_accounted_for(warehouse: WarehouseResource) -> AssetCheckResult:
             rows.append((source, rows_read, loaded, rejected))
     unbalanced = [r for r in rows if r[1] != r[2] + r[3]]
     missing = sorted({t.name for t in TABLES} - {r[0] for r in rows})
+    failing = [f"{t}: {read} read, {loaded} loaded, {rejected} rejected" for t, read, loaded, rejected in unbalanced]
+    failing += [f"{t}: not in audit.load_summary" for t in missing]
     return AssetCheckResult(
         passed=not unbalanced and not missing,
         metadata={
+            "failing_rows": "; ".join(failing) or "none",
             "tables": len(rows),
             "rows_read": sum(r[1] for r in rows),
             "rows_loaded": sum(r[2] for r in rows),
@@ -99,16 +102,19 @@ def _foreign_key_check(table: str):
     @asset_check(asset=staging_key(table), name="foreign_keys_resolve", blocking=True,
                  description=f"Every reference in {table} ({', '.join(k[1] for k in keys)}) names a loaded row.")
     def check(warehouse: WarehouseResource) -> AssetCheckResult:
-        dangling = {}
+        dangling, examples = {}, []
         with warehouse.get_connection(read_only=True) as conn:
             for _, column, parent, parent_column in keys:
-                dangling[column] = conn.execute(
-                    f"SELECT count(*) FROM staging.{table} c WHERE c.{column} IS NOT NULL AND NOT EXISTS "
-                    f"(SELECT 1 FROM staging.{parent} p WHERE p.{parent_column} = c.{column})"
-                ).fetchone()[0]
+                found = f"FROM staging.{table} c WHERE c.{column} IS NOT NULL AND NOT EXISTS " \
+                        f"(SELECT 1 FROM staging.{parent} p WHERE p.{parent_column} = c.{column})"
+                dangling[column] = conn.execute(f"SELECT count(*) {found}").fetchone()[0]
+                if dangling[column]:
+                    values = [v for (v,) in conn.execute(f"SELECT DISTINCT c.{column} {found} ORDER BY 1 LIMIT 5").fetchall()]
+                    examples.append(f"{dangling[column]} rows with {column} not in {parent} ({', '.join(map(str, values))})")
         return AssetCheckResult(
             passed=not any(dangling.values()),
-            metadata={f"dangling_{column}": n for column, n in dangling.items()},
+            metadata={"failing_rows": "; ".join(examples) or "none",
+                      **{f"dangling_{column}": n for column, n in dangling.items()}},
         )
 
     return check
@@ -118,14 +124,18 @@ def _conversion_check(table: str, amount: str, converted: str):
     @asset_check(asset=staging_key(table), name="amounts_converted", blocking=True,
                  description=f"Every {table}.{amount} has a rate and a converted {converted}.")
     def check(warehouse: WarehouseResource) -> AssetCheckResult:
+        key = next(t.columns[0] for t in TABLES if t.name == table)  # the key column
         with warehouse.get_connection(read_only=True) as conn:
             total, unconverted = conn.execute(
                 f"SELECT count(*), count(*) FILTER ({converted} IS NULL OR {amount} IS NULL) FROM staging.{table}"
             ).fetchone()
+            keys = [k for (k,) in conn.execute(f"SELECT {key} FROM staging.{table} WHERE {converted} IS NULL "
+                                               f"OR {amount} IS NULL ORDER BY 1 LIMIT 5").fetchall()]
         return AssetCheckResult(
             passed=unconverted == 0,
             severity=AssetCheckSeverity.ERROR,
-            metadata={"rows": total, "rows_without_converted_amount": unconverted},
+            metadata={"rows": total, "rows_without_converted_amount": unconverted,
+                      "failing_rows": f"{unconverted} rows without {converted} ({', '.join(keys)})" if keys else "none"},
         )
 
     return check

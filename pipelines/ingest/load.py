@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.crashpoints import reached
 from pipelines.ingest.contract import TABLES
 from pipelines.ingest.read import (
     Bytes, PackageError, Source, create_src, drop, find_file, inspect, read_into, scan_files, watch,
@@ -112,8 +113,11 @@ def load_package(folder: str | Path, conn: duckdb.DuckDBPyConnection, reporting_
                     if source.table.name == "fx_rates":
                         conn.execute((STAGING_SQL / "_fx.sql").read_text())
                         _require_reporting_rate(conn, reporting_currency, source.path)
+                    reached(f"load:staged:{source.table.name}")
                 conn.execute("INSERT INTO audit.package VALUES (?, ?)", [fingerprint, reporting_currency])
+                reached("load:before-commit")
                 conn.execute("COMMIT")
+                reached("load:committed")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
@@ -128,6 +132,7 @@ def _read(conn: duckdb.DuckDBPyConnection, source: Source, scan: Bytes | None, s
     expected = scan.lines - source.header_lines if scan else 0  # about the rows, for lines while DuckDB reads
     rows = read_into(conn, source, scan, running=lambda done: steps.running(f"{name}: read", int(done * expected)))
     steps.done(f"{name}: read", rows)
+    reached(f"load:read:{name}")
     return rows
 
 

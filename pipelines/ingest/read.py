@@ -347,6 +347,8 @@ def _lines_by_csv_module(conn, line_of_table: str, source: Source, records: int)
         for row in reader:
             (starts if row else blanks).append(line)
             line = reader.line_num + 1
+    if starts:
+        _check_closed_quotes(source.path, starts[-1], line - 1)
     if len(starts) != records:
         raise PackageError(f"{source.path}: not a readable CSV file (DuckDB read {records:,} records, "
                            f"Python's csv module {len(starts):,}); check its quoting")
@@ -361,6 +363,22 @@ def _lines_by_csv_module(conn, line_of_table: str, source: Source, records: int)
     conn.execute(f"CREATE OR REPLACE TEMP TABLE {line_of_table} AS SELECT * FROM line_of_arrow")
     conn.unregister("line_of_arrow")
     return len(starts) + len(blanks)
+
+
+def _check_closed_quotes(path: Path, start: int, last: int) -> None:
+    """A quote never closed swallows every following line into one field, to the end of
+    the file (both readers accept that): say so, naming the line where it opens, when the
+    last record spans several lines and holds an odd number of double quotes."""
+    if last <= start:
+        return
+    quotes = 0
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for number, text in enumerate(handle, start=1):
+            if number >= start:
+                quotes += text.count('"')
+    if quotes % 2:
+        raise PackageError(f"{path}, line {start}: a quoted field opened on this line is never closed "
+                           f"(it would run to the end of the file, line {last}); close the quote")
 
 
 def _explain_csv_error(path: Path, err: Exception) -> str:

@@ -20,6 +20,7 @@ from dagster import (
 )
 from pydantic import Field
 
+from pipelines.crashpoints import reached
 from pipelines.ingest.assets import staging_key
 from pipelines.metrics import descriptions
 from pipelines.metrics.compute import Marts, compute_region_metrics
@@ -110,6 +111,7 @@ class MetricSettingsResource(ConfigurableResource):
 )
 def region_metrics(context: AssetExecutionContext, warehouse: WarehouseResource,
                    metric_settings: MetricSettingsResource):
+    reached("metrics:started")
     try:
         settings = metric_settings.metric_settings()
     except MetricSettingsError as err:
@@ -124,6 +126,7 @@ def region_metrics(context: AssetExecutionContext, warehouse: WarehouseResource,
             raise Failure(description=str(err), allow_retries=False) from None
         published = sum(frame.height for frame in marts) + sum(frame.height for frame in insight)
         progress.done("marts computed", published)
+        reached("metrics:computed")
         write_marts(conn, marts, settings, insight)
         progress.done("marts written", published)
         schemas = {key: table_schema(conn, ".".join(key.path), COLUMN_DESCRIPTIONS[key]) for key in DESCRIPTIONS}

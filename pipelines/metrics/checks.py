@@ -29,7 +29,7 @@ def score_within_0_100(warehouse: WarehouseResource) -> AssetCheckResult:
         ).fetchall()
     return AssetCheckResult(
         passed=outside == 0,
-        metadata={"rows": rows, "rows_with_score": scored, "rows_outside_0_100": outside,
+        metadata={"failing_rows": _inline(examples, outside, "score outside 0–100"), "rows": rows, "rows_with_score": scored, "rows_outside_0_100": outside,
                   "examples": MetadataValue.md(_examples(examples, ["region", "period", "score"]))},
     )
 
@@ -46,7 +46,7 @@ def shares_sum_to_one(warehouse: WarehouseResource) -> AssetCheckResult:
            if total is None or abs(total - 1) > SHARE_TOLERANCE]
     return AssetCheckResult(
         passed=not off,
-        metadata={"region_periods": len(totals), "region_periods_not_summing_to_1": len(off),
+        metadata={"failing_rows": _inline(off[:5], len(off), "shares not summing to 1"), "region_periods": len(totals), "region_periods_not_summing_to_1": len(off),
                   "examples": MetadataValue.md(_examples(off[:10], ["region", "period", "sum of shares"]))},
     )
 
@@ -70,10 +70,19 @@ def every_region_present(warehouse: WarehouseResource) -> AssetCheckResult:
     missing_regions = sorted({region for region, _ in missing})
     return AssetCheckResult(
         passed=not missing and periods > 0,
-        metadata={"regions_in_staging": regions, "periods": periods,
+        metadata={"failing_rows": (_inline(missing[:5], len(missing), "region × period missing") if missing
+                                   else "none" if periods else "the mart has no period at all (no region loaded?)"),
+                  "regions_in_staging": regions, "periods": periods,
                   "missing_region_periods": len(missing),
                   "regions_missing": ", ".join(missing_regions) or "none"},
     )
+
+
+def _inline(rows: list[tuple], count: int, what: str) -> str:
+    """'2 rows with score outside 0–100: EU 2025 101.0; …' for the CLI's one line."""
+    if not count:
+        return "none"
+    return f"{count} with {what}: " + "; ".join(" ".join(str(v) for v in row) for row in rows[:5])
 
 
 def _examples(rows: list[tuple], header: list[str]) -> str:

@@ -3,6 +3,11 @@
 The full definitions are ../shared/spec/metrics.md; the implementation choices docs/metrics.md.
 """
 
+FINGERPRINT = {
+    "package_fingerprint": "Fingerprint of the package the mart was built from (audit.package.fingerprint); "
+                           "staging and marts belong together when they agree.",
+}
+
 _KEYS = {
     "region_code": "Region code, or 'ALL' for the whole organisation (computed from the rows, not averaged).",
     "period": "'2025' (year), '2025-Q3' (quarter) or 'FY2026' (fiscal year, when configured).",
@@ -141,3 +146,6 @@ CASH_PROJECTION = _KEYS | {
                    "(always when nothing is spent). Same on every row of the region × period.",
     "cliff_month_without_top_funder": "The same without the top funder's agreements.",
 }
+
+for _columns in (SUSTAINABILITY, SUPPORT_MIX, PARTNER_SUPPORT, EXPIRING_COMMITMENTS, METRIC_SETTINGS, TRENDS, CHANGES, CASH_PROJECTION):
+    _columns.update(FINGERPRINT)

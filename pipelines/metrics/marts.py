@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from pipelines.crashpoints import reached
 from pipelines.metrics.compute import Marts
 from pipelines.metrics.facts import COLUMNS
 from pipelines.metrics.insight import (
@@ -49,7 +50,6 @@ MART_TYPES: dict[str, dict[str, str]] = {
     },
     "metric_settings": {"name": "VARCHAR", "value": "VARCHAR"},
 }
-
 # The leadership insight marts (pipelines/metrics/insight.py): money DECIMAL(18,2), ratios DOUBLE.
 _POLARS_TO_DUCKDB = {"String": "VARCHAR", "Date": "DATE", "Float64": "DOUBLE", "Int32": "INTEGER",
                      "Boolean": "BOOLEAN", "Decimal": "DECIMAL(18,2)"}
@@ -58,6 +58,13 @@ MART_TYPES |= {
     for table, columns in (("region_trends", TRENDS_COLUMNS), ("region_changes", CHANGES_COLUMNS),
                            ("region_cash_projection", CASH_PROJECTION_COLUMNS))
 }
+
+# Every mart ends with the fingerprint of the package it was built from (audit.package):
+# a reader, and the run's publication (pipelines/publication.py), can tell that staging
+# and marts belong together.
+FINGERPRINT = "package_fingerprint"
+for _types in MART_TYPES.values():
+    _types[FINGERPRINT] = "VARCHAR"
 
 
 # The facts that DuckDB compacts as it reads them, losslessly for every metric (facts.py):
@@ -90,10 +97,20 @@ def staged_rows(conn: duckdb.DuckDBPyConnection) -> int:
     return conn.execute(f"SELECT {counts}").fetchone()[0]
 
 
+def staged_fingerprint(conn: duckdb.DuckDBPyConnection) -> str | None:
+    """The fingerprint of the loaded package (audit.package), None without one."""
+    exists = conn.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                          "AND schema_name = 'audit' AND table_name = 'package'").fetchone()[0]
+    row = conn.execute("SELECT fingerprint FROM audit.package").fetchone() if exists else None
+    return row[0] if row else None
+
+
 def write_marts(conn: duckdb.DuckDBPyConnection, marts: Marts, settings: MetricSettings,
-                insight: InsightMarts | None = None) -> None:
+                insight: InsightMarts | None = None, fingerprint: str | None = None) -> None:
     """Replace every mart table in one transaction: readers see all old or all new tables.
-    `insight` (trends, changes, cash projection) is written in the same transaction when given."""
+    `insight` (trends, changes, cash projection) is written in the same transaction when given.
+    Every row carries `fingerprint` (default: the loaded package's, audit.package)."""
+    fingerprint = fingerprint or staged_fingerprint(conn)
     frames = {
         "region_sustainability": marts.sustainability,
         "region_support_mix": marts.support_mix,
@@ -108,10 +125,13 @@ def write_marts(conn: duckdb.DuckDBPyConnection, marts: Marts, settings: MetricS
     try:
         conn.execute("CREATE SCHEMA IF NOT EXISTS marts")
         for table, frame in frames.items():
-            columns = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in MART_TYPES[table].items())
+            columns = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' if c != FINGERPRINT else f'CAST(? AS VARCHAR) AS "{c}"'
+                                for c, t in MART_TYPES[table].items())
             conn.register("mart_frame", frame)
-            conn.execute(f"CREATE OR REPLACE TABLE marts.{table} AS SELECT {columns} FROM mart_frame")
+            conn.execute(f"CREATE OR REPLACE TABLE marts.{table} AS SELECT {columns} FROM mart_frame", [fingerprint])
             conn.unregister("mart_frame")
+            reached(f"marts:written:{table}")
+        reached("marts:before-commit")
         conn.execute("COMMIT")
     except Exception:
         conn.execute("ROLLBACK")

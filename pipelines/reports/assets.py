@@ -50,8 +50,11 @@ from pipelines.reports.publish import (
     submit_region_reports,
 )
 from pipelines.reports.paths import UnsafeReportPath, region_report_path
-from pipelines.settings import DEFAULT_ORGANISATION, Settings
-from pipelines.warehouse import WarehouseResource
+from pipelines import publication
+from pipelines.output_checks import check_reports_dir
+from pipelines.publication import ReportStage
+from pipelines.settings import DEFAULT_ORGANISATION, RunSettings, Settings, SettingsError
+from pipelines.warehouse import WarehouseResource, run_succeeded
 
 
 UPSTREAM = [
@@ -83,19 +86,54 @@ class ReportsResource(ConfigurableResource):
                                "1: render in the step's own process")
     _pool: RenderPool | None = PrivateAttr(default=None)
     _batch: RenderBatch | None = PrivateAttr(default=None)
+    _stage: ReportStage | None = PrivateAttr(default=None)
+    _own_stage: bool = PrivateAttr(default=False)
+    _started: datetime | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
-        """Start the render workers as the run starts, so they are ready for the reports."""
+        """Check REPORTS_DIR, make the run's temporary report folder (published with the
+        warehouse when the run succeeds) and start the render workers, so they are ready
+        for the reports."""
+        check_reports_dir(Path(self.reports_dir), RunSettings.from_env().min_free_space)
+        self._stage = ReportStage(self.reports_dir, context.run_id)
+        self._own_stage = True  # until the run's publication takes it (`stage`)
+        self._started = datetime.now(timezone.utc)
         workers = self.render_workers or os.cpu_count() or 1
         if workers > 1:
             self._pool = RenderPool(workers)
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
-        """The workers end with the run (renders not yet started are cancelled)."""
+        """The workers end with the run (renders not yet started are cancelled); the
+        reports are published with the warehouse (or here, in a run without one)."""
         self._batch = None
-        if self._pool is not None:
-            self._pool.close()
-            self._pool = None
+        try:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
+        finally:
+            stage, self._stage = self._stage, None
+            if stage is not None and self._own_stage:
+                try:
+                    if run_succeeded(context):
+                        stage.publish()
+                finally:
+                    stage.discard()
+
+    def generated_at(self) -> datetime:
+        """The time printed in every report of a run: the run's start (one set, one time)."""
+        return self._started or datetime.now(timezone.utc)
+
+    @property
+    def stage(self) -> ReportStage | None:
+        """The run's temporary report folder (None outside a run: files are written in place).
+        The first use hands it to the run's publication (the warehouse resource's, set up by
+        then), which publishes it with the warehouse."""
+        run = publication.current()
+        if self._stage is not None and self._own_stage and run is not None:
+            self._stage.clean_stale()  # the run lock is held: no other run uses one
+            run.add_stage(self._stage)
+            self._own_stage = False
+        return self._stage
 
     @property
     def pool(self) -> RenderPool | None:
@@ -116,9 +154,11 @@ class ReportsResource(ConfigurableResource):
 
     @classmethod
     def from_env(cls, settings: Settings) -> "ReportsResource":
-        return cls(reports_dir=str(settings.reports_dir),
-                   organisation=settings.organisation,
-                   period=settings.report_period)
+        workers = (os.environ.get("REPORT_RENDER_WORKERS") or "0").strip()
+        if not workers.isdigit():
+            raise SettingsError(f"REPORT_RENDER_WORKERS={workers!r} is not a whole number (0: one per core)")
+        return cls(reports_dir=str(settings.reports_dir), render_workers=int(workers),
+                   organisation=settings.organisation, period=settings.report_period)
 
 
 class ReportConfig(Config):
@@ -179,7 +219,7 @@ def _glyph_check(asset_key: AssetKey, reports: list[PublishedReport]) -> AssetCh
 
 
 def _preview_md(report: PublishedReport) -> str:
-    png = first_page_png(report.path)
+    png = first_page_png(report.location)
     if png is None:
         return "(no preview: poppler's pdftoppm is not installed)"
     return (f"![first page of {report.path.name}]"
@@ -245,13 +285,13 @@ def _check_results(context: AssetExecutionContext) -> list[dict]:
 def global_report(context: AssetExecutionContext, config: ReportConfig,
                   warehouse: WarehouseResource, reports: ReportsResource) -> MaterializeResult:
     data = _load(context, warehouse, config, announce=True, setting=reports.period)
-    generated_at = datetime.now(timezone.utc)
+    generated_at = reports.generated_at()
     prefetch = None
     if reports.pool is not None and data.regions and _in_run(context, REGION_REPORTS):
         prefetch = lambda: reports.start_region_reports(data, generated_at)  # noqa: E731
     report = publish_global_report(data, Path(reports.reports_dir), reports.organisation,
                                    generated_at, _check_results(context), pool=reports.pool,
-                                   meanwhile=prefetch)
+                                   meanwhile=prefetch, stage=reports.stage)
     _written(context, report)
     return MaterializeResult(
         metadata={
@@ -280,9 +320,12 @@ def region_reports(context: AssetExecutionContext, config: ReportConfig,
                    warehouse: WarehouseResource, reports: ReportsResource) -> MaterializeResult:
     data = _load(context, warehouse, config, announce=False, setting=reports.period)  # the global report says it
     published = publish_region_reports(data, Path(reports.reports_dir), reports.organisation,
-                                       datetime.now(timezone.utc), workers=reports.render_workers,
+                                       reports.generated_at(), workers=reports.render_workers,
                                        pool=reports.pool, batch=reports.take_region_batch(),
-                                       on_written=lambda _, report: _written(context, report))
+                                       on_written=lambda _, report: _written(context, report),
+                                       stage=reports.stage)
+    if reports.stage is not None:
+        reports.stage.region_sets.add(data.period)  # every region of the period rendered
     lines = ["| region | pages | size (KB) | path |", "|---|---:|---:|---|"]
     for code, report in published.items():
         lines.append(f"| {code} | {report.rendered.pages} | {report.size_bytes // 1024} "

@@ -14,8 +14,9 @@ in-process executor, which runs one step at a time. The pool (`RenderPool`):
   to write;
 - dies with its run: it is context-managed (shut down when the run ends, also on
   failure), and each worker watches the process that started the pool and exits the
-  moment it dies, even by `kill -9`; the forkserver then has no client left and exits too
-  (tests/reports/test_report_pool.py).
+  moment it dies, even by `kill -9`; the forkserver then has no client left and exits too,
+  and a parent-death signal ends any worker whose forkserver is gone
+  (tests/reports/test_report_pool.py, tests/test_crash_safety.py).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from datetime import datetime
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
+from pipelines.crashpoints import reached
+from pipelines.publication import ReportStage
 from pipelines.reports.data import ReportData
 from pipelines.reports.paths import global_report_path, region_report_path, write_atomically
 from pipelines.reports.render import RenderedReport, render_global_report, render_region_report
@@ -45,7 +48,14 @@ PRELOAD = ["__main__", "pipelines.reports.render"]
 @dataclass
 class PublishedReport:
     path: Path
+    """Where the report is published (in a run: once the run has succeeded)."""
     rendered: RenderedReport
+    file: Path | None = None
+    """Where its bytes are now: the run's temporary folder until the run is published."""
+
+    @property
+    def location(self) -> Path:
+        return self.file or self.path
 
     @property
     def size_bytes(self) -> int:
@@ -58,6 +68,7 @@ def _die_with_parent() -> None:
     children, not the run's, and hold the pipes that would tell them, so neither a
     parent-death signal nor end-of-file reaches them: a thread waits on the multiprocessing
     sentinel of the starting process instead."""
+    _kill_when_forkserver_dies()
     parent = multiprocessing.parent_process()
     if parent is None:
         return
@@ -67,6 +78,19 @@ def _die_with_parent() -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _kill_when_forkserver_dies() -> None:
+    """Linux: SIGKILL this worker when the process that forked it (the forkserver, which
+    exits when the run dies) ends, even if the watching thread cannot run."""
+    try:
+        import ctypes
+        import signal
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _ready() -> int:
@@ -140,12 +164,22 @@ def submit_region_reports(pool: RenderPool, data: ReportData, organisation: str,
         for row in data.regions})
 
 
+def _write(path: Path, rendered: RenderedReport, stage: ReportStage | None) -> PublishedReport:
+    """Write a report: into the run's temporary folder (`stage`) if there is one, else in place."""
+    file = stage.path(path) if stage is not None else path
+    write_atomically(file, rendered.pdf)
+    reached(f"reports:written:{path.name}")
+    return PublishedReport(path, rendered, file)
+
+
 def publish_global_report(data: ReportData, reports_dir: Path, organisation: str,
                           generated_at: datetime, check_results: list[dict] | None,
                           pool: RenderPool | None = None,
-                          meanwhile: Callable[[], None] | None = None) -> PublishedReport:
+                          meanwhile: Callable[[], None] | None = None,
+                          stage: ReportStage | None = None) -> PublishedReport:
     """Render (in `pool` if given) and write the global report; `meanwhile()` is called
-    once the render is under way (the asset submits the region reports then)."""
+    once the render is under way (the asset submits the region reports then). With a
+    `stage`, the file goes into the run's temporary folder (published with the run)."""
     path = global_report_path(reports_dir, data.period)  # validated before any work
     if pool is None:
         if meanwhile:
@@ -155,16 +189,16 @@ def publish_global_report(data: ReportData, reports_dir: Path, organisation: str
         future = pool.render(data, None, organisation, generated_at, check_results)
         if meanwhile:
             meanwhile()
+        reached("reports:rendering")
         rendered = future.result()
-    write_atomically(path, rendered.pdf)
-    return PublishedReport(path, rendered)
+    return _write(path, rendered, stage)
 
 
 def publish_region_reports(data: ReportData, reports_dir: Path, organisation: str,
                            generated_at: datetime, workers: int | None = None,
                            pool: RenderPool | None = None, batch: RenderBatch | None = None,
                            on_written: Callable[[str, PublishedReport], None] | None = None,
-                           ) -> dict[str, PublishedReport]:
+                           stage: ReportStage | None = None) -> dict[str, PublishedReport]:
     """Every region's PDF: from `batch` when it was submitted for the same data, else
     rendered in `pool`, else in a pool of `workers` started here (one per core), or in
     this process when there is one region or one worker. Files are written here, in
@@ -173,26 +207,25 @@ def publish_region_reports(data: ReportData, reports_dir: Path, organisation: st
     paths = {code: region_report_path(reports_dir, data.period, code)  # refuse a hostile code first
              for code in codes}
     if batch is not None and batch.matches(data, organisation) and set(batch.futures) == set(codes):
-        return _write_all(paths, {c: batch.futures[c].result for c in codes}, on_written)
+        return _write_all(paths, {c: batch.futures[c].result for c in codes}, on_written, stage)
     if pool is not None:
         futures = {c: pool.render(data, c, organisation, generated_at) for c in codes}
-        return _write_all(paths, {c: futures[c].result for c in codes}, on_written)
+        return _write_all(paths, {c: futures[c].result for c in codes}, on_written, stage)
     workers = min(workers or os.cpu_count() or 1, len(codes))
     if workers <= 1:
         return _write_all(paths, {c: (lambda c=c: render_region_report(data, c, organisation, generated_at))
-                                  for c in codes}, on_written)
+                                  for c in codes}, on_written, stage)
     with RenderPool(workers) as own:
         futures = {c: own.render(data, c, organisation, generated_at) for c in codes}
-        return _write_all(paths, {c: futures[c].result for c in codes}, on_written)
+        return _write_all(paths, {c: futures[c].result for c in codes}, on_written, stage)
 
 
 def _write_all(paths: dict[str, Path], results: dict[str, Callable[[], RenderedReport]],
-               on_written: Callable[[str, PublishedReport], None] | None) -> dict[str, PublishedReport]:
+               on_written: Callable[[str, PublishedReport], None] | None,
+               stage: ReportStage | None) -> dict[str, PublishedReport]:
     published = {}
     for code, result in results.items():
-        rendered = result()
-        write_atomically(paths[code], rendered.pdf)
-        published[code] = PublishedReport(paths[code], rendered)
+        published[code] = _write(paths[code], result(), stage)
         if on_written:
             on_written(code, published[code])
     return published

@@ -56,4 +56,4 @@ def test_a_character_without_a_glyph_fails_the_run_and_is_named(tmp_path, packag
     assert "Traceback" not in err
     line = err.strip().splitlines()[-1]
     assert line.startswith("partner-reports: error: check reports/")
-    assert "every_glyph_rendered failed" in line and "U+1F984" in line
+    assert "every_glyph_rendered: 1 character(s) that no report font can draw" in line and "U+1F984" in line

@@ -1,0 +1,90 @@
+"""Checks a run makes before any work (and again when a run starts): can it write what it will write?
+
+- the package folder exists (PARTNER_DATA_DIR);
+- WAREHOUSE_PATH names a file (or nothing yet) in a folder this process can write;
+- REPORTS_DIR is a folder (made if missing) this process can write;
+- both have at least MIN_FREE_DISK_SPACE free.
+
+Writability is tried, not guessed from mode bits (root may not write on a read-only
+mount either): a probe file is created and removed. Each failure raises `OutputError`
+with one line naming the setting, the path and the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+class OutputError(Exception):
+    """An output path a run cannot use; the message names the setting and the path."""
+
+
+def check_data_dir(data_dir: Path) -> None:
+    if not Path(data_dir).is_dir():
+        what = "is a file, not a folder" if Path(data_dir).exists() else "does not exist"
+        raise OutputError(f"PARTNER_DATA_DIR {data_dir} {what}: nothing to load")
+
+
+def check_warehouse(warehouse: Path, min_free: int) -> None:
+    warehouse = Path(warehouse)
+    if warehouse.is_dir():
+        raise OutputError(f"WAREHOUSE_PATH {warehouse} is a folder; it must name a file "
+                          f"(e.g. {warehouse / 'warehouse.duckdb'})")
+    if warehouse.exists() and not warehouse.is_file():
+        raise OutputError(f"WAREHOUSE_PATH {warehouse} is not a regular file")
+    _writable_folder(warehouse.parent, "WAREHOUSE_PATH", f"the folder of WAREHOUSE_PATH {warehouse}")
+    _free_space(warehouse.parent, min_free, "WAREHOUSE_PATH")
+
+
+def check_reports_dir(reports_dir: Path, min_free: int) -> None:
+    reports_dir = Path(reports_dir)
+    if reports_dir.exists() and not reports_dir.is_dir():
+        raise OutputError(f"REPORTS_DIR {reports_dir} is a file, not a folder")
+    _writable_folder(reports_dir, "REPORTS_DIR", f"REPORTS_DIR {reports_dir}")
+    _free_space(reports_dir, min_free, "REPORTS_DIR")
+
+
+def check_outputs(warehouse: Path, reports_dir: Path | None, min_free: int) -> None:
+    check_warehouse(warehouse, min_free)
+    if reports_dir is not None:
+        check_reports_dir(reports_dir, min_free)
+
+
+def _writable_folder(folder: Path, setting: str, what: str) -> None:
+    """`folder` can be written, or made (nothing is made here: its nearest existing
+    ancestor is tried instead)."""
+    nearest = _existing(folder)
+    if not nearest.is_dir():
+        raise OutputError(f"{what}: {nearest} is a file, so the folder cannot be made")
+    try:
+        fd, probe = tempfile.mkstemp(dir=nearest, prefix=".partner-reports-probe-")
+    except OSError as err:
+        where = "" if nearest == folder else f" (its nearest existing folder {nearest} is not)"
+        raise OutputError(f"{what} is not writable{where}: {err.strerror}") from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+def _existing(path: Path) -> Path:
+    return next(p for p in [path, *path.parents] if p.exists())
+
+
+def _free_space(folder: Path, min_free: int, setting: str) -> None:
+    if min_free <= 0:
+        return
+    folder = _existing(folder)
+    stats = os.statvfs(folder)
+    free = stats.f_bavail * stats.f_frsize
+    if free < min_free:
+        raise OutputError(f"only {human(free)} free in {folder} ({setting}); a run needs "
+                          f"{human(min_free)} (MIN_FREE_DISK_SPACE)")
+
+
+def human(size: float) -> str:
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1000
+    return f"{size:,.1f} TB"  # pragma: no cover
