@@ -1,7 +1,15 @@
 -- staging.transactions: money and in-kind value received against an agreement.
 -- A negative amount is a refund or correction and is kept as such. The rate is the one
 -- of value_date when given (IATI's value-date), else of the transaction date.
-WITH typed AS (
+-- The lines whose transaction_id already appears on an earlier line (rule duplicate_key):
+-- numbered over these two columns only, so that the wide rows are not partitioned by id,
+-- keep their file order and are cheaper to write in line order.
+WITH later AS (
+    SELECT _line AS line FROM (
+        SELECT _line, row_number() OVER (PARTITION BY transaction_id ORDER BY _line) AS occurrence FROM src
+    ) WHERE occurrence > 1
+),
+typed AS (
     SELECT *,
         lower(transaction_type)     AS kind,
         upper(currency)             AS code,
@@ -9,22 +17,22 @@ WITH typed AS (
         iso_date(value_date)        AS rate_day_given,
         money(amount)               AS value,
         coalesce(rate_day_given, day) AS rate_day,  -- the date whose rate converts the amount
-        row_number() OVER (PARTITION BY transaction_id ORDER BY _line) AS occurrence
-    FROM src
+        later.line IS NOT NULL      AS repeated
+    FROM src LEFT JOIN later ON later.line = src._line
 ),
--- The as-of rates once per currency and day that occur (a few thousand pairs however
--- many rows), then joined to the rows by equality.
+-- The as-of rates, and the factor from them, once per currency and day that occur (a few
+-- thousand pairs however many rows), then joined to the rows by equality.
 rates AS (
-    SELECT days.code, days.rate_day, fx.eur_per_unit AS rate, reporting.eur_per_unit AS reporting_rate
+    SELECT days.code, days.rate_day, fx.eur_per_unit AS rate, reporting.eur_per_unit AS reporting_rate,
+           factor(fx.eur_per_unit, reporting.eur_per_unit) AS fx_factor
     FROM (SELECT DISTINCT code, rate_day FROM typed) AS days
     ASOF LEFT JOIN fx ON fx.currency = days.code AND days.rate_day >= fx.rate_date
     ASOF LEFT JOIN fx AS reporting
         ON reporting.currency = getvariable('reporting_currency') AND days.rate_day >= reporting.rate_date
 ),
 converted AS (
-    SELECT typed.*, rates.rate, rates.reporting_rate,
-           factor(rates.rate, rates.reporting_rate) AS fx_factor,
-           converted_wide(typed.value, factor(rates.rate, rates.reporting_rate)) AS wide
+    SELECT typed.*, rates.rate, rates.reporting_rate, rates.fx_factor,
+           converted_wide(typed.value, rates.fx_factor) AS wide
     FROM typed LEFT JOIN rates ON rates.code = typed.code AND rates.rate_day = typed.rate_day
 )
 SELECT
@@ -38,7 +46,7 @@ SELECT
         WHEN transaction_type IS NULL   THEN reject('missing_value', 'transaction_type is empty')
         WHEN amount IS NULL             THEN reject('missing_value', 'amount is empty')
         WHEN currency IS NULL           THEN reject('missing_value', 'currency is empty')
-        WHEN occurrence > 1             THEN reject('duplicate_key', 'transaction_id ' || quoted(transaction_id) || ' already appears on an earlier line')
+        WHEN repeated                   THEN reject('duplicate_key', 'transaction_id ' || quoted(transaction_id) || ' already appears on an earlier line')
         WHEN day IS NULL                THEN reject('bad_date', 'transaction_date ' || quoted(transaction_date) || ' is not a date YYYY-MM-DD')
         WHEN value_date IS NOT NULL AND rate_day_given IS NULL
                                         THEN reject('bad_date', 'value_date ' || quoted(value_date) || ' is not a date YYYY-MM-DD')
