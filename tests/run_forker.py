@@ -6,15 +6,26 @@ log); one answer per line on standard output (JSON: pid, then status when it end
 A run is the forked child and everything it starts; the child never returns here.
 """
 
+import gc
 import json
 import os
 import sys
+
+import weasyprint
 
 from pipelines.cli import main
 import pipelines.reports.render  # noqa: F401  (WeasyPrint and the templates, for the child)
 
 
+def warm() -> None:
+    """What every run would otherwise pay again: WeasyPrint's first render (fonts, Pango).
+    Then freeze the heap, so that a child's garbage collector does not copy every page of it."""
+    weasyprint.HTML(string="<p>warm</p>").write_pdf()
+    gc.freeze()
+
+
 def serve() -> None:
+    warm()
     for line in sys.stdin:
         request = json.loads(line)
         pid = os.fork()
