@@ -26,7 +26,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
-import pytest
 from pypdf import PdfReader
 
 from package_fixture import VALID_ROWS, write_package

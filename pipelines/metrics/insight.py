@@ -20,7 +20,7 @@ import polars as pl
 
 from pipelines.metrics import commitments
 from pipelines.metrics.compute import Marts
-from pipelines.metrics.facts import GLOBAL, MONEY, Facts, prepare_facts, with_global
+from pipelines.metrics.facts import MONEY, Facts, prepare_facts, with_global
 from pipelines.metrics.partnerships import ENGAGEMENT_WINDOW_DAYS
 from pipelines.metrics.periods import build_periods
 from pipelines.metrics.score import RISK_FLAGS, score_components
