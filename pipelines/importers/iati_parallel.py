@@ -29,12 +29,9 @@ moment the process that started them dies, even by `kill -9`.
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.connection
 import os
 import pickle
 import shutil
-import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -42,12 +39,12 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 from pipelines.importers.iati_survey import Survey, SurveyParts, survey_activity, survey_file
 from pipelines.importers.iati_xml import iter_activities
 from pipelines.importers.session import ImportSession
+from pipelines.worker_processes import exit_with_parent, pool_context
 
 PRELOAD = ["__main__", "pipelines.importers.iati"]
 PART_MEMORY = 16_000_000  # a file's rows held in memory up to this size, then in files
@@ -69,32 +66,10 @@ def workers_for(files: list[Path], workers: int | None) -> int:
     return max(1, min(workers, len(files)))
 
 
-def _die_with_parent() -> None:
-    """Worker initializer: end this worker as soon as the process that started the pool
-    dies, even by SIGKILL (no clean-up runs there). A forkserver's workers are its
-    children, not the run's, and hold the pipes that would tell them, so neither a
-    parent-death signal nor end-of-file reaches them: a thread waits on the multiprocessing
-    sentinel of the starting process instead."""
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-
-    def watch() -> None:
-        multiprocessing.connection.wait([parent.sentinel])
-        os._exit(1)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
-
-
 @contextmanager
 def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """Worker processes that end with the block (queued work is cancelled on an error)."""
-    if "forkserver" in get_all_start_methods():
-        context = get_context("forkserver")
-        context.set_forkserver_preload(PRELOAD)  # no effect if a forkserver already runs
-    else:
-        context = get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with_parent)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=pool_context(PRELOAD), initializer=exit_with_parent)
     try:
         yield pool
     finally:

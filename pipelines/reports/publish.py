@@ -21,18 +21,14 @@ in-process executor, which runs one step at a time. The pool (`RenderPool`):
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.connection
 import os
 import shutil
 import subprocess
 import tempfile
-import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 from pipelines.crashpoints import reached
@@ -40,6 +36,7 @@ from pipelines.publication import ReportStage
 from pipelines.reports.data import ReportData
 from pipelines.reports.paths import global_report_path, region_report_path, write_atomically
 from pipelines.reports.render import RenderedReport, render_global_report, render_region_report
+from pipelines.worker_processes import exit_with_parent, pool_context
 
 # What the forkserver imports once, so that every worker forked from it starts warm.
 PRELOAD = ["__main__", "pipelines.reports.render"]
@@ -63,21 +60,10 @@ class PublishedReport:
 
 
 def _die_with_parent() -> None:
-    """Worker initializer: end this worker as soon as the process that started the pool
-    dies, even by SIGKILL (no clean-up runs there). A forkserver's workers are its
-    children, not the run's, and hold the pipes that would tell them, so neither a
-    parent-death signal nor end-of-file reaches them: a thread waits on the multiprocessing
-    sentinel of the starting process instead."""
+    """Worker initializer: exit when the run's process dies (worker_processes.py), and be
+    killed by the kernel when the forkserver goes, even if the watching thread cannot run."""
     _kill_when_forkserver_dies()
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-
-    def watch() -> None:
-        multiprocessing.connection.wait([parent.sentinel])
-        os._exit(1)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+    exit_with_parent()
 
 
 def _kill_when_forkserver_dies() -> None:
@@ -110,12 +96,7 @@ class RenderPool:
 
     def __init__(self, workers: int | None = None):
         self.workers = max(1, workers or os.cpu_count() or 1)
-        if "forkserver" in get_all_start_methods():
-            context = get_context("forkserver")
-            context.set_forkserver_preload(PRELOAD)  # no effect if a forkserver already runs
-        else:
-            context = get_context("spawn")
-        self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+        self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=pool_context(PRELOAD),
                                              initializer=_die_with_parent)
         # start every worker now (in the background): the first report need not wait
         self._started = [self._executor.submit(_ready) for _ in range(self.workers)]
