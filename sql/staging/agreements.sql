@@ -10,18 +10,18 @@ WITH typed AS (
         row_number() OVER (PARTITION BY agreement_id ORDER BY _line) AS occurrence
     FROM src
 ),
--- The as-of rates once per currency and day that occur, then joined to the rows by equality.
+-- The as-of rates, and the factor from them, once per currency and day that occur, then joined to the rows by equality.
 rates AS (
-    SELECT days.code, days.starts, fx.eur_per_unit AS rate, reporting.eur_per_unit AS reporting_rate
+    SELECT days.code, days.starts, fx.eur_per_unit AS rate, reporting.eur_per_unit AS reporting_rate,
+           factor(fx.eur_per_unit, reporting.eur_per_unit) AS fx_factor
     FROM (SELECT DISTINCT code, starts FROM typed) AS days
     ASOF LEFT JOIN fx ON fx.currency = days.code AND days.starts >= fx.rate_date
     ASOF LEFT JOIN fx AS reporting
         ON reporting.currency = getvariable('reporting_currency') AND days.starts >= reporting.rate_date
 ),
 converted AS (
-    SELECT typed.*, rates.rate, rates.reporting_rate,
-           factor(rates.rate, rates.reporting_rate) AS fx_factor,
-           converted_wide(typed.committed, factor(rates.rate, rates.reporting_rate)) AS wide
+    SELECT typed.*, rates.rate, rates.reporting_rate, rates.fx_factor,
+           converted_wide(typed.committed, rates.fx_factor) AS wide
     FROM typed LEFT JOIN rates ON rates.code = typed.code AND rates.starts = typed.starts
 )
 SELECT

@@ -11,19 +11,19 @@ WITH typed AS (
         row_number() OVER (PARTITION BY expenditure_id ORDER BY _line) AS occurrence
     FROM src
 ),
--- The as-of rates once per currency and day that occur (a few thousand pairs however
+-- The as-of rates, and the factor from them, once per currency and day that occur (a few thousand pairs however
 -- many rows), then joined to the rows by equality.
 rates AS (
-    SELECT days.code, days.rate_day, fx.eur_per_unit AS rate, reporting.eur_per_unit AS reporting_rate
+    SELECT days.code, days.rate_day, fx.eur_per_unit AS rate, reporting.eur_per_unit AS reporting_rate,
+           factor(fx.eur_per_unit, reporting.eur_per_unit) AS fx_factor
     FROM (SELECT DISTINCT code, rate_day FROM typed) AS days
     ASOF LEFT JOIN fx ON fx.currency = days.code AND days.rate_day >= fx.rate_date
     ASOF LEFT JOIN fx AS reporting
         ON reporting.currency = getvariable('reporting_currency') AND days.rate_day >= reporting.rate_date
 ),
 converted AS (
-    SELECT typed.*, rates.rate, rates.reporting_rate,
-           factor(rates.rate, rates.reporting_rate) AS fx_factor,
-           converted_wide(typed.value, factor(rates.rate, rates.reporting_rate)) AS wide
+    SELECT typed.*, rates.rate, rates.reporting_rate, rates.fx_factor,
+           converted_wide(typed.value, rates.fx_factor) AS wide
     FROM typed LEFT JOIN rates ON rates.code = typed.code AND rates.rate_day = typed.rate_day
 )
 SELECT
