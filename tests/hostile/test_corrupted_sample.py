@@ -49,6 +49,8 @@ def apply(folder: Path, change) -> None:
     header, body = rows[0], rows[1:]
     i = row_pick % len(body)
     if kind == "cell":
+        # a line an earlier raw_line change left short (or empty) gets its missing cells
+        body[i] += [""] * (len(header) - len(body[i]))
         body[i][column_pick % len(header)] = value
     elif kind == "header_cell":
         header[column_pick % len(header)] = value
