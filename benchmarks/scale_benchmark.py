@@ -257,6 +257,8 @@ def main() -> None:
     parser.add_argument("--no-reports", action="store_true", help="leave the PDFs out")
     parser.add_argument("--work", type=Path, help="where packages go (default: a temporary folder)")
     args = parser.parse_args()
+    if args.work:
+        args.work.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="scale-", dir=args.work))
     reports = not args.no_reports
     try:
