@@ -251,14 +251,14 @@ def create_src(conn: duckdb.DuckDBPyConnection, source: Source, scan: Bytes | No
         for c in source.table.columns
     )
     blank = " AND ".join(f"{clean}(c{i}) IS NULL" for i in range(len(source.header)))
-    control = "NULL"  # a file whose bytes hold no control character needs no test
+    control = NO_REJECT  # a file whose bytes hold no control character needs no test
     if scan is None or scan.controls or scan.quotes:
         tests = " ".join(
             f"WHEN regexp_matches({c}, '{pattern}') THEN control_reject('{c}', {c}, '{pattern}')"
             for c in source.table.columns if source.column(c)
             for pattern in [TEXT_CONTROLS if c in FREE_TEXT else CODE_CONTROLS]
         )
-        control = f"CASE {tests} END" if tests else "NULL"
+        control = f"CASE {tests} END" if tests else NO_REJECT
     conn.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT *, {control} AS _control FROM "
                  f"(SELECT _line, {blank} AS _blank, {values} FROM {rows_view})")
     return rows_view
@@ -268,6 +268,8 @@ def create_src(conn: duckdb.DuckDBPyConnection, source: Source, scan: Bytes | No
 # and the bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069),
 # which can make a name display as another ("abc\u202Etxt.exe" shows as "abcexe.txt").
 # Free text (names, titles, notes) may also hold tab and line breaks; codes and ids may not.
+# A typed "no reject" for the view's _control column (an untyped NULL would be INTEGER).
+NO_REJECT = "NULL::STRUCT(rule VARCHAR, message VARCHAR)"
 CODE_CONTROLS = r"[\x00-\x1f\x7f-\x9f\x{202A}-\x{202E}\x{2066}-\x{2069}]"
 TEXT_CONTROLS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\x{202A}-\x{202E}\x{2066}-\x{2069}]"
 
