@@ -8,7 +8,6 @@ refinements are described in docs/importers.md.
 
 from __future__ import annotations
 
-import calendar
 import csv
 import re
 import xml.etree.ElementTree as ET
@@ -194,7 +193,7 @@ class GrantMapper:
             end = self._date(dates.get("endDate"))
             months = self._months(dates.get("duration")) if end is None else None
             if end is None and start and months is not None:
-                end = _add_months(start, months)
+                end = add_months(start, months)
             if end is not None:
                 break
         if start and (end is None or end < start):
@@ -353,9 +352,3 @@ def duration_months(value: object) -> int | None:
     months = Decimal(match[1]) * (12 if (match[2] or "m").lower().startswith("y") else 1)
     months = int(months.to_integral_value(ROUND_HALF_UP))
     return months if months <= MAX_DURATION_MONTHS else None  # beyond: ignored, as unreadable
-
-
-def _add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
