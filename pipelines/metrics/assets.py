@@ -24,7 +24,7 @@ from pipelines.crashpoints import reached
 from pipelines.ingest.assets import staging_key
 from pipelines.metrics import descriptions
 from pipelines.metrics.compute import Marts, compute_region_metrics
-from pipelines.metrics.facts import COLUMNS, MetricsInputError
+from pipelines.metrics.facts import ALL, COLUMNS, MetricsInputError
 from pipelines.metrics.insight import InsightMarts, compute_insight_marts
 from pipelines.metrics.latest_year import COLUMNS as LATEST_YEAR_COLUMNS
 from pipelines.metrics.latest_year import YearChoice, latest_complete_year, no_year_message
@@ -166,7 +166,7 @@ def latest_year_markdown(sustainability: pl.DataFrame, choice: YearChoice, today
     year = choice.period
     rows = (
         sustainability.filter(pl.col("period") == year)
-        .sort(pl.col("region_code") == "ALL", pl.col("sustainability_score"), descending=[False, True], nulls_last=True)
+        .sort(pl.col("region_code") == ALL, pl.col("sustainability_score"), descending=[False, True], nulls_last=True)
     )
     lines = [f"**{year}**", "",
              "| region | score | HHI | band | runway (months) | without top funder | flags "

@@ -7,7 +7,7 @@ prints a figure that broke one of these promises.
 from dagster import AssetCheckResult, MetadataValue, asset_check
 
 from pipelines.metrics.assets import SUPPORT_MIX, SUSTAINABILITY
-from pipelines.metrics.facts import GLOBAL
+from pipelines.metrics.facts import ALL
 from pipelines.warehouse import WarehouseResource
 
 # Shares are floats formed from DECIMAL sums: they add to 1 up to rounding.
@@ -57,7 +57,7 @@ def every_region_present(warehouse: WarehouseResource) -> AssetCheckResult:
     with warehouse.get_connection(read_only=True) as conn:
         missing = conn.execute(
             f"""
-            WITH expected AS (SELECT region_code FROM staging.regions UNION SELECT '{GLOBAL}'),
+            WITH expected AS (SELECT region_code FROM staging.regions UNION SELECT '{ALL}'),
                  periods AS (SELECT DISTINCT period FROM marts.region_sustainability)
             SELECT e.region_code, p.period FROM expected e CROSS JOIN periods p
             WHERE NOT EXISTS (SELECT 1 FROM marts.region_sustainability s

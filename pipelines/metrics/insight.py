@@ -20,7 +20,7 @@ import polars as pl
 
 from pipelines.metrics import commitments
 from pipelines.metrics.compute import Marts
-from pipelines.metrics.facts import MONEY, Facts, prepare_facts, with_global
+from pipelines.metrics.facts import MONEY, Facts, prepare_facts, with_all
 from pipelines.metrics.partnerships import ENGAGEMENT_WINDOW_DAYS
 from pipelines.metrics.periods import build_periods
 from pipelines.metrics.score import RISK_FLAGS, score_components
@@ -79,7 +79,7 @@ def compute_insight_marts(frames: Mapping[str, pl.DataFrame], marts: Marts,
     facts = prepare_facts(frames)
     periods = build_periods(*facts.dated_span(), settings.fiscal_year_start_month)
     previous = previous_periods(periods)
-    in_force = with_global(
+    in_force = with_all(
         commitments.with_remaining(commitments.agreements_in_force(facts.agreements, periods), facts.transactions))
     return InsightMarts(
         trends=_published(region_trends(marts.sustainability, previous), TRENDS_COLUMNS,
@@ -234,7 +234,7 @@ def _funder_changes(partner_support: pl.DataFrame, pairs: pl.DataFrame) -> pl.Da
 
 def _ended_unrenewed(facts: Facts, periods: pl.DataFrame) -> pl.DataFrame:
     """Agreements with end_date in P that no agreement renews (renewal_rate's rule)."""
-    ended = with_global(facts.agreements.filter(~pl.col("renewed"))).join_where(
+    ended = with_all(facts.agreements.filter(~pl.col("renewed"))).join_where(
         periods.select("period", "period_start", "period_end"),
         pl.col("end_date") >= pl.col("period_start"), pl.col("end_date") <= pl.col("period_end"))
     return ended.select(

@@ -15,6 +15,7 @@ from datetime import date
 
 import duckdb
 
+from pipelines.metrics.facts import ALL
 from pipelines.reports.formatting import (
     SPENDING_FLAGS,
     SPENDING_NOT_RECORDED,
@@ -203,7 +204,7 @@ def region_context(data, code: str, colour: str, today: date) -> dict:
     from pipelines.reports import charts, insight_charts
 
     insight: Insight = data.insight
-    row = data.total if code == "ALL" else data.region(code)
+    row = data.total if code == ALL else data.region(code)
     years = _trend_rows(insight.years.get(code, []), data.period_end, today)
     quarters = _trend_rows(insight.quarters.get(code, []), data.period_end, today)
     months = insight.projection.get(code, [])
@@ -233,10 +234,10 @@ def global_context(data, colours: dict[str, str], today: date) -> dict:
     if not insight.available:
         return {"insight": insight, "long_type": insight.long_type}
     regions = [r["region_code"] for r in data.regions]
-    names = {**data.region_names, "ALL": "All regions"}
+    names = {**data.region_names, ALL: "All regions"}
     by_region = {code: region_context(data, code, colours.get(code, "#0b2d4f"), today)
-                 for code in regions + ["ALL"]}
-    year_periods = [r["period"] for r in by_region["ALL"]["years"]]
+                 for code in regions + [ALL]}
+    year_periods = [r["period"] for r in by_region[ALL]["years"]]
 
     def series(measure: str) -> dict:
         out = {}
@@ -251,7 +252,7 @@ def global_context(data, colours: dict[str, str], today: date) -> dict:
         "insight": insight,
         "long_type": insight.long_type,
         "by_region": by_region,
-        "year_periods": [(r["period"], r["heading"]) for r in by_region["ALL"]["years"]],
+        "year_periods": [(r["period"], r["heading"]) for r in by_region[ALL]["years"]],
         "score_chart": charts.data_uri(insight_charts.small_multiples(
             series("sustainability_score"), names, colours, "score", y_limits=(0, 100)))
         if year_periods and regions else None,
