@@ -6,14 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipelines.importers.fx import RateBook
-from pipelines.importers.geography import REFERENCE_DIR, RegionMap
+from pipelines.importers.geography import RegionMap
 from pipelines.importers.organisations import home_country
 from pipelines.importers.package import ImportFailure, ImportSummary, PackageWriter, PartWriter
-
-
-def currency_codes(path: Path = REFERENCE_DIR / "currencies.csv") -> set[str]:
-    with path.open(encoding="utf-8") as f:
-        return {line.split(",", 1)[0] for line in f.read().splitlines()[1:] if line}
+from pipelines.ingest.iso4217 import currency_codes
 
 
 class ImportSession:
