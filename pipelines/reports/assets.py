@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from dagster import (
+    AssetCheckEvaluation,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
@@ -36,7 +37,6 @@ from dagster import (
     MetadataValue,
     asset,
 )
-from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 from pydantic import Field, PrivateAttr
 
 from pipelines.reports.data import ReportData, ReportDataError, default_period, load_report_data
@@ -263,7 +263,7 @@ def _check_results(context: AssetExecutionContext) -> list[dict]:
         else:
             run = "this run" if record.run_id == context.run_id else f"run {record.run_id[:8]}"
             evaluation = record.evaluation
-            if record.status == AssetCheckExecutionRecordStatus.PLANNED or evaluation is None:
+            if not isinstance(evaluation, AssetCheckEvaluation):  # planned, not evaluated yet
                 status = "pending"
             else:
                 status = "passed" if evaluation.passed else "failed"
