@@ -115,7 +115,7 @@ def many_files(copies: int, folder: Path) -> Path:
         for source in sources:
             text = source.read_bytes()
             for pattern in ID_REFS:
-                text = pattern.sub(lambda m: m[1] + m[2] + suffix + m[3] if m[2] else m[0], text)
+                text = pattern.sub(lambda m, suffix=suffix: m[1] + m[2] + suffix + m[3] if m[2] else m[0], text)
             target = folder / f"copy{n:02d}" / source.parent.name / source.name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(text)

@@ -232,9 +232,9 @@ def print_table(results: list[dict], baseline: dict) -> None:
                       f"{s['wall']:.1f}", f"{s['rss']:,.0f}", "—" if r is baseline else f"{marginal:.2f}"])
     widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
     for row in [header, *lines]:
-        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
     scaled = [r for r in results if r["label"].startswith("N=")]
-    for small, large in zip(scaled, scaled[1:]):
+    for small, large in zip(scaled, scaled[1:], strict=False):
         factor = large["transactions"] / small["transactions"]
         print(f"{factor:.0f}× the rows ({small['label']} → {large['label']}): pipeline "
               f"{large['pipeline']['wall'] / small['pipeline']['wall']:.1f}× the time, load + metrics "

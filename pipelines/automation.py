@@ -11,8 +11,8 @@ from datetime import date
 from pathlib import Path
 
 from dagster import (
-    AssetSelection,
     AssetsDefinition,
+    AssetSelection,
     AutomationConditionSensorDefinition,
     DefaultScheduleStatus,
     DefaultSensorStatus,

@@ -240,7 +240,7 @@ def load_table_lines(loads: list[tuple]) -> list[str]:
     rows = [("table", "read", "loaded", "rejected")]
     rows += [(source, f"{read:,}", f"{loaded:,}", f"{rejected:,}") for source, _file, read, loaded, rejected in loads]
     widths = [max(minimum, max(len(row[i]) for row in rows) + 2) for i, minimum in enumerate((14, 9, 9, 10))]
-    return ["  " + row[0].ljust(widths[0]) + "".join(cell.rjust(w) for cell, w in zip(row[1:], widths[1:]))
+    return ["  " + row[0].ljust(widths[0]) + "".join(cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True))
             for row in rows]
 
 

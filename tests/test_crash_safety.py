@@ -26,9 +26,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
+from package_fixture import VALID_ROWS, write_package
 from pypdf import PdfReader
 
-from package_fixture import VALID_ROWS, write_package
 from pipelines.metrics.marts import MART_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from package_fixture import VALID_ROWS
+
 from pipelines import runlock
 from pipelines.cli import main
 

@@ -58,7 +58,7 @@ class RegionMap:
         self.regions.setdefault(GLOBAL, "Global / no usable geography")
 
     @classmethod
-    def load(cls, folder: Path | None = None, package: Path | None = None) -> "RegionMap":
+    def load(cls, folder: Path | None = None, package: Path | None = None) -> RegionMap:
         """The mapping in `folder` (regions.csv, country_regions.csv or countries.csv,
         dac_regions.csv); else the package's own regions/countries when it has them;
         else the bundled default. DAC codes come from the bundled table unless `folder`
@@ -120,7 +120,7 @@ class RegionMap:
         elif given and total != HUNDRED:
             notes.append(f"percentages sum to {total}: normalised to 100")
         shares: dict[str, Decimal] = {}
-        for place, weight in zip(places, weights):
+        for place, weight in zip(places, weights, strict=True):
             region = self._region(place, notes)
             shares[region] = shares.get(region, Decimal(0)) + weight * HUNDRED / total
         shares = {code: share for code, share in shares.items() if share > 0} or {GLOBAL: HUNDRED}

@@ -13,8 +13,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from pipelines.importers.flows import EXPENDITURE, PASS_THROUGH, SPENDING, classify, is_receiver, reporter_funds, \
-    why_not_money
+from pipelines.importers.flows import (
+    EXPENDITURE,
+    PASS_THROUGH,
+    SPENDING,
+    classify,
+    is_receiver,
+    reporter_funds,
+    why_not_money,
+)
 from pipelines.importers.fx import RateBook
 from pipelines.importers.geography import Split
 from pipelines.importers.iati_activity import Activity, Org, Transaction

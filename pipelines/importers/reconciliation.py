@@ -87,5 +87,5 @@ def table_lines(totals: dict[tuple[str, str], dict[str, Decimal]]) -> list[str]:
     """The totals as a text table whose columns are as wide as their widest figure."""
     header, body = HEADER, _cells(totals)
     widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
-    return ["  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))).rstrip()
+    return ["  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
             for row in [header, *body]]

@@ -25,7 +25,7 @@ class ImportSession:
         self.seen_ids: set[str] = set()  # activity or grant ids imported in this run
         self.summary = ImportSummary()
 
-    def for_part(self, part_dir: str | Path, memory_bytes: int = 0) -> "ImportSession":
+    def for_part(self, part_dir: str | Path, memory_bytes: int = 0) -> ImportSession:
         """A session for one file in a parallel worker: this session's regions, rates and
         currencies (read once per worker), nothing imported yet, rows held in memory up to
         `memory_bytes`, then in files in `part_dir` (created then)."""

@@ -20,7 +20,6 @@ from pathlib import Path
 from pipelines.importers import giving_titles, xlsx
 from pipelines.importers.dates import parse_any_date, slashed_order
 from pipelines.importers.geography import GLOBAL, Split
-from pipelines.importers.source_files import Progress, iter_files
 from pipelines.importers.giving_json import iter_json_grants
 from pipelines.importers.limits import MAX_TABLE_COLUMNS, InputLimit
 from pipelines.importers.money import amount_problem, format_amount, parse_amount, split_by_shares, to_cents
@@ -28,6 +27,7 @@ from pipelines.importers.organisations import partner_id, partner_type
 from pipelines.importers.package import ImportFailure, ImportSummary
 from pipelines.importers.places import Places
 from pipelines.importers.session import ImportSession
+from pipelines.importers.source_files import Progress, iter_files
 from pipelines.importers.text import clean_text
 from pipelines.months import add_months
 

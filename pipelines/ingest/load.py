@@ -20,7 +20,16 @@ from pipelines.crashpoints import reached
 from pipelines.ingest.contract import TABLES
 from pipelines.ingest.iso4217 import ISO4217_CSV
 from pipelines.ingest.read import (
-    Bytes, PackageError, Source, create_src, drop, find_file, inspect, read_into, scan_files, watch,
+    Bytes,
+    PackageError,
+    Source,
+    create_src,
+    drop,
+    find_file,
+    inspect,
+    read_into,
+    scan_files,
+    watch,
 )
 from pipelines.progress import Progress
 from pipelines.settings import SQL_DIR
@@ -90,7 +99,7 @@ def load_package(folder: str | Path, conn: duckdb.DuckDBPyConnection, reporting_
     files = [find_file(folder, table) for table in TABLES]
     # Every header is checked, every byte is read once (fingerprint, line counts) and every
     # table is read into a temporary table before the warehouse is touched.
-    sources = [inspect(path, table, conn) for path, table in zip(files, TABLES)]
+    sources = [inspect(path, table, conn) for path, table in zip(files, TABLES, strict=True)]
     fingerprint, scans = scan_files(files)
     try:
         with Progress(progress or log.info, "load") as steps:
@@ -108,7 +117,7 @@ def load_package(folder: str | Path, conn: duckdb.DuckDBPyConnection, reporting_
                     "CREATE OR REPLACE TEMP TABLE currencies AS SELECT code FROM read_csv(?, all_varchar = true)",
                     [str(ISO4217_CSV)],
                 )
-                for source, rows in zip(sources, rows_read):
+                for source, rows in zip(sources, rows_read, strict=True):
                     loads.append(_load_table(conn, source, scans.get(source.path), rows, steps))
                     if source.table.name == "fx_rates":
                         conn.execute((STAGING_SQL / "_fx.sql").read_text())

@@ -337,7 +337,7 @@ class watch:
             if done >= 0:
                 self.running(done / 100)
 
-    def __enter__(self) -> "watch":
+    def __enter__(self) -> watch:
         self.conn.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
         self.thread.start()
         return self

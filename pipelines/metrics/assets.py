@@ -5,7 +5,7 @@ metrics.md (compute.py) and replaces the marts in one DuckDB transaction (marts.
 so a report never sees a sustainability mart from one run beside a support mix from another.
 """
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import polars as pl
 from dagster import (
@@ -130,7 +130,7 @@ def region_metrics(context: AssetExecutionContext, warehouse: WarehouseResource,
         write_marts(conn, marts, settings, insight)
         progress.done("marts written", published)
         schemas = {key: table_schema(conn, ".".join(key.path), COLUMN_DESCRIPTIONS[key]) for key in DESCRIPTIONS}
-    yield from materializations(marts, settings, schemas, datetime.now(timezone.utc).date(), insight)
+    yield from materializations(marts, settings, schemas, datetime.now(UTC).date(), insight)
 
 
 def materializations(marts: Marts, settings: MetricSettings, schemas: dict, today: date,

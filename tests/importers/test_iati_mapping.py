@@ -190,11 +190,11 @@ def test_namespaced_attributes_and_unknown_elements_are_ignored(tmp_path):
 def test_crlf_file_without_declaration_and_single_quotes(tmp_path):
     # [12] spain has CRLF line endings; beis has no XML declaration and single quotes
     path = tmp_path / "crlf.xml"
-    path.write_bytes(("\n<iati-activities version='2.01'>\r\n<iati-activity default-currency='EUR'>\r\n"
-                      "<iati-identifier>ES-1-X\r\n</iati-identifier>\r\n<reporting-org ref='ES-DIR3' type='10'/>\r\n"
-                      "<recipient-country code='ID' percentage='100'/>\r\n"
-                      "<transaction><transaction-type code='2'/><transaction-date iso-date='2012-01-01'/>"
-                      "<value currency='EUR'>0</value></transaction>\r\n</iati-activity>\r\n</iati-activities>").encode())
+    path.write_bytes(b"\n<iati-activities version='2.01'>\r\n<iati-activity default-currency='EUR'>\r\n"
+                      b"<iati-identifier>ES-1-X\r\n</iati-identifier>\r\n<reporting-org ref='ES-DIR3' type='10'/>\r\n"
+                      b"<recipient-country code='ID' percentage='100'/>\r\n"
+                      b"<transaction><transaction-type code='2'/><transaction-date iso-date='2012-01-01'/>"
+                      b"<value currency='EUR'>0</value></transaction>\r\n</iati-activity>\r\n</iati-activities>")
     import_iati([path], tmp_path / "out")
     (agreement,) = rows(tmp_path / "out", "agreements")
     # the identifier is trimmed of its CRLF; [5] a zero commitment is a valid agreement of 0

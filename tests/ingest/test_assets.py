@@ -2,18 +2,18 @@
 asset checks directly and read their metadata."""
 
 import os
-from pathlib import Path
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 from dagster import AssetKey, materialize
-
 from package_fixture import SAMPLE_DIR
+
 from pipelines.ingest.assets import load_partner_package
-from pipelines.resources import PackageResource
 from pipelines.ingest.checks import conversion_checks, every_row_accounted_for, foreign_key_checks
 from pipelines.ingest.contract import TABLES
+from pipelines.resources import PackageResource
 from pipelines.warehouse import WarehouseResource
 
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 import duckdb
 import polars as pl
 import pytest
-
 from package_fixture import SAMPLE_DIR, VALID_ROWS
+
 from pipelines.ingest.contract import TABLES
 from pipelines.ingest.load import load_package
 from pipelines.ingest.read import PackageError

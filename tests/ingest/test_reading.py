@@ -7,8 +7,8 @@ from datetime import date
 import duckdb
 import polars as pl
 import pytest
-
 from package_fixture import VALID_ROWS
+
 from pipelines.ingest.load import load_package
 from pipelines.ingest.read import PackageError
 

@@ -6,8 +6,8 @@ import json
 
 import duckdb
 import pytest
-
 from package_fixture import VALID_ROWS
+
 from pipelines.ingest.load import load_package
 
 

@@ -164,14 +164,14 @@ def test_score_change_split_into_its_five_components(insight):
     _, i = insight
     rows = i.changes.filter((pl.col("region_code") == "N") & (pl.col("period") == "2025")
                             & (pl.col("change_kind") == "score_component"))
-    points = dict(zip(rows["subject_id"], rows["points"]))
+    points = dict(zip(rows["subject_id"], rows["points"], strict=True))
     # contributions 2025 − 2024: diversification 10 − 0, runway 13.33 − 20, renewal 0 − 0,
     # engagement 10 − 10, margin 0 − 0
     assert list(points) == ["diversification", "runway", "renewal", "engagement", "margin"]
     assert points == pytest.approx({"diversification": 10.0, "runway": -20 / 3, "renewal": 0.0,
                                     "engagement": 0.0, "margin": 0.0})
     assert sum(points.values()) == pytest.approx(100 / 3 - 30.0)  # the score's change
-    values = dict(zip(rows["subject_id"], zip(rows["value"], rows["previous_value"])))
+    values = dict(zip(rows["subject_id"], zip(rows["value"], rows["previous_value"], strict=True), strict=True))
     assert values["runway"] == pytest.approx((8 / 12, 1.0))
     assert values["diversification"] == pytest.approx((0.5, 0.0))
 
