@@ -166,7 +166,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--synthetic-mb", type=float, default=60)
     parser.add_argument("--copies", type=int, default=20, help="copies of the real files in the folder test (0: skip)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count(), help="worker processes for the folder (default: one per core)")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count(), help="worker processes for the folder (default: one per core)"
+    )
     parser.add_argument("--only-folder", action="store_true", help="skip the single-file measurements")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -85,7 +85,9 @@ def imf_currencies() -> set[str]:
 def _period(period: str, settings: Settings) -> None:
     match = PERIOD.fullmatch(period)
     if not match:
-        raise SettingsError(f"--period {period!r} is neither a year (2025), a quarter (2025-Q3) nor a fiscal year (FY2026)")
+        raise SettingsError(
+            f"--period {period!r} is neither a year (2025), a quarter (2025-Q3) nor a fiscal year (FY2026)"
+        )
     low, high = settings.plausible_dates
     if not low.year <= int(match[1]) <= high.year:
         raise SettingsError(f"--period {period}: outside the plausible dates {low} to {high}")

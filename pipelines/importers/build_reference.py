@@ -47,7 +47,11 @@ DAC_REGIONS = {
 }
 
 # Codes in IATI's Country codelist that the M49 table lacks but real files use.
-EXTRA_COUNTRIES = [["XK", "Kosovo", "EU"], ["TW", "Taiwan", "AO"], ["AN", "Netherlands Antilles (withdrawn code)", "LAC"]]
+EXTRA_COUNTRIES = [
+    ["XK", "Kosovo", "EU"],
+    ["TW", "Taiwan", "AO"],
+    ["AN", "Netherlands Antilles (withdrawn code)", "LAC"],
+]
 
 # Names of places larger than a country that lie inside one federation region, beyond the
 # M49 names that do (Africa and Asia are taken as AF and AO, as grant data uses them,

@@ -97,7 +97,9 @@ def check(tx: Transaction, activity: Activity, role: Role, currencies: Collectio
     if amount is None:
         text = tx.value_text()
         problem = amount_problem(text) if text else "no value"
-        return out.reject(f"value {text[:40]!r}{'…' if len(text) > 40 else ''}: {problem}" if text else "value is empty")
+        return out.reject(
+            f"value {text[:40]!r}{'…' if len(text) > 40 else ''}: {problem}" if text else "value is empty"
+        )
     currency = tx.currency
     if not currency:
         return out.reject("no value/@currency and no activity default-currency")

@@ -58,7 +58,9 @@ def import_360giving(paths: Iterable[str | Path], out_dir: str | Path, regions_d
             order = slashed_order(_date_texts(iter_grants(path)))
             for where, grant in iter_grants(path):
                 session.summary.activities += 1
-                GrantMapper(grant, f"{where} {grant.get('id') or ''}".strip(), name, session, places, order, default_currency).run()
+                GrantMapper(
+                    grant, f"{where} {grant.get('id') or ''}".strip(), name, session, places, order, default_currency
+                ).run()
             if progress:
                 progress(name, path.stat().st_size, path.stat().st_size)
     except BaseException:
@@ -151,7 +153,11 @@ class GrantMapper:
             return parse_amount(value)  # None beyond the limits of money.amount_problem
         if not isinstance(value, str):
             return None
-        if self.grant.get("_spreadsheet") and len(value) < 64 and re.fullmatch(r"-?\d+(\.\d+)?(E-?\d+)?", value.strip()):
+        if (
+            self.grant.get("_spreadsheet")
+            and len(value) < 64
+            and re.fullmatch(r"-?\d+(\.\d+)?(E-?\d+)?", value.strip())
+        ):
             # a spreadsheet stores a binary double; its shortest decimal form is what was typed
             return parse_amount(repr(float(value)))
         return parse_amount(value.replace(",", ""))

@@ -366,10 +366,14 @@ def _lines_by_csv_module(conn, line_of_table: str, source: Source, records: int)
     import numpy as np
     import pyarrow as pa
 
-    line_of = pa.table({
-        "record": pa.concat_arrays([pa.array(np.arange(len(starts), dtype=np.int64)), pa.nulls(len(blanks), pa.int64())]),
-        "line": pa.array(np.concatenate([np.frombuffer(starts, np.int64), np.frombuffer(blanks, np.int64)])),
-    })
+    line_of = pa.table(
+        {
+            "record": pa.concat_arrays(
+                [pa.array(np.arange(len(starts), dtype=np.int64)), pa.nulls(len(blanks), pa.int64())]
+            ),
+            "line": pa.array(np.concatenate([np.frombuffer(starts, np.int64), np.frombuffer(blanks, np.int64)])),
+        }
+    )
     conn.register("line_of_arrow", line_of)
     conn.execute(f"CREATE OR REPLACE TEMP TABLE {line_of_table} AS SELECT * FROM line_of_arrow")
     conn.unregister("line_of_arrow")

@@ -83,16 +83,24 @@ class MetricSettingsResource(ConfigurableResource):
                                                description="top funder share above which `dominant_funder` is raised")
     short_runway_months_below: float = Field(DEFAULTS.short_runway_months_below,
                                              description="runway (months) below which `short_runway` is raised")
-    top_funder_cliff_months_below: float = Field(DEFAULTS.top_funder_cliff_months_below,
-                                                 description="runway without the top funder below which `top_funder_cliff` is raised")
-    low_renewal_below: float = Field(DEFAULTS.low_renewal_below, description="renewal rate below which `low_renewal` is raised")
+    top_funder_cliff_months_below: float = Field(
+        DEFAULTS.top_funder_cliff_months_below,
+        description="runway without the top funder below which `top_funder_cliff` is raised",
+    )
+    low_renewal_below: float = Field(
+        DEFAULTS.low_renewal_below, description="renewal rate below which `low_renewal` is raised"
+    )
     low_engagement_below: float = Field(DEFAULTS.low_engagement_below,
                                         description="engaged partner share below which `low_engagement` is raised")
     weight_diversification: float = Field(DEFAULTS.weight_diversification, description="score weight of 1 − HHI")
     weight_runway: float = Field(DEFAULTS.weight_runway, description="score weight of min(runway / 12, 1)")
     weight_renewal: float = Field(DEFAULTS.weight_renewal, description="score weight of the renewal rate")
-    weight_engagement: float = Field(DEFAULTS.weight_engagement, description="score weight of the engaged partner share")
-    weight_margin: float = Field(DEFAULTS.weight_margin, description="score weight of clip(operating margin + 0.5, 0, 1)")
+    weight_engagement: float = Field(
+        DEFAULTS.weight_engagement, description="score weight of the engaged partner share"
+    )
+    weight_margin: float = Field(
+        DEFAULTS.weight_margin, description="score weight of clip(operating margin + 0.5, 0, 1)"
+    )
     fiscal_year_start_month: int = Field(DEFAULTS.fiscal_year_start_month,
                                          description="1 = calendar years only; another month adds fiscal years")
     min_spending_share: float = Field(DEFAULTS.min_spending_share,

@@ -29,8 +29,13 @@ def score_within_0_100(warehouse: WarehouseResource) -> AssetCheckResult:
         ).fetchall()
     return AssetCheckResult(
         passed=outside == 0,
-        metadata={"failing_rows": _inline(examples, outside, "score outside 0–100"), "rows": rows, "rows_with_score": scored, "rows_outside_0_100": outside,
-                  "examples": MetadataValue.md(_examples(examples, ["region", "period", "score"]))},
+        metadata={
+            "failing_rows": _inline(examples, outside, "score outside 0–100"),
+            "rows": rows,
+            "rows_with_score": scored,
+            "rows_outside_0_100": outside,
+            "examples": MetadataValue.md(_examples(examples, ["region", "period", "score"])),
+        },
     )
 
 
@@ -46,8 +51,12 @@ def shares_sum_to_one(warehouse: WarehouseResource) -> AssetCheckResult:
            if total is None or abs(total - 1) > SHARE_TOLERANCE]
     return AssetCheckResult(
         passed=not off,
-        metadata={"failing_rows": _inline(off[:5], len(off), "shares not summing to 1"), "region_periods": len(totals), "region_periods_not_summing_to_1": len(off),
-                  "examples": MetadataValue.md(_examples(off[:10], ["region", "period", "sum of shares"]))},
+        metadata={
+            "failing_rows": _inline(off[:5], len(off), "shares not summing to 1"),
+            "region_periods": len(totals),
+            "region_periods_not_summing_to_1": len(off),
+            "examples": MetadataValue.md(_examples(off[:10], ["region", "period", "sum of shares"])),
+        },
     )
 
 

@@ -132,7 +132,11 @@ def sums_with_all(frame: pl.DataFrame, sums: list[str]) -> pl.DataFrame:
     """A per-region aggregate plus its 'ALL' rows: the `sums` columns added up over the regions,
     grouped by every other column."""
     keys = [c for c in frame.columns if c not in sums and c != "region_code"]
-    total = frame.group_by(keys).agg(pl.col(c).sum().cast(frame.schema[c]) for c in sums).with_columns(region_code=pl.lit(ALL))
+    total = (
+        frame.group_by(keys)
+        .agg(pl.col(c).sum().cast(frame.schema[c]) for c in sums)
+        .with_columns(region_code=pl.lit(ALL))
+    )
     return pl.concat([frame, total.select(frame.columns)])
 
 

@@ -38,7 +38,9 @@ def partners_with_agreements(agreements: pl.DataFrame, periods: pl.DataFrame) ->
 
 def partners_in_contact(interactions: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
     """(region, period, partner) for interactions dated in P, with the 'ALL' rows."""
-    monthly = interactions.select("region_code", "partner_id", month=pl.col("interaction_date").dt.month_start()).unique()
+    monthly = interactions.select(
+        "region_code", "partner_id", month=pl.col("interaction_date").dt.month_start()
+    ).unique()
     return partners_with_all(in_periods(monthly, periods, "month"))
 
 

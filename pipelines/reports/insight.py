@@ -151,7 +151,8 @@ def cliff_sentence(region_name: str, row: dict, months: list[dict]) -> str:
     if cliff == first["month"]:
         return f"{name}: committed funding falls short of spending from the first month, {month_label(cliff)}{share}."
     before = next(m["month"] for m in reversed(months) if m["month"] < cliff)
-    return f"{name}: committed funding covers spending until {month_label(before)}; short from {month_label(cliff)}{share}."
+    return (f"{name}: committed funding covers spending until {month_label(before)}; "
+            f"short from {month_label(cliff)}{share}.")
 
 
 def change_lines(row: dict, changes: list[dict], currency: str) -> dict:
@@ -180,14 +181,19 @@ def change_lines(row: dict, changes: list[dict], currency: str) -> dict:
         "flags_raised": raised,
         "flags_cleared": cleared,
         "gained": [f"{named(c)} ({currency} {money(c['amount_eur'])})" for c in by_kind["funder_gained"]],
-        "lost": [f"{named(c)} ({currency} {money(c['amount_eur'])} in the previous period)"
-                 for c in by_kind["funder_lost"]],
-        "ended": [f"{isolated(c['subject_name'] or c['subject_id'])} with {isolated(c['partner_name'] or c['partner_id'])}, "
-                  f"ended {c['event_date']} ({currency} {money(c['amount_eur'])} committed)"
-                  for c in by_kind["agreement_ended_unrenewed"]],
-        "silent": [f"{named(c)} (last contact {c['event_date'] or 'none recorded'}; "
-                   f"{currency} {money(c['amount_eur'])} still to come)"
-                   for c in by_kind["partner_went_silent"]],
+        "lost": [
+            f"{named(c)} ({currency} {money(c['amount_eur'])} in the previous period)" for c in by_kind["funder_lost"]
+        ],
+        "ended": [
+            f"{isolated(c['subject_name'] or c['subject_id'])} with {isolated(c['partner_name'] or c['partner_id'])}, "
+            f"ended {c['event_date']} ({currency} {money(c['amount_eur'])} committed)"
+            for c in by_kind["agreement_ended_unrenewed"]
+        ],
+        "silent": [
+            f"{named(c)} (last contact {c['event_date'] or 'none recorded'}; "
+            f"{currency} {money(c['amount_eur'])} still to come)"
+            for c in by_kind["partner_went_silent"]
+        ],
     }
 
 

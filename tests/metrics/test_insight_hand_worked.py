@@ -113,7 +113,9 @@ def test_trends_of_2025_against_2024(insight):
     assert (row["expenditure_eur"], row["expenditure_eur_previous"], row["expenditure_eur_change"]) == (
         Decimal("1200.00"), Decimal("300.00"), Decimal("900.00"))
     assert (row["hhi"], row["hhi_previous"], row["hhi_change"]) == pytest.approx((0.5, 1.0, -0.5))
-    assert (row["runway_months"], row["runway_months_previous"], row["runway_months_change"]) == pytest.approx((8.0, 24.0, -16.0))
+    assert (row["runway_months"], row["runway_months_previous"], row["runway_months_change"]) == pytest.approx(
+        (8.0, 24.0, -16.0)
+    )
     assert (row["renewal_rate"], row["renewal_rate_previous"], row["renewal_rate_change"]) == (0.0, 0.0, 0.0)
     assert (row["engaged_partner_share"], row["engaged_partner_share_previous"],
             row["engaged_partner_share_change"]) == (0.5, 0.5, 0.0)
@@ -205,7 +207,9 @@ def test_changes_of_2025_a_funder_comes_back_and_a_partner_goes_silent(insight):
         # since 2025-10-03; 900 − 600 = 300 still to come
         ("partner_went_silent", "F1", Decimal("300.00")),
     ]
-    silent = i.changes.filter(pl.col("change_kind") == "partner_went_silent", pl.col("region_code") == "N").row(0, named=True)
+    silent = i.changes.filter(pl.col("change_kind") == "partner_went_silent", pl.col("region_code") == "N").row(
+        0, named=True
+    )
     assert (silent["event_date"], silent["subject_name"], silent["partner_name"]) == (
         D("2024-11-15"), "Fonds Un", "Fonds Un")
     ended = i.changes.filter(pl.col("subject_id") == "G1", pl.col("region_code") == "N").row(0, named=True)
