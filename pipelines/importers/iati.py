@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
-from pipelines.importers.flows import PASS_THROUGH, SPENDING, SUPPORT
+from pipelines.importers.flows import COMMITMENT, PASS_THROUGH, SPENDING, SUPPORT
 from pipelines.importers.iati_activity import Activity, Transaction
 from pipelines.importers.iati_flows import Flow, Role, check
 from pipelines.importers.iati_regions import Agreements, place
@@ -158,14 +158,8 @@ def map_activity(el: ET.Element, number: int, file: IatiFile) -> None:
                 checked.flow.split = split
             flows.append(checked.flow)
 
-    def partner(flow: Flow) -> str:
-        org = flow.partner
-        pid = partner_id(org.ref, org.name)
-        session.partner(pid, org.name, partner_type(org.type_code, org.ref, default="ngo"), org.ref)
-        return pid
-
     agreements = Agreements(activity.ident)
-    committed, rejected = agreements.commit([(partner(f), f) for f in flows if f.kind == "commitment"])
+    committed, rejected = agreements.commit([(_partner(session, f), f) for f in flows if f.kind == COMMITMENT])
     for part, total in rejected:
         currency, region = part.flow.currency, part.region
         writer.reject(file.name, part.flow.path,
@@ -179,7 +173,7 @@ def map_activity(el: ET.Element, number: int, file: IatiFile) -> None:
     rows = ActivityRows(writer, file.name, activity, notes)
     for flow in flows:
         if flow.kind == SUPPORT:
-            rows.income(flow, partner(flow), agreements)
+            rows.income(flow, _partner(session, flow), agreements)
         elif flow.kind == SPENDING:
             for region in rows.expenditure(flow):
                 session.used(None, region)
@@ -190,3 +184,11 @@ def map_activity(el: ET.Element, number: int, file: IatiFile) -> None:
     rows.outcomes(split.largest())
     for note in dict.fromkeys(notes):
         writer.note(file.name, activity.path, note)
+
+
+def _partner(session: ImportSession, flow: Flow) -> str:
+    """The id of the flow's partner, registered with the session (first name and type win)."""
+    org = flow.partner
+    pid = partner_id(org.ref, org.name)
+    session.partner(pid, org.name, partner_type(org.type_code, org.ref, default="ngo"), org.ref)
+    return pid
