@@ -115,7 +115,7 @@ def many_files(copies: int, folder: Path) -> Path:
         for source in sources:
             text = source.read_bytes()
             for pattern in ID_REFS:
-                text = pattern.sub(lambda m: m[1] + m[2] + suffix + m[3] if m[2] else m[0], text)
+                text = pattern.sub(lambda m, suffix=suffix: m[1] + m[2] + suffix + m[3] if m[2] else m[0], text)
             target = folder / f"copy{n:02d}" / source.parent.name / source.name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(text)
@@ -166,7 +166,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--synthetic-mb", type=float, default=60)
     parser.add_argument("--copies", type=int, default=20, help="copies of the real files in the folder test (0: skip)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count(), help="worker processes for the folder (default: one per core)")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count(), help="worker processes for the folder (default: one per core)"
+    )
     parser.add_argument("--only-folder", action="store_true", help="skip the single-file measurements")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()

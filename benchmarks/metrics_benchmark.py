@@ -63,7 +63,9 @@ def staged_transactions(work: Path, rows: int) -> Path:
         shutil.copy(staged_copies(work, 1), partial)
         with duckdb.connect(str(partial)) as conn:
             agreements = conn.execute("SELECT count(*) FROM staging.agreements").fetchone()[0]
-            amount = "CAST(CASE WHEN (h >> 30) % 50 = 0 THEN -1 ELSE 1 END * ((h >> 36) % 500000) / 100 AS DECIMAL(18,2))"
+            amount = (
+                "CAST(CASE WHEN (h >> 30) % 50 = 0 THEN -1 ELSE 1 END * ((h >> 36) % 500000) / 100 AS DECIMAL(18,2))"
+            )
             conn.execute(f"""
                 CREATE OR REPLACE TABLE staging.transactions AS
                 WITH a AS (SELECT row_number() OVER (ORDER BY agreement_id) - 1 AS k, agreement_id

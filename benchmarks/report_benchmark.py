@@ -19,7 +19,7 @@ import os
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.reports.data import default_period, load_report_data
@@ -47,10 +47,10 @@ def main() -> None:
     else:
         warehouse = args.warehouse or Settings.from_env().warehouse_path
     with connect(warehouse, read_only=True) as conn:
-        choice = None if args.period else default_period(conn, datetime.now(timezone.utc).date())
+        choice = None if args.period else default_period(conn, datetime.now(UTC).date())
         period = args.period or choice.period
         data = load_report_data(conn, period, choice.skipped if choice else ())
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     print(f"warehouse {warehouse}, period {period}, {len(data.regions)} regions")
     print(f"{'report':<34}{'pages':>6}{'seconds':>9}{'s/page':>8}{'KB':>7}")
 

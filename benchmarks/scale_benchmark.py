@@ -202,7 +202,9 @@ def measure(label: str, package: Path, work: Path, reports: bool) -> dict:
     run_dir.mkdir()
     pipeline = run_child("--child-pipeline", str(package), str(run_dir), "1" if reports else "0")
     # the sample's own transactions hold rows broken on purpose: no typed read for it
-    script = run_child("--child-script", str(package)) if package != SAMPLE else {"wall": float("nan"), "rss": float("nan")}
+    script = (
+        run_child("--child-script", str(package)) if package != SAMPLE else {"wall": float("nan"), "rss": float("nan")}
+    )
     shutil.rmtree(run_dir, ignore_errors=True)
     return {"label": label, "transactions": rows, "mb": size, "pipeline": pipeline, "script": script}
 
@@ -232,13 +234,16 @@ def print_table(results: list[dict], baseline: dict) -> None:
                       f"{s['wall']:.1f}", f"{s['rss']:,.0f}", "—" if r is baseline else f"{marginal:.2f}"])
     widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
     for row in [header, *lines]:
-        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
     scaled = [r for r in results if r["label"].startswith("N=")]
-    for small, large in zip(scaled, scaled[1:]):
+    for small, large in zip(scaled, scaled[1:], strict=False):
         factor = large["transactions"] / small["transactions"]
-        print(f"{factor:.0f}× the rows ({small['label']} → {large['label']}): pipeline "
-              f"{large['pipeline']['wall'] / small['pipeline']['wall']:.1f}× the time, load + metrics "
-              f"{(step(large, 'load') + step(large, 'metrics')) / (step(small, 'load') + step(small, 'metrics')):.1f}× the time")
+        steps = (step(large, "load") + step(large, "metrics")) / (step(small, "load") + step(small, "metrics"))
+        print(
+            f"{factor:.0f}× the rows ({small['label']} → {large['label']}): pipeline "
+            f"{large['pipeline']['wall'] / small['pipeline']['wall']:.1f}× the time, load + metrics "
+            f"{steps:.1f}× the time"
+        )
     failed = [r["label"] for r in results if not r["pipeline"]["success"]]
     if failed:
         print(f"FAILED runs: {', '.join(failed)}")

@@ -6,14 +6,13 @@ run queue starts them one at a time (dagster.yaml, `concurrency.runs.max_concurr
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import date
 from pathlib import Path
 
 from dagster import (
-    AssetSelection,
     AssetsDefinition,
+    AssetSelection,
     AutomationConditionSensorDefinition,
     DefaultScheduleStatus,
     DefaultSensorStatus,
@@ -26,6 +25,7 @@ from dagster import (
     sensor,
 )
 
+from pipelines.file_hash import file_sha256
 from pipelines.importers.workspace import STANDARD_FOLDERS
 from pipelines.ingest.contract import TABLES
 from pipelines.ingest.read import SUFFIXES
@@ -160,14 +160,7 @@ def package_files(data_dir: Path) -> list[Path]:
 
 def content_hashes(data_dir: Path) -> dict[str, str]:
     """SHA-256 of each package file, by path relative to the package folder."""
-    hashes = {}
-    for path in package_files(data_dir):
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        hashes[path.relative_to(data_dir).as_posix()] = digest.hexdigest()
-    return hashes
+    return {path.relative_to(data_dir).as_posix(): file_sha256(path) for path in package_files(data_dir)}
 
 
 def changed_files(previous: dict[str, str], current: dict[str, str]) -> list[str]:

@@ -39,8 +39,12 @@ def main(argv: list[str] | None = None) -> int:
         description="Run the whole pipeline through Dagster. Options override the environment "
                     "variables (and .env) named in brackets.",
     )
-    run.add_argument("--data", metavar="DIR", help=f"partner data package [PARTNER_DATA_DIR, default {DEFAULTS['PARTNER_DATA_DIR']}]")
-    run.add_argument("--warehouse", metavar="FILE", help=f"DuckDB file [WAREHOUSE_PATH, default {DEFAULTS['WAREHOUSE_PATH']}]")
+    run.add_argument(
+        "--data", metavar="DIR", help=f"partner data package [PARTNER_DATA_DIR, default {DEFAULTS['PARTNER_DATA_DIR']}]"
+    )
+    run.add_argument(
+        "--warehouse", metavar="FILE", help=f"DuckDB file [WAREHOUSE_PATH, default {DEFAULTS['WAREHOUSE_PATH']}]"
+    )
     run.add_argument("--reports", metavar="DIR", help=f"where PDFs go [REPORTS_DIR, default {DEFAULTS['REPORTS_DIR']}]")
     run.add_argument("--currency", metavar="CODE", help="reporting currency [REPORTING_CURRENCY, default EUR]")
     run.add_argument("--period", metavar="PERIOD",
@@ -137,7 +141,9 @@ def print_checks(result) -> list[tuple[str, str]]:
     """One line for the checks that passed, one per check that failed (with its failing
     rows, else its description). Returns the failed checks as (name, one-line reason)."""
     evaluations = result.get_asset_check_evaluations()
-    failed = sorted((e for e in evaluations if not e.passed), key=lambda e: (e.asset_key.to_user_string(), e.check_name))
+    failed = sorted(
+        (e for e in evaluations if not e.passed), key=lambda e: (e.asset_key.to_user_string(), e.check_name)
+    )
     print(f"\nAsset checks: {len(evaluations) - len(failed)} passed, {len(failed)} failed")
     for evaluation in failed:
         print(f"  FAILED {check_line(evaluation)}")
@@ -148,7 +154,9 @@ def check_line(evaluation) -> str:
     """'staging/agreements: foreign_keys_resolve (blocking): partner_id P9 (1 row)'."""
     blocking = " (blocking)" if getattr(evaluation, "blocking", False) else ""
     rows = evaluation.metadata.get("failing_rows")
-    detail = rows.value if rows is not None else _one_line(evaluation.description or "") or "see its metadata in `make ui`"
+    detail = (
+        rows.value if rows is not None else _one_line(evaluation.description or "") or "see its metadata in `make ui`"
+    )
     return f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}{blocking}: {detail}"
 
 
@@ -219,7 +227,9 @@ def error_line(step: str | None, error) -> str:
     for frame in reversed(inner.stack or []):
         found = _FRAME.search(frame)
         if found and "/pipelines/" in found.group(1):
-            where = f" ({Path(found.group(1)).relative_to(Path(__file__).resolve().parent.parent)}, line {found.group(2)})"
+            where = (
+                f" ({Path(found.group(1)).relative_to(Path(__file__).resolve().parent.parent)}, line {found.group(2)})"
+            )
             break
     prefix = f"step {step}" if step else "the run"
     if "No space left on device" in text or "ENOSPC" in text:
@@ -240,7 +250,7 @@ def load_table_lines(loads: list[tuple]) -> list[str]:
     rows = [("table", "read", "loaded", "rejected")]
     rows += [(source, f"{read:,}", f"{loaded:,}", f"{rejected:,}") for source, _file, read, loaded, rejected in loads]
     widths = [max(minimum, max(len(row[i]) for row in rows) + 2) for i, minimum in enumerate((14, 9, 9, 10))]
-    return ["  " + row[0].ljust(widths[0]) + "".join(cell.rjust(w) for cell, w in zip(row[1:], widths[1:]))
+    return ["  " + row[0].ljust(widths[0]) + "".join(cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True))
             for row in rows]
 
 

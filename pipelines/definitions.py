@@ -9,8 +9,8 @@ import warnings
 
 from dagster import (
     AssetSpec,
-    BetaWarning,
     AutomationCondition,
+    BetaWarning,
     Definitions,
     in_process_executor,
     load_asset_checks_from_modules,

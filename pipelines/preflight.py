@@ -20,17 +20,12 @@ import csv
 import re
 from pathlib import Path
 
+from pipelines.ingest.iso4217 import currency_codes
 from pipelines.output_checks import check_data_dir, check_outputs
 from pipelines.settings import Settings, SettingsError
 
-ISO4217 = Path(__file__).resolve().parent / "ingest" / "iso4217.csv"
 IMF_TABLE = Path(__file__).resolve().parent.parent / "data" / "reference" / "imf_annual_per_usd.csv"
 PERIOD = re.compile(r"(?:FY)?(\d{4})(-Q[1-4])?")  # 2025, 2025-Q3, FY2026 (settings.REPORT_PERIOD checks the form)
-
-
-def iso_currencies() -> set[str]:
-    with ISO4217.open(encoding="utf-8") as handle:
-        return {row[0].strip().upper() for row in list(csv.reader(handle))[1:] if row}
 
 
 def check_settings(settings: Settings, period: str | None = None) -> None:
@@ -43,7 +38,7 @@ def check_settings(settings: Settings, period: str | None = None) -> None:
 
 
 def _currency(code: str, data: Path) -> None:
-    if code not in iso_currencies():
+    if code not in currency_codes():
         raise SettingsError(f"REPORTING_CURRENCY={code!r} is not an ISO 4217 code")
     if code == "EUR":
         return
@@ -90,7 +85,9 @@ def imf_currencies() -> set[str]:
 def _period(period: str, settings: Settings) -> None:
     match = PERIOD.fullmatch(period)
     if not match:
-        raise SettingsError(f"--period {period!r} is neither a year (2025), a quarter (2025-Q3) nor a fiscal year (FY2026)")
+        raise SettingsError(
+            f"--period {period!r} is neither a year (2025), a quarter (2025-Q3) nor a fiscal year (FY2026)"
+        )
     low, high = settings.plausible_dates
     if not low.year <= int(match[1]) <= high.year:
         raise SettingsError(f"--period {period}: outside the plausible dates {low} to {high}")

@@ -26,7 +26,7 @@ class Progress:
         self.step, self.every = step, every
         self.started = self.phase_started = self.last = time.monotonic()
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -98,7 +98,7 @@ class Publication:
 
     # --- the run's start: left-overs of a dead run go --------------------------------
 
-    def begin(self) -> "Publication":
+    def begin(self) -> Publication:
         for stale in (self.build, Path(f"{self.build}.wal")):
             if stale.exists():
                 self.log(f"Removing {stale}, left by a run that did not finish")
@@ -125,7 +125,7 @@ class Publication:
         """What the run's readers (checks, reports) see: its build, else the published file."""
         return self.build if self.build.exists() else self.warehouse
 
-    def add_stage(self, stage: "ReportStage") -> None:
+    def add_stage(self, stage: ReportStage) -> None:
         self.stages.append(stage)
 
     # --- the run's end -----------------------------------------------------------------

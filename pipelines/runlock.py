@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -71,7 +71,7 @@ def acquire(warehouse: str | Path, run_id: str, timeout: float,
                     raise WarehouseBusy(f"warehouse {warehouse} is in use by {holder(warehouse)}; "
                                         f"gave up after {timeout:g} s (WAREHOUSE_LOCK_TIMEOUT)")
                 time.sleep(poll)
-        started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         command = " ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(sys.argv[:3])) or "python"
         text = f"pid {os.getpid()} (run {run_id}, started {started}, {command})\n"
         os.ftruncate(fd, 0)

@@ -66,7 +66,7 @@ class DuckDBSettings:
     """DUCKDB_MAX_TEMP_DIRECTORY_SIZE; None: DuckDB's default, 90 % of the free disk space."""
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "DuckDBSettings":
+    def from_env(cls, environ: dict[str, str] | None = None) -> DuckDBSettings:
         if environ is None:
             load_dotenv(override=False)
             environ = dict(os.environ)
@@ -105,7 +105,7 @@ class RunSettings:
     folder has less free space than this (bytes; `1GB`, `200MB`, `0` to not check)."""
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "RunSettings":
+    def from_env(cls, environ: dict[str, str] | None = None) -> RunSettings:
         if environ is None:
             load_dotenv(override=False)
             environ = dict(os.environ)
@@ -147,7 +147,7 @@ class Settings:
     run: RunSettings = field(default_factory=RunSettings)
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         """Read the environment (and a `.env` file in the working directory)."""
         if environ is None:
             load_dotenv(override=False)
@@ -177,7 +177,9 @@ class Settings:
         except ValueError:
             share = -1.0
         if not 0 <= share <= 1:
-            raise SettingsError(f"MAX_REJECTED_SHARE={value['MAX_REJECTED_SHARE']!r} is not a share from 0 to 1 (e.g. 0.5)")
+            raise SettingsError(
+                f"MAX_REJECTED_SHARE={value['MAX_REJECTED_SHARE']!r} is not a share from 0 to 1 (e.g. 0.5)"
+            )
         return cls(
             partner_data_dir=resolve(value["PARTNER_DATA_DIR"]),
             warehouse_path=resolve(value["WAREHOUSE_PATH"]),

@@ -18,7 +18,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-from dagster import ConfigurableResource, DagsterEventType, DagsterRunStatus, InitResourceContext, TableColumn, TableSchema
+from dagster import (
+    ConfigurableResource,
+    DagsterEventType,
+    DagsterRunStatus,
+    InitResourceContext,
+    TableColumn,
+    TableSchema,
+)
 from pydantic import PrivateAttr
 
 from pipelines import publication, runlock
@@ -123,7 +130,9 @@ def run_succeeded(context: InitResourceContext) -> bool:
                                               DagsterRunStatus.FAILURE)
 
 
-def table_schema(conn: duckdb.DuckDBPyConnection, table: str, descriptions: dict[str, str] | None = None) -> TableSchema:
+def table_schema(
+    conn: duckdb.DuckDBPyConnection, table: str, descriptions: dict[str, str] | None = None
+) -> TableSchema:
     """A table's columns and DuckDB types (and descriptions, where given) for the
     `dagster/column_schema` metadata."""
     return _schema(conn.execute(f"DESCRIBE {table}").fetchall(), descriptions or {})

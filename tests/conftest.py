@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pytest
-
 from package_fixture import write_package
 
 

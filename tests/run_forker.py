@@ -13,8 +13,8 @@ import sys
 
 import weasyprint
 
-from pipelines.cli import main
 import pipelines.reports.render  # noqa: F401  (WeasyPrint and the templates, for the child)
+from pipelines.cli import main
 
 
 def warm() -> None:

@@ -26,9 +26,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
+from package_fixture import VALID_ROWS, write_package
 from pypdf import PdfReader
 
-from package_fixture import VALID_ROWS, write_package
 from pipelines.metrics.marts import MART_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,10 +112,14 @@ def published_state(warehouse: Path) -> dict:
     one figure from staging and one from the marts (content, not just labels)."""
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         fingerprint = conn.execute("SELECT fingerprint FROM audit.package").fetchone()[0]
-        marts = [t for (t,) in conn.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()]
+        marts = [
+            t for (t,) in conn.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()
+        ]
         mart_prints = set()
         for table in marts:
-            mart_prints |= {fp for (fp,) in conn.execute(f"SELECT DISTINCT package_fingerprint FROM marts.{table}").fetchall()}
+            mart_prints |= {
+                fp for (fp,) in conn.execute(f"SELECT DISTINCT package_fingerprint FROM marts.{table}").fetchall()
+            }
         staged = conn.execute("SELECT sum(amount)::VARCHAR FROM staging.transactions").fetchone()[0]
         income = conn.execute("SELECT income_eur::VARCHAR FROM marts.region_sustainability "
                               "WHERE region_code = 'ALL' AND period = '2025'").fetchone()[0]
@@ -147,7 +151,9 @@ def kill_at_each_point(tmp: Path, points: list[str]) -> None:
     tmp.mkdir()
     packages = {
         "a": write_package(tmp / "a"),
-        "b": write_package(tmp / "b", overrides={"transactions": [{**VALID_ROWS["transactions"][0], "amount": "250.00"}]}),
+        "b": write_package(
+            tmp / "b", overrides={"transactions": [{**VALID_ROWS["transactions"][0], "amount": "250.00"}]}
+        ),
     }
     warehouse, reports = tmp / "w.duckdb", tmp / "reports"
     forker = Forker(tmp)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from package_fixture import VALID_ROWS
+
 from pipelines import runlock
 from pipelines.cli import main
 
@@ -48,7 +48,9 @@ def fingerprint(warehouse: Path) -> str:
 def test_a_missing_data_folder_is_one_line_and_leaves_no_warehouse(tmp_path, capsys):
     code, out, err = run(tmp_path / "nope", tmp_path / "w.duckdb", tmp_path / "reports", capsys)
     assert code == 2 and out == ""
-    assert one_line(err) == f"partner-reports: error: PARTNER_DATA_DIR {tmp_path / 'nope'} does not exist: nothing to load"
+    assert (
+        one_line(err) == f"partner-reports: error: PARTNER_DATA_DIR {tmp_path / 'nope'} does not exist: nothing to load"
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
@@ -126,7 +128,9 @@ def test_bad_run_settings_are_one_line(tmp_path, package, capsys, monkeypatch):
     monkeypatch.setenv("WAREHOUSE_LOCK_TIMEOUT", "soon")
     code, _, err = run(package(), tmp_path / "w.duckdb", tmp_path / "reports", capsys)
     assert code == 2
-    assert one_line(err) == "partner-reports: error: WAREHOUSE_LOCK_TIMEOUT='soon' is not a number of seconds (0 or more)"
+    assert (
+        one_line(err) == "partner-reports: error: WAREHOUSE_LOCK_TIMEOUT='soon' is not a number of seconds (0 or more)"
+    )
 
 
 # --- failures while working: one line, the previous state whole -----------------------
@@ -169,8 +173,10 @@ def test_an_unclosed_quote_names_its_line(tmp_path, package, capsys):
     (folder / "transactions.csv").write_text(text)
     code, _, err = run(folder, tmp_path / "w.duckdb", tmp_path / "reports", capsys)
     assert code == 2
-    assert one_line(err) == (f"partner-reports: error: {folder / 'transactions.csv'}, line 3: a quoted field opened "
-                             "on this line is never closed (it would run to the end of the file, line 30); close the quote")
+    assert one_line(err) == (
+        f"partner-reports: error: {folder / 'transactions.csv'}, line 3: a quoted field opened "
+        "on this line is never closed (it would run to the end of the file, line 30); close the quote"
+    )
 
 
 def test_reports_follow_the_umask(tmp_path, package, capsys):
@@ -261,5 +267,8 @@ def test_two_runs_at_once_take_turns_and_never_interleave(tmp_path, package):
     assert spans[0][1] < spans[1][0], spans  # the second run's first step after the first's last
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         fp = conn.execute("SELECT fingerprint FROM audit.package").fetchone()[0]
-        assert {r for (r,) in conn.execute("SELECT DISTINCT package_fingerprint FROM marts.region_sustainability").fetchall()} == {fp}
+        assert {
+            r
+            for (r,) in conn.execute("SELECT DISTINCT package_fingerprint FROM marts.region_sustainability").fetchall()
+        } == {fp}
     time.sleep(0)

@@ -19,7 +19,9 @@ IMPORTED_PACKAGE = AssetKey(["ingest", "imported_package"])
     description="IATI and 360Giving files in the package folder's iati/ and 360giving/ subfolders, "
                 "imported with the package's own tables into <warehouse dir>/imported/.",
 )
-def imported_package(context: AssetExecutionContext, package: PackageResource, warehouse: WarehouseResource) -> MaterializeResult:
+def imported_package(
+    context: AssetExecutionContext, package: PackageResource, warehouse: WarehouseResource
+) -> MaterializeResult:
     if not has_standard_files(package.data_dir):
         context.log.info(f"{package.data_dir} has no iati/ or 360giving/ subfolder: nothing to import")
         return MaterializeResult(metadata={"imported": False})

@@ -18,6 +18,9 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from pipelines.ingest.iso4217 import COLUMNS as ISO4217_COLUMNS
+from pipelines.ingest.iso4217 import ISO4217_CSV
+
 # The federation's default cut of the UN M49 table (an office may edit country_regions.csv).
 REGIONS = {
     "AF": "Africa",
@@ -44,7 +47,11 @@ DAC_REGIONS = {
 }
 
 # Codes in IATI's Country codelist that the M49 table lacks but real files use.
-EXTRA_COUNTRIES = [["XK", "Kosovo", "EU"], ["TW", "Taiwan", "AO"], ["AN", "Netherlands Antilles (withdrawn code)", "LAC"]]
+EXTRA_COUNTRIES = [
+    ["XK", "Kosovo", "EU"],
+    ["TW", "Taiwan", "AO"],
+    ["AN", "Netherlands Antilles (withdrawn code)", "LAC"],
+]
 
 # Names of places larger than a country that lie inside one federation region, beyond the
 # M49 names that do (Africa and Asia are taken as AF and AO, as grant data uses them,
@@ -128,10 +135,10 @@ def build(external: Path, out: Path) -> None:
 
     root = ET.parse(external / "iati/codelists/v2/Currency.xml").getroot()
     currencies = [
-        [item.findtext("code"), item.findtext("name/narrative") or ""]
+        [item.findtext("code"), item.findtext("name/narrative") or "", item.get("status", "active")]
         for item in root.iter("codelist-item")
     ]
-    write_csv(out / "currencies.csv", ["code", "name"], sorted(currencies))
+    write_csv(ISO4217_CSV, ISO4217_COLUMNS, sorted(currencies))  # the one list, beside the loader
 
     # IMF repeats a currency for every country using it: keep the issuer's row.
     issuer = {"EUR": "U2", "XDR": "XDR"}

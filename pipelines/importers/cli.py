@@ -54,8 +54,12 @@ def add_import_parser(subcommands: argparse._SubParsersAction) -> None:
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     for sub, kind in ((iati, "*.xml"), (giving, "*.json, *.csv, *.xlsx")):
-        sub.add_argument("paths", nargs="+", metavar="PATH", help=f"a file, or a folder searched recursively for {kind}")
-        sub.add_argument("--out", required=True, metavar="DIR", help="package folder to write or merge into (created if missing)")
+        sub.add_argument(
+            "paths", nargs="+", metavar="PATH", help=f"a file, or a folder searched recursively for {kind}"
+        )
+        sub.add_argument(
+            "--out", required=True, metavar="DIR", help="package folder to write or merge into (created if missing)"
+        )
         sub.add_argument("--regions", metavar="DIR",
                          help="folder with regions.csv and country_regions.csv (or countries.csv) and optionally "
                               "dac_regions.csv, to map countries to regions; default: DIR's own countries.csv and "

@@ -46,7 +46,9 @@ def parse_any_date(value: object, slashed: str = "dmy") -> date | None:
     "08/2013" (month/year: the 1st), "19 April 2013", and Excel serial numbers."""
     if value is None:
         return None
-    if isinstance(value, (int, float, Decimal)) or (isinstance(value, str) and re.fullmatch(r"\d{5}(\.\d+)?", value.strip())):
+    if isinstance(value, (int, float, Decimal)) or (
+        isinstance(value, str) and re.fullmatch(r"\d{5}(\.\d+)?", value.strip())
+    ):
         try:
             days = int(float(value))
         except (ValueError, OverflowError):  # nan, inf

@@ -46,7 +46,7 @@ class RateBook:
         self._rates: dict[tuple[str, int], Decimal] = {}
 
     @classmethod
-    def for_package(cls, folder: Path) -> "RateBook":
+    def for_package(cls, folder: Path) -> RateBook:
         rates: dict[str, list[date]] = defaultdict(list)
         path = folder / "fx_rates.csv"
         if path.exists():
@@ -60,7 +60,7 @@ class RateBook:
                         continue  # the loader reports bad fx rows itself
         return cls(rates)
 
-    def fresh(self) -> "RateBook":
+    def fresh(self) -> RateBook:
         """The same rates with nothing needed yet (a parallel worker's book for one file)."""
         book = RateBook.__new__(RateBook)
         book.package_first, book.per_usd = self.package_first, self.per_usd

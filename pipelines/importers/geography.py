@@ -58,19 +58,28 @@ class RegionMap:
         self.regions.setdefault(GLOBAL, "Global / no usable geography")
 
     @classmethod
-    def load(cls, folder: Path | None = None, package: Path | None = None) -> "RegionMap":
+    def load(cls, folder: Path | None = None, package: Path | None = None) -> RegionMap:
         """The mapping in `folder` (regions.csv, country_regions.csv or countries.csv,
         dac_regions.csv); else the package's own regions/countries when it has them;
         else the bundled default. DAC codes come from the bundled table unless `folder`
         has its own."""
-        if folder is None and package is not None and (package / "countries.csv").exists() and (package / "regions.csv").exists():
+        if (
+            folder is None
+            and package is not None
+            and (package / "countries.csv").exists()
+            and (package / "regions.csv").exists()
+        ):
             folder = package
         folder = folder or REFERENCE_DIR
         countries_file = folder / "country_regions.csv"
         if not countries_file.exists():
             countries_file = folder / "countries.csv"
-        dac_file = folder / "dac_regions.csv" if (folder / "dac_regions.csv").exists() else REFERENCE_DIR / "dac_regions.csv"
-        regions = {r["region_code"]: r["region_name"] for r in _rows(folder / "regions.csv", ("region_code", "region_name"))}
+        dac_file = (
+            folder / "dac_regions.csv" if (folder / "dac_regions.csv").exists() else REFERENCE_DIR / "dac_regions.csv"
+        )
+        regions = {
+            r["region_code"]: r["region_name"] for r in _rows(folder / "regions.csv", ("region_code", "region_name"))
+        }
         countries = {r["country_code"].upper(): (r["country_name"], r["region_code"])
                      for r in _rows(countries_file, ("country_code", "country_name", "region_code"))}
         # DAC codes pointing at a region this mapping does not have fall back to GLOBAL
@@ -120,7 +129,7 @@ class RegionMap:
         elif given and total != HUNDRED:
             notes.append(f"percentages sum to {total}: normalised to 100")
         shares: dict[str, Decimal] = {}
-        for place, weight in zip(places, weights):
+        for place, weight in zip(places, weights, strict=True):
             region = self._region(place, notes)
             shares[region] = shares.get(region, Decimal(0)) + weight * HUNDRED / total
         shares = {code: share for code, share in shares.items() if share > 0} or {GLOBAL: HUNDRED}

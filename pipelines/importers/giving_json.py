@@ -59,15 +59,13 @@ def _grants(path: Path, events) -> Iterator[tuple[str, dict]]:
 
 
 def _elements(path: Path, events) -> Iterator[tuple[str, dict]]:
-    index = 0
-    for event, value in events:
+    for index, (event, value) in enumerate(events):  # _build reads each item's own events
         if event == "end_array":
             return
         where = f"grants[{index}]"
         item = _build(path, events, event, value, where, depth=2)
         if isinstance(item, dict):
             yield where, item
-        index += 1
 
 
 def _scalar(path: Path, value, where: str):

@@ -30,7 +30,7 @@ class Level:
     """The fields of one object of the standard: key -> titles and variants, and for a
     list of objects the level of its elements."""
 
-    def __init__(self, fields: dict[str, tuple[str, ...] | tuple[tuple[str, ...], "Level"]]):
+    def __init__(self, fields: dict[str, tuple[str, ...] | tuple[tuple[str, ...], Level]]):
         self.lookup: dict[str, tuple[str, Level | None]] = {}
         for key, spec in fields.items():
             titles, child = spec if len(spec) == 2 and isinstance(spec[1], Level) else (spec, None)
@@ -151,7 +151,7 @@ def unflatten(obj: dict) -> dict:
 def unflatten_row(header: Iterable[str], cells: Iterable[str]) -> dict:
     """One spreadsheet row under its header of titles or paths."""
     grant: dict = {}
-    for name, value in zip(header, cells):
+    for name, value in zip(header, cells, strict=False):
         steps = path(name)
         if steps is not None:
             put(grant, steps, value)

@@ -209,7 +209,7 @@ def _base_session(out_dir: Path, regions_dir: str | None) -> ImportSession:
     not touched until the import finishes), without a writer."""
     from pipelines.importers.fx import RateBook
     from pipelines.importers.geography import RegionMap
-    from pipelines.importers.session import currency_codes
+    from pipelines.ingest.iso4217 import currency_codes
 
     base = ImportSession.__new__(ImportSession)
     base.regions = RegionMap.load(Path(regions_dir) if regions_dir else None, package=Path(out_dir))

@@ -62,7 +62,7 @@ class SurveyParts:
     # iati-identifier is `<file stem>#activity<n>` there): to find duplicates across files
     mapped_ids: list[str] = field(default_factory=list)
 
-    def merge(self, other: "SurveyParts") -> None:
+    def merge(self, other: SurveyParts) -> None:
         self.paying |= other.paying
         self.parent_of_paying |= other.parent_of_paying
         self.children |= other.children

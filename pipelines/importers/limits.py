@@ -79,7 +79,7 @@ class BoundedReader:
     def close(self) -> None:
         self.raw.close()
 
-    def __enter__(self) -> "BoundedReader":
+    def __enter__(self) -> BoundedReader:
         return self
 
     def __exit__(self, *exc) -> None:

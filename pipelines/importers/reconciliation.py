@@ -73,8 +73,10 @@ HEADER = ["currency", "type", "published", *[o.replace("_", "-") for o in OUTCOM
 
 
 def _cells(totals: dict[tuple[str, str], dict[str, Decimal]]) -> list[list[str]]:
-    return [[currency, source_type or "(none)", *[f"{sums[name]:,.2f}" for name in ("published", *OUTCOMES, "unaccounted")]]
-            for (currency, source_type), sums in totals.items()]
+    return [
+        [currency, source_type or "(none)", *[f"{sums[name]:,.2f}" for name in ("published", *OUTCOMES, "unaccounted")]]
+        for (currency, source_type), sums in totals.items()
+    ]
 
 
 def markdown(totals: dict[tuple[str, str], dict[str, Decimal]]) -> str:
@@ -87,5 +89,9 @@ def table_lines(totals: dict[tuple[str, str], dict[str, Decimal]]) -> list[str]:
     """The totals as a text table whose columns are as wide as their widest figure."""
     header, body = HEADER, _cells(totals)
     widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
-    return ["  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))).rstrip()
-            for row in [header, *body]]
+    return [
+        "  ".join(
+            cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in [header, *body]
+    ]

@@ -6,14 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipelines.importers.fx import RateBook
-from pipelines.importers.geography import REFERENCE_DIR, RegionMap
+from pipelines.importers.geography import RegionMap
 from pipelines.importers.organisations import home_country
 from pipelines.importers.package import ImportFailure, ImportSummary, PackageWriter, PartWriter
-
-
-def currency_codes(path: Path = REFERENCE_DIR / "currencies.csv") -> set[str]:
-    with path.open(encoding="utf-8") as f:
-        return {line.split(",", 1)[0] for line in f.read().splitlines()[1:] if line}
+from pipelines.ingest.iso4217 import currency_codes
 
 
 class ImportSession:
@@ -29,7 +25,7 @@ class ImportSession:
         self.seen_ids: set[str] = set()  # activity or grant ids imported in this run
         self.summary = ImportSummary()
 
-    def for_part(self, part_dir: str | Path, memory_bytes: int = 0) -> "ImportSession":
+    def for_part(self, part_dir: str | Path, memory_bytes: int = 0) -> ImportSession:
         """A session for one file in a parallel worker: this session's regions, rates and
         currencies (read once per worker), nothing imported yet, rows held in memory up to
         `memory_bytes`, then in files in `part_dir` (created then)."""

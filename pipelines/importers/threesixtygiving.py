@@ -8,7 +8,6 @@ refinements are described in docs/importers.md.
 
 from __future__ import annotations
 
-import calendar
 import csv
 import re
 import xml.etree.ElementTree as ET
@@ -21,7 +20,6 @@ from pathlib import Path
 from pipelines.importers import giving_titles, xlsx
 from pipelines.importers.dates import parse_any_date, slashed_order
 from pipelines.importers.geography import GLOBAL, Split
-from pipelines.importers.iati import Progress, iter_files
 from pipelines.importers.giving_json import iter_json_grants
 from pipelines.importers.limits import MAX_TABLE_COLUMNS, InputLimit
 from pipelines.importers.money import amount_problem, format_amount, parse_amount, split_by_shares, to_cents
@@ -29,7 +27,9 @@ from pipelines.importers.organisations import partner_id, partner_type
 from pipelines.importers.package import ImportFailure, ImportSummary
 from pipelines.importers.places import Places
 from pipelines.importers.session import ImportSession
+from pipelines.importers.source_files import Progress, iter_files
 from pipelines.importers.text import clean_text
+from pipelines.months import add_months
 
 SUFFIXES = (".json", ".csv", ".xlsx")
 # UK statistical geographies (360Giving geoCodeType codelist): all lie in GB.
@@ -58,7 +58,9 @@ def import_360giving(paths: Iterable[str | Path], out_dir: str | Path, regions_d
             order = slashed_order(_date_texts(iter_grants(path)))
             for where, grant in iter_grants(path):
                 session.summary.activities += 1
-                GrantMapper(grant, f"{where} {grant.get('id') or ''}".strip(), name, session, places, order, default_currency).run()
+                GrantMapper(
+                    grant, f"{where} {grant.get('id') or ''}".strip(), name, session, places, order, default_currency
+                ).run()
             if progress:
                 progress(name, path.stat().st_size, path.stat().st_size)
     except BaseException:
@@ -151,7 +153,11 @@ class GrantMapper:
             return parse_amount(value)  # None beyond the limits of money.amount_problem
         if not isinstance(value, str):
             return None
-        if self.grant.get("_spreadsheet") and len(value) < 64 and re.fullmatch(r"-?\d+(\.\d+)?(E-?\d+)?", value.strip()):
+        if (
+            self.grant.get("_spreadsheet")
+            and len(value) < 64
+            and re.fullmatch(r"-?\d+(\.\d+)?(E-?\d+)?", value.strip())
+        ):
             # a spreadsheet stores a binary double; its shortest decimal form is what was typed
             return parse_amount(repr(float(value)))
         return parse_amount(value.replace(",", ""))
@@ -194,7 +200,7 @@ class GrantMapper:
             end = self._date(dates.get("endDate"))
             months = self._months(dates.get("duration")) if end is None else None
             if end is None and start and months is not None:
-                end = _add_months(start, months)
+                end = add_months(start, months)
             if end is not None:
                 break
         if start and (end is None or end < start):
@@ -353,9 +359,3 @@ def duration_months(value: object) -> int | None:
     months = Decimal(match[1]) * (12 if (match[2] or "m").lower().startswith("y") else 1)
     months = int(months.to_integral_value(ROUND_HALF_UP))
     return months if months <= MAX_DURATION_MONTHS else None  # beyond: ignored, as unreadable
-
-
-def _add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

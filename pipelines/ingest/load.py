@@ -18,8 +18,18 @@ import duckdb
 
 from pipelines.crashpoints import reached
 from pipelines.ingest.contract import TABLES
+from pipelines.ingest.iso4217 import ISO4217_CSV
 from pipelines.ingest.read import (
-    Bytes, PackageError, Source, create_src, drop, find_file, inspect, read_into, scan_files, watch,
+    Bytes,
+    PackageError,
+    Source,
+    create_src,
+    drop,
+    find_file,
+    inspect,
+    read_into,
+    scan_files,
+    watch,
 )
 from pipelines.progress import Progress
 from pipelines.settings import SQL_DIR
@@ -27,7 +37,6 @@ from pipelines.settings import SQL_DIR
 log = logging.getLogger(__name__)
 
 STAGING_SQL = SQL_DIR / "staging"
-CURRENCIES_CSV = Path(__file__).with_name("iso4217.csv")
 DEFAULT_DATE_WINDOW = (date(1900, 1, 1), date(2100, 12, 31))
 """Plausible dates (PLAUSIBLE_DATE_FROM, PLAUSIBLE_DATE_TO): a date outside is a reject."""
 MAX_MONEY = Decimal("9999999999999999.99")
@@ -90,7 +99,7 @@ def load_package(folder: str | Path, conn: duckdb.DuckDBPyConnection, reporting_
     files = [find_file(folder, table) for table in TABLES]
     # Every header is checked, every byte is read once (fingerprint, line counts) and every
     # table is read into a temporary table before the warehouse is touched.
-    sources = [inspect(path, table, conn) for path, table in zip(files, TABLES)]
+    sources = [inspect(path, table, conn) for path, table in zip(files, TABLES, strict=True)]
     fingerprint, scans = scan_files(files)
     try:
         with Progress(progress or log.info, "load") as steps:
@@ -106,9 +115,9 @@ def load_package(folder: str | Path, conn: duckdb.DuckDBPyConnection, reporting_
                 conn.execute("SET VARIABLE money_total = 0::DECIMAL(38, 2)")
                 conn.execute(
                     "CREATE OR REPLACE TEMP TABLE currencies AS SELECT code FROM read_csv(?, all_varchar = true)",
-                    [str(CURRENCIES_CSV)],
+                    [str(ISO4217_CSV)],
                 )
-                for source, rows in zip(sources, rows_read):
+                for source, rows in zip(sources, rows_read, strict=True):
                     loads.append(_load_table(conn, source, scans.get(source.path), rows, steps))
                     if source.table.name == "fx_rates":
                         conn.execute((STAGING_SQL / "_fx.sql").read_text())

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.file_hash import file_sha256
 from pipelines.ingest.contract import FREE_TEXT, Table
 
 SUFFIXES = (".csv", ".parquet")
@@ -184,26 +185,36 @@ _CONTROL_BYTES = re.compile(rb"[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80
 
 def scan_files(files: list[Path]) -> tuple[str, dict[Path, Bytes]]:
     """One pass over the package's bytes: its fingerprint (12 hex digits of SHA-256 over
-    the files' names and bytes, tells two packages apart) and each file's `Bytes`."""
-    digest = hashlib.sha256()
+    the files' names and SHA-256s, tells two packages apart) and each file's `Bytes`."""
+    fingerprint = hashlib.sha256()
     scans = {}
     for path in files:
-        digest.update(path.name.encode() + b"\0")
-        newlines, quotes, other_space, controls, last = 0, False, False, path.suffix == ".parquet", b"\n"
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 22), b""):
-                digest.update(block)
-                newlines += block.count(b"\n")
-                quotes = quotes or b'"' in block
-                other_space = other_space or any(byte in block for byte in OTHER_SPACE)
-                if not controls:
-                    # with the previous block's last two bytes, a character cut there is seen whole
-                    window = last + block
-                    controls = b"\0" in window.translate(_CONTROL_TABLE) and bool(_CONTROL_BYTES.search(window))
-                last = block[-2:]
+        scan = _ByteScan(parquet=path.suffix == ".parquet")
+        fingerprint.update(f"{path.name}\0{file_sha256(path, scan.see)}\n".encode())
+        scans[path] = scan.result()
+    return fingerprint.hexdigest()[:12], scans
+
+
+class _ByteScan:
+    """What `Bytes` says of a file, gathered block by block."""
+
+    def __init__(self, parquet: bool):
+        self.newlines, self.quotes, self.other_space, self.controls, self.last = 0, False, False, parquet, b"\n"
+
+    def see(self, block: bytes) -> None:
+        self.newlines += block.count(b"\n")
+        self.quotes = self.quotes or b'"' in block
+        self.other_space = self.other_space or any(byte in block for byte in OTHER_SPACE)
+        if not self.controls:
+            # with the previous block's last two bytes, a character cut there is seen whole
+            window = self.last + block
+            self.controls = b"\0" in window.translate(_CONTROL_TABLE) and bool(_CONTROL_BYTES.search(window))
+        self.last = block[-2:]
+
+    def result(self) -> Bytes:
         # a last line without a line break counts too
-        scans[path] = Bytes(newlines + (last[-1:] != b"\n"), quotes, not quotes and not other_space, controls)
-    return digest.hexdigest()[:12], scans
+        lines = self.newlines + (self.last[-1:] != b"\n")
+        return Bytes(lines, self.quotes, not self.quotes and not self.other_space, self.controls)
 
 
 def package_fingerprint(files: list[Path]) -> str:
@@ -328,7 +339,7 @@ class watch:
             if done >= 0:
                 self.running(done / 100)
 
-    def __enter__(self) -> "watch":
+    def __enter__(self) -> watch:
         self.conn.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
         self.thread.start()
         return self
@@ -357,10 +368,14 @@ def _lines_by_csv_module(conn, line_of_table: str, source: Source, records: int)
     import numpy as np
     import pyarrow as pa
 
-    line_of = pa.table({
-        "record": pa.concat_arrays([pa.array(np.arange(len(starts), dtype=np.int64)), pa.nulls(len(blanks), pa.int64())]),
-        "line": pa.array(np.concatenate([np.frombuffer(starts, np.int64), np.frombuffer(blanks, np.int64)])),
-    })
+    line_of = pa.table(
+        {
+            "record": pa.concat_arrays(
+                [pa.array(np.arange(len(starts), dtype=np.int64)), pa.nulls(len(blanks), pa.int64())]
+            ),
+            "line": pa.array(np.concatenate([np.frombuffer(starts, np.int64), np.frombuffer(blanks, np.int64)])),
+        }
+    )
     conn.register("line_of_arrow", line_of)
     conn.execute(f"CREATE OR REPLACE TEMP TABLE {line_of_table} AS SELECT * FROM line_of_arrow")
     conn.unregister("line_of_arrow")

@@ -5,7 +5,7 @@ metrics.md (compute.py) and replaces the marts in one DuckDB transaction (marts.
 so a report never sees a sustainability mart from one run beside a support mix from another.
 """
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import polars as pl
 from dagster import (
@@ -24,7 +24,7 @@ from pipelines.crashpoints import reached
 from pipelines.ingest.assets import staging_key
 from pipelines.metrics import descriptions
 from pipelines.metrics.compute import Marts, compute_region_metrics
-from pipelines.metrics.facts import COLUMNS, MetricsInputError
+from pipelines.metrics.facts import ALL, COLUMNS, MetricsInputError
 from pipelines.metrics.insight import InsightMarts, compute_insight_marts
 from pipelines.metrics.latest_year import COLUMNS as LATEST_YEAR_COLUMNS
 from pipelines.metrics.latest_year import YearChoice, latest_complete_year, no_year_message
@@ -83,16 +83,24 @@ class MetricSettingsResource(ConfigurableResource):
                                                description="top funder share above which `dominant_funder` is raised")
     short_runway_months_below: float = Field(DEFAULTS.short_runway_months_below,
                                              description="runway (months) below which `short_runway` is raised")
-    top_funder_cliff_months_below: float = Field(DEFAULTS.top_funder_cliff_months_below,
-                                                 description="runway without the top funder below which `top_funder_cliff` is raised")
-    low_renewal_below: float = Field(DEFAULTS.low_renewal_below, description="renewal rate below which `low_renewal` is raised")
+    top_funder_cliff_months_below: float = Field(
+        DEFAULTS.top_funder_cliff_months_below,
+        description="runway without the top funder below which `top_funder_cliff` is raised",
+    )
+    low_renewal_below: float = Field(
+        DEFAULTS.low_renewal_below, description="renewal rate below which `low_renewal` is raised"
+    )
     low_engagement_below: float = Field(DEFAULTS.low_engagement_below,
                                         description="engaged partner share below which `low_engagement` is raised")
     weight_diversification: float = Field(DEFAULTS.weight_diversification, description="score weight of 1 − HHI")
     weight_runway: float = Field(DEFAULTS.weight_runway, description="score weight of min(runway / 12, 1)")
     weight_renewal: float = Field(DEFAULTS.weight_renewal, description="score weight of the renewal rate")
-    weight_engagement: float = Field(DEFAULTS.weight_engagement, description="score weight of the engaged partner share")
-    weight_margin: float = Field(DEFAULTS.weight_margin, description="score weight of clip(operating margin + 0.5, 0, 1)")
+    weight_engagement: float = Field(
+        DEFAULTS.weight_engagement, description="score weight of the engaged partner share"
+    )
+    weight_margin: float = Field(
+        DEFAULTS.weight_margin, description="score weight of clip(operating margin + 0.5, 0, 1)"
+    )
     fiscal_year_start_month: int = Field(DEFAULTS.fiscal_year_start_month,
                                          description="1 = calendar years only; another month adds fiscal years")
     min_spending_share: float = Field(DEFAULTS.min_spending_share,
@@ -130,7 +138,7 @@ def region_metrics(context: AssetExecutionContext, warehouse: WarehouseResource,
         write_marts(conn, marts, settings, insight)
         progress.done("marts written", published)
         schemas = {key: table_schema(conn, ".".join(key.path), COLUMN_DESCRIPTIONS[key]) for key in DESCRIPTIONS}
-    yield from materializations(marts, settings, schemas, datetime.now(timezone.utc).date(), insight)
+    yield from materializations(marts, settings, schemas, datetime.now(UTC).date(), insight)
 
 
 def materializations(marts: Marts, settings: MetricSettings, schemas: dict, today: date,
@@ -166,7 +174,7 @@ def latest_year_markdown(sustainability: pl.DataFrame, choice: YearChoice, today
     year = choice.period
     rows = (
         sustainability.filter(pl.col("period") == year)
-        .sort(pl.col("region_code") == "ALL", pl.col("sustainability_score"), descending=[False, True], nulls_last=True)
+        .sort(pl.col("region_code") == ALL, pl.col("sustainability_score"), descending=[False, True], nulls_last=True)
     )
     lines = [f"**{year}**", "",
              "| region | score | HHI | band | runway (months) | without top funder | flags "

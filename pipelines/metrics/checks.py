@@ -7,7 +7,7 @@ prints a figure that broke one of these promises.
 from dagster import AssetCheckResult, MetadataValue, asset_check
 
 from pipelines.metrics.assets import SUPPORT_MIX, SUSTAINABILITY
-from pipelines.metrics.facts import GLOBAL
+from pipelines.metrics.facts import ALL
 from pipelines.warehouse import WarehouseResource
 
 # Shares are floats formed from DECIMAL sums: they add to 1 up to rounding.
@@ -29,8 +29,13 @@ def score_within_0_100(warehouse: WarehouseResource) -> AssetCheckResult:
         ).fetchall()
     return AssetCheckResult(
         passed=outside == 0,
-        metadata={"failing_rows": _inline(examples, outside, "score outside 0–100"), "rows": rows, "rows_with_score": scored, "rows_outside_0_100": outside,
-                  "examples": MetadataValue.md(_examples(examples, ["region", "period", "score"]))},
+        metadata={
+            "failing_rows": _inline(examples, outside, "score outside 0–100"),
+            "rows": rows,
+            "rows_with_score": scored,
+            "rows_outside_0_100": outside,
+            "examples": MetadataValue.md(_examples(examples, ["region", "period", "score"])),
+        },
     )
 
 
@@ -46,8 +51,12 @@ def shares_sum_to_one(warehouse: WarehouseResource) -> AssetCheckResult:
            if total is None or abs(total - 1) > SHARE_TOLERANCE]
     return AssetCheckResult(
         passed=not off,
-        metadata={"failing_rows": _inline(off[:5], len(off), "shares not summing to 1"), "region_periods": len(totals), "region_periods_not_summing_to_1": len(off),
-                  "examples": MetadataValue.md(_examples(off[:10], ["region", "period", "sum of shares"]))},
+        metadata={
+            "failing_rows": _inline(off[:5], len(off), "shares not summing to 1"),
+            "region_periods": len(totals),
+            "region_periods_not_summing_to_1": len(off),
+            "examples": MetadataValue.md(_examples(off[:10], ["region", "period", "sum of shares"])),
+        },
     )
 
 
@@ -57,7 +66,7 @@ def every_region_present(warehouse: WarehouseResource) -> AssetCheckResult:
     with warehouse.get_connection(read_only=True) as conn:
         missing = conn.execute(
             f"""
-            WITH expected AS (SELECT region_code FROM staging.regions UNION SELECT '{GLOBAL}'),
+            WITH expected AS (SELECT region_code FROM staging.regions UNION SELECT '{ALL}'),
                  periods AS (SELECT DISTINCT period FROM marts.region_sustainability)
             SELECT e.region_code, p.period FROM expected e CROSS JOIN periods p
             WHERE NOT EXISTS (SELECT 1 FROM marts.region_sustainability s

@@ -99,7 +99,9 @@ def pipeline_figures(in_force_remaining: pl.DataFrame, top_funders: pl.DataFrame
         .group_by(KEYS)
         .agg(
             committed_pipeline_eur=pl.col("remaining_eur").sum(),
-            top_funder_pipeline_eur=pl.col("remaining_eur").filter(pl.col("partner_id") == pl.col("top_funder_id")).sum(),
+            top_funder_pipeline_eur=pl.col("remaining_eur")
+            .filter(pl.col("partner_id") == pl.col("top_funder_id"))
+            .sum(),
             pipeline_next_12m_eur=pl.col("next_12m").sum(),
         )
     )

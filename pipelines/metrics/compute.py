@@ -8,7 +8,7 @@ from typing import NamedTuple
 import polars as pl
 
 from pipelines.metrics import commitments, impact, partnerships, support
-from pipelines.metrics.facts import GLOBAL, MONEY, global_sums, prepare_facts, with_global
+from pipelines.metrics.facts import ALL, MONEY, sums_with_all, prepare_facts, with_all
 from pipelines.metrics.periods import build_periods, in_periods
 from pipelines.progress import Progress
 from pipelines.metrics.score import risk_flags, sustainability_score
@@ -83,7 +83,7 @@ def compute_region_metrics(frames: Mapping[str, pl.DataFrame], settings: MetricS
     support_in_period = support.support_in_periods(facts.transactions, periods)
     by_partner = support.partner_net_support(support_in_period)
     concentration = support.concentration(by_partner, settings)
-    in_force = with_global(
+    in_force = with_all(
         commitments.with_remaining(commitments.agreements_in_force(facts.agreements, periods), facts.transactions))
     agreement_partners, active, previously_active = partnerships.active_now_and_before(
         facts.agreements, facts.interactions, periods)
@@ -93,13 +93,13 @@ def compute_region_metrics(frames: Mapping[str, pl.DataFrame], settings: MetricS
         in_force.select(partnerships.PARTNER_KEYS + ["period_end"]),
         partner_rows.join(periods.select("period", "period_end"), on="period"),
     ]))
-    daily_expenditure = with_global(facts.expenditures)
-    daily_support = with_global(
+    daily_expenditure = with_all(facts.expenditures)
+    daily_support = with_all(
         facts.transactions.group_by("region_code", "transaction_date").agg(pl.col("amount_eur").sum()))
 
     parts = [
         support.support_totals(support_in_period),
-        global_sums(
+        sums_with_all(
             in_periods(facts.expenditures, periods, "expenditure_date")
             .group_by(KEYS).agg(expenditure_eur=pl.col("amount_eur").sum()),
             ["expenditure_eur"]),
@@ -107,7 +107,7 @@ def compute_region_metrics(frames: Mapping[str, pl.DataFrame], settings: MetricS
         commitments.pipeline_figures(in_force, concentration),
         commitments.trailing_expenditure(daily_expenditure, periods),
         commitments.trailing_support(daily_support, periods),
-        partnerships.agreement_ends(with_global(facts.agreements), periods),
+        partnerships.agreement_ends(with_all(facts.agreements), periods),
         partnerships.partnership_figures(
             active=active,
             previously_active=previously_active,
@@ -117,9 +117,9 @@ def compute_region_metrics(frames: Mapping[str, pl.DataFrame], settings: MetricS
             last_contact=last_contact,
         ),
         impact.activity_figures(facts.activities, periods),
-        impact.outcome_achievement(with_global(facts.outcomes), periods),
+        impact.outcome_achievement(with_all(facts.outcomes), periods),
     ]
-    grid = pl.DataFrame({"region_code": [*facts.region_codes, GLOBAL]}).join(periods, how="cross")
+    grid = pl.DataFrame({"region_code": [*facts.region_codes, ALL]}).join(periods, how="cross")
     for part in parts:
         grid = grid.join(part, on=KEYS, how="left")
 

@@ -7,8 +7,8 @@ or takes a first or last date, so the marts are the same as from the raw rows; a
 million transactions over a few hundred agreements this leaves a few hundred thousand rows.
 
 Every fact frame carries a `region_code`. The global row 'ALL' is computed from the same
-facts as the regions (not averaged from regional figures): `with_global` adds a copy of
-each row under region 'ALL', `global_sums` and `global_partners` add the 'ALL' rows of an
+facts as the regions (not averaged from regional figures): `with_all` adds a copy of
+each row under region 'ALL', `sums_with_all` and `partners_with_all` add the 'ALL' rows of an
 aggregate computed per region (sums over the regions, distinct partners across them).
 """
 
@@ -20,7 +20,10 @@ from datetime import date
 
 import polars as pl
 
-GLOBAL = "ALL"
+# The region code of the whole organisation's rows (metrics.md: "a global row with
+# region_code = 'ALL'"). Not to be confused with the importers' GLOBAL region
+# (pipelines/importers/geography.py), a real region: money with no usable geography.
+ALL = "ALL"
 MONEY = pl.Decimal(18, 2)
 
 # staging table -> the columns the metrics read, with their types (docs/warehouse.md).
@@ -88,9 +91,9 @@ def prepare_facts(frames: Mapping[str, pl.DataFrame], renewal_window_days: int =
     """Select and type the columns the metrics need; mark renewed agreements."""
     typed = {name: _typed(frames, name, columns) for name, columns in COLUMNS.items()}
     region_codes = sorted(typed["regions"]["region_code"].unique().to_list())
-    if GLOBAL in region_codes:
+    if ALL in region_codes:
         raise MetricsInputError(
-            f"staging.regions has a region coded {GLOBAL!r}, the code the marts reserve for the global row"
+            f"staging.regions has a region coded {ALL!r}, the code the marts reserve for the global row"
         )
     agreements = typed["agreements"]
     # A day's sum is cast back to DECIMAL(18,2), the type of the amounts it adds up.
@@ -120,24 +123,28 @@ def prepare_facts(frames: Mapping[str, pl.DataFrame], renewal_window_days: int =
     )
 
 
-def with_global(frame: pl.DataFrame) -> pl.DataFrame:
+def with_all(frame: pl.DataFrame) -> pl.DataFrame:
     """The rows as they are plus a copy of each under region 'ALL'."""
-    return pl.concat([frame, frame.with_columns(region_code=pl.lit(GLOBAL))])
+    return pl.concat([frame, frame.with_columns(region_code=pl.lit(ALL))])
 
 
-def global_sums(frame: pl.DataFrame, sums: list[str]) -> pl.DataFrame:
+def sums_with_all(frame: pl.DataFrame, sums: list[str]) -> pl.DataFrame:
     """A per-region aggregate plus its 'ALL' rows: the `sums` columns added up over the regions,
     grouped by every other column."""
     keys = [c for c in frame.columns if c not in sums and c != "region_code"]
-    total = frame.group_by(keys).agg(pl.col(c).sum().cast(frame.schema[c]) for c in sums).with_columns(region_code=pl.lit(GLOBAL))
+    total = (
+        frame.group_by(keys)
+        .agg(pl.col(c).sum().cast(frame.schema[c]) for c in sums)
+        .with_columns(region_code=pl.lit(ALL))
+    )
     return pl.concat([frame, total.select(frame.columns)])
 
 
-def global_partners(frame: pl.DataFrame) -> pl.DataFrame:
+def partners_with_all(frame: pl.DataFrame) -> pl.DataFrame:
     """Distinct (region_code, period, partner_id) rows plus the 'ALL' rows: each partner once
     per period if it appears in any region."""
     regional = frame.select("region_code", "period", "partner_id").unique()
-    every = regional.select("period", "partner_id").unique().with_columns(region_code=pl.lit(GLOBAL))
+    every = regional.select("period", "partner_id").unique().with_columns(region_code=pl.lit(ALL))
     return pl.concat([regional, every.select(regional.columns)])
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines.metrics.facts import global_sums
+from pipelines.metrics.facts import sums_with_all
 from pipelines.metrics.periods import in_periods
 
 KEYS = ["region_code", "period"]
@@ -21,7 +21,7 @@ def activity_figures(activities: pl.DataFrame, periods: pl.DataFrame) -> pl.Data
     )
     regional = in_periods(monthly, periods, "month").group_by(KEYS).agg(
         pl.col("activities", "participants", "libraries_reached").sum())
-    return global_sums(regional, ["activities", "participants", "libraries_reached"]).with_columns(
+    return sums_with_all(regional, ["activities", "participants", "libraries_reached"]).with_columns(
         pl.col("activities").cast(pl.Int32))
 
 

@@ -20,7 +20,7 @@ import polars as pl
 
 from pipelines.metrics import commitments
 from pipelines.metrics.compute import Marts
-from pipelines.metrics.facts import MONEY, Facts, prepare_facts, with_global
+from pipelines.metrics.facts import MONEY, Facts, prepare_facts, with_all
 from pipelines.metrics.partnerships import ENGAGEMENT_WINDOW_DAYS
 from pipelines.metrics.periods import build_periods
 from pipelines.metrics.score import RISK_FLAGS, score_components
@@ -79,7 +79,7 @@ def compute_insight_marts(frames: Mapping[str, pl.DataFrame], marts: Marts,
     facts = prepare_facts(frames)
     periods = build_periods(*facts.dated_span(), settings.fiscal_year_start_month)
     previous = previous_periods(periods)
-    in_force = with_global(
+    in_force = with_all(
         commitments.with_remaining(commitments.agreements_in_force(facts.agreements, periods), facts.transactions))
     return InsightMarts(
         trends=_published(region_trends(marts.sustainability, previous), TRENDS_COLUMNS,
@@ -212,9 +212,15 @@ def _flag_changes(sustainability: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataF
     on = ["region_code", "period", "flag"]
     raised = now.join(before, on=on, how="anti").with_columns(change_kind=pl.lit("flag_raised"))
     cleared = before.join(now, on=on, how="anti").with_columns(change_kind=pl.lit("flag_cleared"))
-    return pl.concat([raised.select(*KEYS, "flag", "change_kind"), cleared.select(*KEYS, "flag", "change_kind")]).select(
-        *KEYS, "change_kind", subject_id="flag", subject_name="flag",
-        _order=pl.col("flag").replace_strict(order, default=len(order), return_dtype=pl.Int64))
+    return pl.concat(
+        [raised.select(*KEYS, "flag", "change_kind"), cleared.select(*KEYS, "flag", "change_kind")]
+    ).select(
+        *KEYS,
+        "change_kind",
+        subject_id="flag",
+        subject_name="flag",
+        _order=pl.col("flag").replace_strict(order, default=len(order), return_dtype=pl.Int64),
+    )
 
 
 def _funder_changes(partner_support: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
@@ -234,7 +240,7 @@ def _funder_changes(partner_support: pl.DataFrame, pairs: pl.DataFrame) -> pl.Da
 
 def _ended_unrenewed(facts: Facts, periods: pl.DataFrame) -> pl.DataFrame:
     """Agreements with end_date in P that no agreement renews (renewal_rate's rule)."""
-    ended = with_global(facts.agreements.filter(~pl.col("renewed"))).join_where(
+    ended = with_all(facts.agreements.filter(~pl.col("renewed"))).join_where(
         periods.select("period", "period_start", "period_end"),
         pl.col("end_date") >= pl.col("period_start"), pl.col("end_date") <= pl.col("period_end"))
     return ended.select(
@@ -301,8 +307,12 @@ def cash_projection(sustainability: pl.DataFrame, in_force: pl.DataFrame,
         .filter(pl.col("month") <= end_date)
         .with_columns(inflow=pl.col("remaining_eur").cast(pl.Float64) * days_in_month.clip(lower_bound=0) / days_left)
         .group_by(*KEYS, "month_number")
-        .agg(inflow=pl.col("inflow").sum(),
-             inflow_without_top=pl.col("inflow").filter(pl.col("partner_id") != pl.col("top_funder_id").fill_null("")).sum())
+        .agg(
+            inflow=pl.col("inflow").sum(),
+            inflow_without_top=pl.col("inflow")
+            .filter(pl.col("partner_id") != pl.col("top_funder_id").fill_null(""))
+            .sum(),
+        )
     )
     cents = lambda c: pl.col(c).fill_null(0.0).round(2).cast(MONEY)  # noqa: E731
     group = pl.col("month_number")
@@ -312,13 +322,16 @@ def cash_projection(sustainability: pl.DataFrame, in_force: pl.DataFrame,
         .sort(*KEYS, "month_number")
         .with_columns(
             cumulative_inflow_eur=pl.col("inflow_eur").cum_sum().over(KEYS, order_by=group).cast(MONEY),
-            cumulative_inflow_without_top_funder_eur=pl.col("inflow_without_top_funder_eur").cum_sum()
-            .over(KEYS, order_by=group).cast(MONEY),
+            cumulative_inflow_without_top_funder_eur=pl.col("inflow_without_top_funder_eur")
+            .cum_sum()
+            .over(KEYS, order_by=group)
+            .cast(MONEY),
             cumulative_burn_eur=(pl.col("burn_eur") * pl.col("month_number")).cast(MONEY),
         )
         .with_columns(
             covered=pl.col("cumulative_inflow_eur") >= pl.col("cumulative_burn_eur"),
-            covered_without_top_funder=pl.col("cumulative_inflow_without_top_funder_eur") >= pl.col("cumulative_burn_eur"),
+            covered_without_top_funder=pl.col("cumulative_inflow_without_top_funder_eur")
+            >= pl.col("cumulative_burn_eur"),
         )
     )
     return projected.with_columns(

@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-GLOBAL = "ALL"
+from pipelines.metrics.facts import ALL
+
 # A year counts when one of these is not 0 in its global row (money can be negative: a refund).
 MONEY_COLUMNS = ("support_eur", "income_eur", "in_kind_eur", "expenditure_eur")
 # ... or one of these is above 0.
@@ -49,7 +50,7 @@ def latest_complete_year(rows: Iterable[Mapping], today: date) -> YearChoice:
     """
     years = sorted(
         (r for r in rows
-         if r["region_code"] == GLOBAL and r["period_type"] == "year" and r["period_end"] < today),
+         if r["region_code"] == ALL and r["period_type"] == "year" and r["period_end"] < today),
         key=lambda r: r["period_end"],
     )
     ended = tuple(r["period"] for r in years)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines.metrics.facts import global_partners, with_global
+from pipelines.metrics.facts import partners_with_all, with_all
 from pipelines.metrics.periods import in_periods
 
 KEYS = ["region_code", "period"]
@@ -26,7 +26,7 @@ def agreement_ends(agreements: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFr
 def partners_with_agreements(agreements: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
     """(region, period, partner) for agreements overlapping [period_start, period_end], with the
     'ALL' rows. `agreements` are the regions' own (no 'ALL' copies)."""
-    return global_partners(
+    return partners_with_all(
         agreements.select("region_code", "partner_id", "start_date", "end_date").unique()
         .join_where(
             periods.select("period", "period_start", "period_end"),
@@ -38,8 +38,10 @@ def partners_with_agreements(agreements: pl.DataFrame, periods: pl.DataFrame) ->
 
 def partners_in_contact(interactions: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
     """(region, period, partner) for interactions dated in P, with the 'ALL' rows."""
-    monthly = interactions.select("region_code", "partner_id", month=pl.col("interaction_date").dt.month_start()).unique()
-    return global_partners(in_periods(monthly, periods, "month"))
+    monthly = interactions.select(
+        "region_code", "partner_id", month=pl.col("interaction_date").dt.month_start()
+    ).unique()
+    return partners_with_all(in_periods(monthly, periods, "month"))
 
 
 def active_now_and_before(agreements: pl.DataFrame, interactions: pl.DataFrame,
@@ -91,7 +93,7 @@ def last_interactions(interactions: pl.DataFrame, wanted: pl.DataFrame) -> pl.Da
     An as-of join: only the rows the marts need, not every partner against every period.
     """
     contacts = (
-        with_global(interactions.select("region_code", "partner_id", "interaction_date")).unique()
+        with_all(interactions.select("region_code", "partner_id", "interaction_date")).unique()
         .sort("interaction_date")
     )
     return (

@@ -12,6 +12,8 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from pipelines.months import add_months
+
 PERIOD_SCHEMA = {
     "period": pl.String,
     "period_type": pl.String,
@@ -41,8 +43,8 @@ def build_periods(first: date | None, last: date | None, fiscal_year_start_month
                 rows.append((f"FY{end_year}", "fiscal_year", date(end_year - 1, start, 1), 12))
     return pl.DataFrame(
         [
-            (name, kind, begin, _add_months(begin, months) - timedelta(days=1),
-             _add_months(begin, -months), begin - timedelta(days=1))
+            (name, kind, begin, add_months(begin, months) - timedelta(days=1),
+             add_months(begin, -months), begin - timedelta(days=1))
             for name, kind, begin, months in rows
         ],
         schema=PERIOD_SCHEMA,
@@ -95,9 +97,3 @@ def _quarter_index(day: date) -> int:
 
 def _fiscal_end_year(day: date, start_month: int) -> int:
     return day.year + 1 if day.month >= start_month else day.year
-
-
-def _add_months(day: date, months: int) -> date:
-    """`day` is always the 1st of a month here, so no clamping is needed."""
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines.metrics.facts import MONEY, global_sums
+from pipelines.metrics.facts import MONEY, sums_with_all
 from pipelines.metrics.periods import in_periods
 from pipelines.metrics.settings import MetricSettings
 
@@ -28,7 +28,7 @@ def support_in_periods(transactions: pl.DataFrame, periods: pl.DataFrame) -> pl.
         .group_by(KEYS + ["partner_id", "transaction_type"])
         .agg(pl.col("amount_eur").sum())
     )
-    return global_sums(regional, ["amount_eur"])
+    return sums_with_all(regional, ["amount_eur"])
 
 
 def support_totals(transactions_in_period: pl.DataFrame) -> pl.DataFrame:

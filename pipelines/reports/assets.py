@@ -19,10 +19,11 @@ rendered for the same data (else renders them itself).
 import base64
 import os
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dagster import (
+    AssetCheckEvaluation,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
@@ -36,10 +37,13 @@ from dagster import (
     MetadataValue,
     asset,
 )
-from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 from pydantic import Field, PrivateAttr
 
+from pipelines import publication
+from pipelines.output_checks import check_reports_dir
+from pipelines.publication import ReportStage
 from pipelines.reports.data import ReportData, ReportDataError, default_period, load_report_data
+from pipelines.reports.paths import UnsafeReportPath, region_report_path
 from pipelines.reports.publish import (
     PublishedReport,
     RenderBatch,
@@ -49,13 +53,8 @@ from pipelines.reports.publish import (
     publish_region_reports,
     submit_region_reports,
 )
-from pipelines.reports.paths import UnsafeReportPath, region_report_path
-from pipelines import publication
-from pipelines.output_checks import check_reports_dir
-from pipelines.publication import ReportStage
 from pipelines.settings import DEFAULT_ORGANISATION, RunSettings, Settings, SettingsError
 from pipelines.warehouse import WarehouseResource, run_succeeded
-
 
 UPSTREAM = [
     AssetKey(["marts", "region_sustainability"]),
@@ -97,7 +96,7 @@ class ReportsResource(ConfigurableResource):
         check_reports_dir(Path(self.reports_dir), RunSettings.from_env().min_free_space)
         self._stage = ReportStage(self.reports_dir, context.run_id)
         self._own_stage = True  # until the run's publication takes it (`stage`)
-        self._started = datetime.now(timezone.utc)
+        self._started = datetime.now(UTC)
         workers = self.render_workers or os.cpu_count() or 1
         if workers > 1:
             self._pool = RenderPool(workers)
@@ -121,7 +120,7 @@ class ReportsResource(ConfigurableResource):
 
     def generated_at(self) -> datetime:
         """The time printed in every report of a run: the run's start (one set, one time)."""
-        return self._started or datetime.now(timezone.utc)
+        return self._started or datetime.now(UTC)
 
     @property
     def stage(self) -> ReportStage | None:
@@ -172,7 +171,7 @@ class ReportConfig(Config):
 
 
 def _today():
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
 def _load(context: AssetExecutionContext, warehouse: WarehouseResource, config: ReportConfig,
@@ -263,7 +262,7 @@ def _check_results(context: AssetExecutionContext) -> list[dict]:
         else:
             run = "this run" if record.run_id == context.run_id else f"run {record.run_id[:8]}"
             evaluation = record.evaluation
-            if record.status == AssetCheckExecutionRecordStatus.PLANNED or evaluation is None:
+            if not isinstance(evaluation, AssetCheckEvaluation):  # planned, not evaluated yet
                 status = "pending"
             else:
                 status = "passed" if evaluation.passed else "failed"
@@ -331,7 +330,7 @@ def region_reports(context: AssetExecutionContext, config: ReportConfig,
         lines.append(f"| {code} | {report.rendered.pages} | {report.size_bytes // 1024} "
                      f"| `{report.path}` |")
     previews = [f"**{code}**\n\n{md}"
-                for code, md in zip(published, _previews(list(published.values())))]
+                for code, md in zip(published, _previews(list(published.values())), strict=True)]
     return MaterializeResult(
         metadata={
             **_period_metadata(data),

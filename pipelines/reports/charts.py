@@ -12,6 +12,7 @@ import base64
 import io
 
 import matplotlib
+
 # Figure objects without pyplot: no global backend or figure registry is touched.
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
@@ -97,7 +98,7 @@ def funder_chart(partners: list[dict], colour: str, limit: int = 8) -> str:
         ax.set_yticks(y, [_short(p["partner_name"]) for p in funders])
         for label in ax.get_yticklabels():
             label.set_parse_math(False)  # a '$' in a partner name is text, not TeX
-        for yi, p in zip(y, funders):
+        for yi, p in zip(y, funders, strict=True):
             ax.text(p["share"] + 0.01, yi, f"{p['share'] * 100:.0f} %", va="center",
                     color=TEXT_COLOUR, parse_math=False)
         ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
@@ -113,7 +114,7 @@ def stress_chart(regions: list[dict], colours: dict[str, str]) -> str:
         fig = Figure(figsize=(6.3, 0.45 * len(regions) + 0.7))
         ax = fig.add_subplot()
         y = list(range(len(regions)))[::-1]
-        for yi, r in zip(y, regions):
+        for yi, r in zip(y, regions, strict=True):
             colour = colours[r["region_code"]]
             with_top, without = r["runway_months"], r["runway_without_top_funder_months"]
             if r.get("spending_figures_withheld"):  # the marts keep a runway that means nothing

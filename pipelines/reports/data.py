@@ -14,10 +14,9 @@ from datetime import date
 import duckdb
 
 from pipelines.metrics import latest_year
+from pipelines.metrics.facts import ALL
 from pipelines.reports.insight import Insight, load_insight
 from pipelines.reports.paths import PERIOD
-
-GLOBAL = "ALL"
 
 
 class ReportDataError(ValueError):
@@ -75,16 +74,11 @@ def default_period(conn: duckdb.DuckDBPyConnection, today: date) -> latest_year.
     rows = _rows(conn, f"""
         SELECT {", ".join(latest_year.COLUMNS)} FROM marts.region_sustainability
         WHERE region_code = ? AND period_type = 'year'
-    """, [GLOBAL])
+    """, [ALL])
     choice = latest_year.latest_complete_year(rows, today)
     if choice.period is None:
         raise ReportDataError(latest_year.no_year_message(choice, today))
     return choice
-
-
-def latest_complete_year(conn: duckdb.DuckDBPyConnection, today: date) -> str:
-    """The default period alone (see `default_period`)."""
-    return default_period(conn, today).period
 
 
 def _rows(conn, sql: str, params: list | None = None) -> list[dict]:
@@ -112,7 +106,7 @@ def load_report_data(conn: duckdb.DuckDBPyConnection, period: str,
         WHERE s.period = ?
         ORDER BY s.sustainability_score DESC NULLS LAST, s.region_code
     """, [period])
-    total = next((r for r in rows if r["region_code"] == GLOBAL), None)
+    total = next((r for r in rows if r["region_code"] == ALL), None)
     if total is None:
         hint = (" (fiscal years are in the marts only when the metrics run with a "
                 "fiscal_year_start_month other than 1)" if period.startswith("FY") else "")
@@ -120,7 +114,7 @@ def load_report_data(conn: duckdb.DuckDBPyConnection, period: str,
             f"marts.region_sustainability has no global row (region_code 'ALL') for period {period}{hint}"
         )
     total["region_name"] = "All regions"
-    regions = [r for r in rows if r["region_code"] != GLOBAL]
+    regions = [r for r in rows if r["region_code"] != ALL]
 
     package = conn.sql("SELECT fingerprint, reporting_currency FROM audit.package").fetchall()
     if not package:
@@ -179,5 +173,5 @@ def report_region_codes(conn: duckdb.DuckDBPyConnection) -> list[str]:
     """Every region that has a row in the marts, for any period (the report partitions)."""
     return [code for (code,) in conn.sql(
         "SELECT DISTINCT region_code FROM marts.region_sustainability "
-        "WHERE region_code <> ? ORDER BY region_code", params=[GLOBAL]
+        "WHERE region_code <> ? ORDER BY region_code", params=[ALL]
     ).fetchall()]

@@ -15,6 +15,7 @@ from datetime import date
 
 import duckdb
 
+from pipelines.metrics.facts import ALL
 from pipelines.reports.formatting import (
     SPENDING_FLAGS,
     SPENDING_NOT_RECORDED,
@@ -150,7 +151,8 @@ def cliff_sentence(region_name: str, row: dict, months: list[dict]) -> str:
     if cliff == first["month"]:
         return f"{name}: committed funding falls short of spending from the first month, {month_label(cliff)}{share}."
     before = next(m["month"] for m in reversed(months) if m["month"] < cliff)
-    return f"{name}: committed funding covers spending until {month_label(before)}; short from {month_label(cliff)}{share}."
+    return (f"{name}: committed funding covers spending until {month_label(before)}; "
+            f"short from {month_label(cliff)}{share}.")
 
 
 def change_lines(row: dict, changes: list[dict], currency: str) -> dict:
@@ -179,14 +181,19 @@ def change_lines(row: dict, changes: list[dict], currency: str) -> dict:
         "flags_raised": raised,
         "flags_cleared": cleared,
         "gained": [f"{named(c)} ({currency} {money(c['amount_eur'])})" for c in by_kind["funder_gained"]],
-        "lost": [f"{named(c)} ({currency} {money(c['amount_eur'])} in the previous period)"
-                 for c in by_kind["funder_lost"]],
-        "ended": [f"{isolated(c['subject_name'] or c['subject_id'])} with {isolated(c['partner_name'] or c['partner_id'])}, "
-                  f"ended {c['event_date']} ({currency} {money(c['amount_eur'])} committed)"
-                  for c in by_kind["agreement_ended_unrenewed"]],
-        "silent": [f"{named(c)} (last contact {c['event_date'] or 'none recorded'}; "
-                   f"{currency} {money(c['amount_eur'])} still to come)"
-                   for c in by_kind["partner_went_silent"]],
+        "lost": [
+            f"{named(c)} ({currency} {money(c['amount_eur'])} in the previous period)" for c in by_kind["funder_lost"]
+        ],
+        "ended": [
+            f"{isolated(c['subject_name'] or c['subject_id'])} with {isolated(c['partner_name'] or c['partner_id'])}, "
+            f"ended {c['event_date']} ({currency} {money(c['amount_eur'])} committed)"
+            for c in by_kind["agreement_ended_unrenewed"]
+        ],
+        "silent": [
+            f"{named(c)} (last contact {c['event_date'] or 'none recorded'}; "
+            f"{currency} {money(c['amount_eur'])} still to come)"
+            for c in by_kind["partner_went_silent"]
+        ],
     }
 
 
@@ -203,7 +210,7 @@ def region_context(data, code: str, colour: str, today: date) -> dict:
     from pipelines.reports import charts, insight_charts
 
     insight: Insight = data.insight
-    row = data.total if code == "ALL" else data.region(code)
+    row = data.total if code == ALL else data.region(code)
     years = _trend_rows(insight.years.get(code, []), data.period_end, today)
     quarters = _trend_rows(insight.quarters.get(code, []), data.period_end, today)
     months = insight.projection.get(code, [])
@@ -233,10 +240,10 @@ def global_context(data, colours: dict[str, str], today: date) -> dict:
     if not insight.available:
         return {"insight": insight, "long_type": insight.long_type}
     regions = [r["region_code"] for r in data.regions]
-    names = {**data.region_names, "ALL": "All regions"}
+    names = {**data.region_names, ALL: "All regions"}
     by_region = {code: region_context(data, code, colours.get(code, "#0b2d4f"), today)
-                 for code in regions + ["ALL"]}
-    year_periods = [r["period"] for r in by_region["ALL"]["years"]]
+                 for code in regions + [ALL]}
+    year_periods = [r["period"] for r in by_region[ALL]["years"]]
 
     def series(measure: str) -> dict:
         out = {}
@@ -251,7 +258,7 @@ def global_context(data, colours: dict[str, str], today: date) -> dict:
         "insight": insight,
         "long_type": insight.long_type,
         "by_region": by_region,
-        "year_periods": [(r["period"], r["heading"]) for r in by_region["ALL"]["years"]],
+        "year_periods": [(r["period"], r["heading"]) for r in by_region[ALL]["years"]],
         "score_chart": charts.data_uri(insight_charts.small_multiples(
             series("sustainability_score"), names, colours, "score", y_limits=(0, 100)))
         if year_periods and regions else None,

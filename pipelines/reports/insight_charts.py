@@ -26,7 +26,7 @@ def _tick(label: str, is_incomplete: bool) -> str:
 def _line(ax, xs, ys, flags, colour, **kw):
     """A line with filled markers, hollow where the period is incomplete; None values break it."""
     ax.plot(xs, [math.nan if y is None else y for y in ys], color=colour, **kw)
-    for x, y, inc in zip(xs, ys, flags):
+    for x, y, inc in zip(xs, ys, flags, strict=True):
         if y is not None:
             ax.plot([x], [y], marker="o", markersize=3.2, color=colour,
                     markerfacecolor="white" if inc else colour, linestyle="none")
@@ -83,7 +83,7 @@ def region_trend_chart(rows: list[dict], labels: list[str], flags: list[bool], c
         fig = Figure(figsize=(6.5, 2.1 + (0.2 if any(flags) else 0)))
         score_ax, money_ax = fig.subplots(1, 2)
         xs = list(range(len(rows)))
-        ticks = [_tick(p, inc) for p, inc in zip(labels, flags)]
+        ticks = [_tick(p, inc) for p, inc in zip(labels, flags, strict=True)]
         _line(score_ax, xs, [r["sustainability_score"] for r in rows], flags, colour, linewidth=1.6)
         score_ax.set_ylim(0, 100)
         score_ax.set_title("Sustainability score (0–100)", fontsize=7.5, loc="left", color=TEXT_COLOUR)

@@ -19,8 +19,9 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.ingest.contract import EXTENSION_COLUMNS, TABLES
+from pipelines.months import add_months
 from pipelines.sample import story
-from pipelines.sample.story import FIRST_DAY, LAST_DAY, add_months
+from pipelines.sample.story import FIRST_DAY, LAST_DAY
 
 CENT = Decimal("0.01")
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from pipelines.months import add_months
+
 REGIONS = {
     "AF": "Africa",
     "AO": "Asia-Oceania",
@@ -158,11 +160,6 @@ def terms(first_start: str, *months: int, gap_days: int = 0) -> tuple[tuple[date
         out.append((start, end))
         start = end + _ONE_DAY + gap_days * _ONE_DAY
     return tuple(out)
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    return date(day.year + month // 12, month % 12 + 1, min(day.day, 28))
 
 
 _ONE_DAY = timedelta(days=1)

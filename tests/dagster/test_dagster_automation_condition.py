@@ -15,7 +15,9 @@ from dagster import (
 
 from pipelines.definitions import KEEP_CURRENT, apply_policies
 
-pytestmark = pytest.mark.filterwarnings("ignore::dagster.BetaWarning")  # evaluate_automation_conditions uses a beta selection
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::dagster.BetaWarning"
+)  # evaluate_automation_conditions uses a beta selection
 
 CHECK_PASSES = {"value": True}
 

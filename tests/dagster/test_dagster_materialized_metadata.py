@@ -2,8 +2,8 @@
 so the UI's asset page shows what is in the table without opening DuckDB."""
 
 from dagster import AssetSelection, DagsterInstance
-
 from package_fixture import write_package
+
 from pipelines.definitions import build_definitions
 from pipelines.settings import Settings
 

@@ -1,6 +1,6 @@
 """The quarterly schedule asks for the reports of the quarter that has just ended."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from dagster import Definitions, build_schedule_context, validate_run_config
@@ -25,7 +25,7 @@ def test_quarter_just_ended(day, period):
 
 def test_mid_quarter_tick_requests_the_previous_quarter_for_every_report_op():
     schedule = quarterly_reports_schedule([global_report, region_reports])
-    context = build_schedule_context(scheduled_execution_time=datetime(2025, 8, 15, 6, tzinfo=timezone.utc))
+    context = build_schedule_context(scheduled_execution_time=datetime(2025, 8, 15, 6, tzinfo=UTC))
     (request,) = schedule.evaluate_tick(context).run_requests
     assert request.run_config == {"ops": {
         "reports__global_report": {"config": {"period": "2025-Q2"}},
@@ -53,7 +53,7 @@ def test_project_schedule_run_config_is_valid_for_the_project_job(tmp_path):
     defs = build_definitions(Settings.from_env({"PARTNER_DATA_DIR": str(tmp_path),
                                                 "WAREHOUSE_PATH": str(tmp_path / "w.duckdb")}))
     schedule = defs.resolve_schedule_def("quarterly_reports")
-    context = build_schedule_context(scheduled_execution_time=datetime(2026, 5, 20, 6, tzinfo=timezone.utc))
+    context = build_schedule_context(scheduled_execution_time=datetime(2026, 5, 20, 6, tzinfo=UTC))
     (request,) = schedule.evaluate_tick(context).run_requests
     assert request.tags["partner_reports/period"] == "2026-Q1"
     assert validate_run_config(defs.resolve_job_def("refresh_all"), request.run_config)

@@ -4,8 +4,8 @@ import json
 import os
 
 from dagster import build_sensor_context
-
 from package_fixture import write_package
+
 from pipelines.automation import package_sensor
 
 

@@ -17,8 +17,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from package_fixture import write_package
+
 from pipelines.definitions import project_assets
 from pipelines.ingest.checks import FOREIGN_KEYS
 from pipelines.settings import PROJECT_ROOT
@@ -168,5 +168,5 @@ def test_two_runs_launched_at_once_both_succeed_one_after_another(server):
 
     assert [r["status"] for r in runs] == ["SUCCESS"] * len(runs), f"{runs}\n{server.log.read_text()[-3000:]}"
     spans = sorted((r["startTime"], r["endTime"]) for r in runs)
-    for (_, end), (next_start, _) in zip(spans, spans[1:]):
+    for (_, end), (next_start, _) in zip(spans, spans[1:], strict=False):
         assert next_start >= end, f"runs overlapped: {spans}"

@@ -1,6 +1,6 @@
 """Fiscal-year reports: the period grammar, the settings and the fiscal-year schedule."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from dagster import build_schedule_context, validate_run_config
@@ -44,7 +44,7 @@ def test_a_fiscal_start_adds_the_schedule_and_the_resource_setting(tmp_path):
     defs = build_definitions(Settings.from_env({**base, "FISCAL_YEAR_START_MONTH": "7"}))
     schedule = defs.resolve_schedule_def("fiscal_year_reports")
     assert schedule.cron_schedule == "0 7 1 7 *"
-    context = build_schedule_context(scheduled_execution_time=datetime(2026, 7, 1, 7, tzinfo=timezone.utc))
+    context = build_schedule_context(scheduled_execution_time=datetime(2026, 7, 1, 7, tzinfo=UTC))
     (request,) = schedule.evaluate_tick(context).run_requests
     assert request.tags["partner_reports/period"] == "FY2026"
     assert validate_run_config(defs.resolve_job_def("refresh_all"), request.run_config)

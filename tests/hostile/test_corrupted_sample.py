@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from package_fixture import SAMPLE_DIR
+
 from pipelines.ingest.contract import TABLE_NAMES
 from pipelines.ingest.load import load_package
 from pipelines.ingest.read import PackageError

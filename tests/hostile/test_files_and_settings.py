@@ -10,8 +10,8 @@ import time
 
 import duckdb
 import pytest
-
 from package_fixture import VALID_ROWS
+
 from pipelines.cli import main
 from pipelines.ingest.load import load_package
 from pipelines.ingest.read import PackageError

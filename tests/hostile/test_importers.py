@@ -86,10 +86,12 @@ def test_a_json_file_that_is_not_json_is_one_line(tmp_path):
 # --- IATI -------------------------------------------------------------------------------------
 
 def iati(body: str) -> str:
-    return ('<iati-activities version="2.03"><iati-activity default-currency="USD"><iati-identifier>XX-1</iati-identifier>'
-            '<reporting-org ref="XX-REP" type="21"><narrative>Reporter</narrative></reporting-org>'
-            f'<title><narrative>Project</narrative></title><recipient-country code="KE"/>{body}'
-            '</iati-activity></iati-activities>')
+    return (
+        '<iati-activities version="2.03"><iati-activity default-currency="USD"><iati-identifier>XX-1</iati-identifier>'
+        '<reporting-org ref="XX-REP" type="21"><narrative>Reporter</narrative></reporting-org>'
+        f'<title><narrative>Project</narrative></title><recipient-country code="KE"/>{body}'
+        "</iati-activity></iati-activities>"
+    )
 
 
 def tx(code: str, value: str, extra: str = "") -> str:
@@ -103,7 +105,10 @@ def test_iati_values_too_large_are_rejects_with_their_path(tmp_path):
     code, _, _ = run_import("iati", path, tmp_path / "out")
     assert code == 0
     rejects = read_csv(tmp_path / "out" / "rejects.csv")
-    assert [r["path"] for r in rejects] == ["iati-activity[1] XX-1/transaction[1]", "iati-activity[1] XX-1/transaction[2]"]
+    assert [r["path"] for r in rejects] == [
+        "iati-activity[1] XX-1/transaction[1]",
+        "iati-activity[1] XX-1/transaction[2]",
+    ]
     assert all("too large" in r["reason"] for r in rejects)
     assert [r["amount"] for r in read_csv(tmp_path / "out" / "transactions.csv")] == ["100.00"]
 
@@ -133,13 +138,17 @@ def write_book(path: Path, sheet_data: str, shared: list[str] | None = None) -> 
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
         book.writestr("xl/workbook.xml", f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets>'
                                          '<sheet name="Grants" sheetId="1" r:id="rId1"/></sheets></workbook>')
-        book.writestr("xl/_rels/workbook.xml.rels",
-                      '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                      f'<Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+        book.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+        )
         if shared is not None:
             book.writestr("xl/sharedStrings.xml", f'<sst xmlns="{MAIN}">'
                           + "".join(f"<si><t>{s}</t></si>" for s in shared) + "</sst>")
-        book.writestr("xl/worksheets/sheet1.xml", f'<worksheet xmlns="{MAIN}"><sheetData>{sheet_data}</sheetData></worksheet>')
+        book.writestr(
+            "xl/worksheets/sheet1.xml", f'<worksheet xmlns="{MAIN}"><sheetData>{sheet_data}</sheetData></worksheet>'
+        )
     return path
 
 
@@ -174,12 +183,20 @@ def test_xlsx_shared_string_index_out_of_range(tmp_path):
 
 def test_xlsx_cell_reference_beyond_xfd_is_refused_quickly(tmp_path):
     """The 985-byte file whose ZZZZZZZ2 once took 7.7 GB."""
-    rows = '<row r="1">' + "".join(inline(None, h) for h in HEADER) + '</row><row r="2">' + inline("ZZZZZZZ2", "x") + "</row>"
+    rows = (
+        '<row r="1">'
+        + "".join(inline(None, h) for h in HEADER)
+        + '</row><row r="2">'
+        + inline("ZZZZZZZ2", "x")
+        + "</row>"
+    )
     path = write_book(tmp_path / "g.xlsx", rows)
     assert path.stat().st_size < 2000
     code, line, _ = run_import("360giving", path, tmp_path / "out")
     assert code == 2
-    assert line == f"partner-reports import: error: {path}, row 2: cell reference 'ZZZZZZZ2' is not within A1:XFD1048576"
+    assert (
+        line == f"partner-reports import: error: {path}, row 2: cell reference 'ZZZZZZZ2' is not within A1:XFD1048576"
+    )
 
 
 def test_xlsx_expanding_to_a_huge_text_node_is_refused(tmp_path):
@@ -188,9 +205,11 @@ def test_xlsx_expanding_to_a_huge_text_node_is_refused(tmp_path):
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
         book.writestr("xl/workbook.xml", f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets>'
                                          '<sheet name="G" sheetId="1" r:id="rId1"/></sheets></workbook>')
-        book.writestr("xl/_rels/workbook.xml.rels",
-                      '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                      f'<Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+        book.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+        )
         with book.open("xl/worksheets/sheet1.xml", "w") as sheet:
             sheet.write(f'<worksheet xmlns="{MAIN}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>'.encode())
             block = b"A" * (1 << 20)
@@ -229,7 +248,9 @@ def test_a_100000_column_360giving_header_is_refused_quickly(tmp_path):
 
 def test_a_list_index_of_a_million_in_a_title_is_ignored(tmp_path):
     path = tmp_path / "index.csv"
-    path.write_text(",".join(HEADER + ["Beneficiary Location:1000000:Name"]) + "\n" + ",".join(VALUES + ["Kenya"]) + "\n")
+    path.write_text(
+        ",".join(HEADER + ["Beneficiary Location:1000000:Name"]) + "\n" + ",".join(VALUES + ["Kenya"]) + "\n"
+    )
     code, _, _ = run_import("360giving", path, tmp_path / "out")
     assert code == 0
     assert len(read_csv(tmp_path / "out" / "agreements.csv")) == 1
@@ -244,7 +265,9 @@ def test_formulas_from_iati_are_neutralised_and_numbers_kept(tmp_path):
     path = tmp_path / "formula.xml"
     body = (tx("1", "-50.00", '<provider-org ref="@SUM(1)"><narrative>+cmd</narrative></provider-org>')
             + tx("3", "abc" + FORMULA))
-    path.write_text(iati(body).replace("<narrative>Project</narrative>", f"<narrative>{FORMULA.replace('&', '&amp;')}</narrative>"))
+    path.write_text(
+        iati(body).replace("<narrative>Project</narrative>", f"<narrative>{FORMULA.replace('&', '&amp;')}</narrative>")
+    )
     code, _, _ = run_import("iati", path, tmp_path / "out")
     assert code == 0
     out = tmp_path / "out"

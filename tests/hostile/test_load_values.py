@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import duckdb
 import pytest
-
 from package_fixture import VALID_ROWS
+
 from pipelines.ingest.load import MAX_MONEY, load_package
 from pipelines.metrics.compute import compute_region_metrics
 from pipelines.metrics.marts import read_staging_frames

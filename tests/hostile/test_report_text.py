@@ -4,12 +4,12 @@ figure columns stay on the page; a character no report font can draw fails the r
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
+from package_fixture import VALID_ROWS
 from pypdf import PdfReader
 
-from package_fixture import VALID_ROWS
 from pipelines.cli import main
 from pipelines.ingest.load import load_package
 from pipelines.metrics.compute import compute_region_metrics
@@ -27,7 +27,7 @@ def rendered_region(folder, region: str = "EU"):
     settings = MetricSettings()
     write_marts(conn, compute_region_metrics(read_staging_frames(conn), settings), settings)
     data = load_report_data(conn, "2025")
-    return html_to_pdf(region_report_html(data, region, "Test", datetime(2026, 1, 15, tzinfo=timezone.utc)))
+    return html_to_pdf(region_report_html(data, region, "Test", datetime(2026, 1, 15, tzinfo=UTC)))
 
 
 def test_a_10000_character_name_keeps_the_figure_columns_on_the_page(package):

@@ -30,7 +30,11 @@ def test_indigo_counts_by_hand(tmp_path):
     assert read_csv(tmp_path / "transactions.csv") == []
     # "26/03/2001 00:00" is day-first; "12 months" of duration gives the end date
     first = next(a for a in agreements if a["source_id"] == "360G-indigotrust:IND1")
-    assert (first["start_date"], first["end_date"], first["committed_amount"]) == ("2001-03-26", "2002-03-26", "10000.00")
+    assert (first["start_date"], first["end_date"], first["committed_amount"]) == (
+        "2001-03-26",
+        "2002-03-26",
+        "10000.00",
+    )
 
 
 def test_spreadsheet_with_excel_serial_dates(tmp_path):
@@ -127,7 +131,9 @@ def test_real_file_reconciles_in_import_summary(path, tmp_path):
     assert rows and all(Decimal(r["unaccounted"]) == 0 for r in rows), rows
     published = {(r["currency"], r["source_type"]): Decimal(r["published"]) for r in rows}
     assert published == giving_source_sums(path)
-    counted = {(r["currency"], r["source_type"]): Decimal(r["support"]) + Decimal(r["commitment"]) + Decimal(r["rejected"])
-               for r in rows}
+    counted = {
+        (r["currency"], r["source_type"]): Decimal(r["support"]) + Decimal(r["commitment"]) + Decimal(r["rejected"])
+        for r in rows
+    }
     assert counted == giving_package_sums(tmp_path)
     assert all(Decimal(r["expenditure"]) == Decimal(r["pass_through"]) == 0 for r in rows)

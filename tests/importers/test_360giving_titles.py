@@ -58,7 +58,10 @@ def test_titles_paths_and_standard_keys_unflatten_to_one_shape():
 
 def test_repeated_columns_become_several_locations():
     # the second Name and Country Code columns fill the first location where they are empty
-    header = ["Beneficiary Location:Name", "Beneficiary Location:Country Code"] * 2 + ["Funding Org:Name", "Award Date - website format"]
+    header = ["Beneficiary Location:Name", "Beneficiary Location:Country Code"] * 2 + [
+        "Funding Org:Name",
+        "Award Date - website format",
+    ]
     grant = giving_titles.unflatten_row(header, ["Kenya", "KE", "", "UG", "F", "26 Jan"])
     assert grant == {"beneficiaryLocation": [{"name": "Kenya", "countryCode": "KE"}, {"countryCode": "UG"}],
                      "fundingOrganization": [{"name": "F"}]}
@@ -94,41 +97,109 @@ def test_places(text, found):
 
 GRANTS = [
     # T-1: titles only. 24 months from the award date 2020-03-15; Ethiopia -> ET -> AF
-    {"Identifier": "T-1", "Title": "Water points", "Currency": "GBP", "Amount Awarded": "1,200.50",
-     "Award Date": "2020-03-15", **FUNDER, "Planned Dates:Duration (months)": 24, "Beneficiary Location:Name": "Ethiopia"},
+    {
+        "Identifier": "T-1",
+        "Title": "Water points",
+        "Currency": "GBP",
+        "Amount Awarded": "1,200.50",
+        "Award Date": "2020-03-15",
+        **FUNDER,
+        "Planned Dates:Duration (months)": 24,
+        "Beneficiary Location:Name": "Ethiopia",
+    },
     # T-2: standard keys mixed with titles in other cases; "2 years"; a region name, a code and a
     # UK town: 900 / 3 = 300 each to AF (Eastern Africa), LAC (MX), EU (Manchester -> GB)
-    {"id": "T-2", "title": "Three places", "currency": "GBP", "amountAwarded": 900, "awardDate": "2021-01-10",
-     "fundingOrganization": [{"id": "GB-CHC-100", "name": "Hill Trust"}], " planned dates : start date ": "2021-02-01",
-     "PLANNED DATES:DURATION (MONTHS)": "2 years", "Beneficiary Location:0:Name": "Eastern Africa",
-     "Beneficiary Location:1:Country Code": "MX", "Beneficiary Location:2:Name": "Manchester"},
+    {
+        "id": "T-2",
+        "title": "Three places",
+        "currency": "GBP",
+        "amountAwarded": 900,
+        "awardDate": "2021-01-10",
+        "fundingOrganization": [{"id": "GB-CHC-100", "name": "Hill Trust"}],
+        " planned dates : start date ": "2021-02-01",
+        "PLANNED DATES:DURATION (MONTHS)": "2 years",
+        "Beneficiary Location:0:Name": "Eastern Africa",
+        "Beneficiary Location:1:Country Code": "MX",
+        "Beneficiary Location:2:Name": "Manchester",
+    },
     # T-3: JSON paths; "ke" is KE -> AF; 18 months from 2019-06-01 = 2020-12-01; the undated 400
     # is paid at the planned start 2019-06-01, which lies between award (05-01) and dateModified (09-30)
-    {"id": "T-3", "title": "Clinic", "currency": "GBP", "amountAwarded": 1000, "amountDisbursed": 400,
-     "awardDate": "2019-05-01", "dateModified": "2019-09-30", "fundingOrganization/0/id": "GB-CHC-100",
-     "fundingOrganization/0/name": "Hill Trust", "plannedDates/0/startDate": "2019-06-01",
-     "plannedDates/0/duration": "18 months", "beneficiaryLocation/0/countryCode": "ke"},
+    {
+        "id": "T-3",
+        "title": "Clinic",
+        "currency": "GBP",
+        "amountAwarded": 1000,
+        "amountDisbursed": 400,
+        "awardDate": "2019-05-01",
+        "dateModified": "2019-09-30",
+        "fundingOrganization/0/id": "GB-CHC-100",
+        "fundingOrganization/0/name": "Hill Trust",
+        "plannedDates/0/startDate": "2019-06-01",
+        "plannedDates/0/duration": "18 months",
+        "beneficiaryLocation/0/countryCode": "ke",
+    },
     # T-4: planned start 2022-01-01 is after the record's Last Modified 2020-06-30, by when the 250
     # had been paid: dated 2020-06-30. No beneficiary location: recipient location Kenya -> AF (noted)
-    {"Identifier": "T-4", "Title": "Later", "Currency": "GBP", "Amount Awarded": 500, "Amount Disbursed": 250,
-     "Award Date": "2019-01-15", "Last Modified": "2020-06-30", **FUNDER, "Planned Dates:Start Date": "2022-01-01",
-     "Planned Dates:Duration (months)": "12", "Recipient Org:Location:Country": "Kenya"},
+    {
+        "Identifier": "T-4",
+        "Title": "Later",
+        "Currency": "GBP",
+        "Amount Awarded": 500,
+        "Amount Disbursed": 250,
+        "Award Date": "2019-01-15",
+        "Last Modified": "2020-06-30",
+        **FUNDER,
+        "Planned Dates:Start Date": "2022-01-01",
+        "Planned Dates:Duration (months)": "12",
+        "Recipient Org:Location:Country": "Kenya",
+    },
     # T-5: 0 disbursed writes no income row; recipient's Country (a nested title object) Brazil -> LAC;
     # no duration: ends on its start day
-    {"Identifier": "T-5", "Title": "School", "Currency": "GBP", "Amount Awarded": 300, "Amount Disbursed": 0,
-     "Award Date": "2018-07-01", **FUNDER, "Planned Dates:Start Date": "2024-01-01",
-     "Recipient Org": {"Name": "Escola", "Country": "Brazil"}},
+    {
+        "Identifier": "T-5",
+        "Title": "School",
+        "Currency": "GBP",
+        "Amount Awarded": 300,
+        "Amount Disbursed": 0,
+        "Award Date": "2018-07-01",
+        **FUNDER,
+        "Planned Dates:Start Date": "2024-01-01",
+        "Recipient Org": {"Name": "Escola", "Country": "Brazil"},
+    },
     # T-6: the code wins over the name (IN -> AO, not Kenya); the actual start 2020-02-02 is the
     # start (no planned dates) and dates the 80 paid
-    {"Identifier": "T-6", "Title": "Both", "Currency": "GBP", "Amount Awarded": 80, "Amount Disbursed": 80,
-     "Award Date": "2020-01-01", **FUNDER, "Actual Dates:Start Date": "2020-02-02",
-     "Beneficiary Location:Country Code": "IN", "Beneficiary Location:Name": "Kenya"},
+    {
+        "Identifier": "T-6",
+        "Title": "Both",
+        "Currency": "GBP",
+        "Amount Awarded": 80,
+        "Amount Disbursed": 80,
+        "Award Date": "2020-01-01",
+        **FUNDER,
+        "Actual Dates:Start Date": "2020-02-02",
+        "Beneficiary Location:Country Code": "IN",
+        "Beneficiary Location:Name": "Kenya",
+    },
     # T-7: nowhere known: GLOBAL, with a note naming the place
-    {"Identifier": "T-7", "Title": "Nowhere", "Currency": "GBP", "Amount Awarded": 10, "Award Date": "2020-01-01",
-     **FUNDER, "Beneficiary Location:Name": "Atlantis"},
+    {
+        "Identifier": "T-7",
+        "Title": "Nowhere",
+        "Currency": "GBP",
+        "Amount Awarded": 10,
+        "Award Date": "2020-01-01",
+        **FUNDER,
+        "Beneficiary Location:Name": "Atlantis",
+    },
     # T-8: not a currency: both amounts rejected under the currency as published, upper-cased
-    {"Identifier": "T-8", "Title": "Odd", "Currency": "xyz", "Amount Awarded": 70, "Amount Disbursed": 20,
-     "Award Date": "2020-01-01", **FUNDER},
+    {
+        "Identifier": "T-8",
+        "Title": "Odd",
+        "Currency": "xyz",
+        "Amount Awarded": 70,
+        "Amount Disbursed": 20,
+        "Award Date": "2020-01-01",
+        **FUNDER,
+    },
 ]
 
 
@@ -169,9 +240,16 @@ def test_title_keyed_json(tmp_path):
     assert rejects == [("amountAwarded", "XYZ", "70"), ("amountDisbursed", "XYZ", "20")]
     # awarded 1200.50 + 900 + 1000 + 500 + 300 + 80 + 10 = 3990.50, all committed;
     # disbursed 400 + 250 + 0 + 80 = 730, all support; XYZ all rejected
-    summary = {(r["currency"], r["source_type"]): (Decimal(r["published"]), Decimal(r["support"]),
-                                                   Decimal(r["commitment"]), Decimal(r["rejected"]), Decimal(r["unaccounted"]))
-               for r in read_csv(out / "import_summary.csv")}
+    summary = {
+        (r["currency"], r["source_type"]): (
+            Decimal(r["published"]),
+            Decimal(r["support"]),
+            Decimal(r["commitment"]),
+            Decimal(r["rejected"]),
+            Decimal(r["unaccounted"]),
+        )
+        for r in read_csv(out / "import_summary.csv")
+    }
     assert summary == {
         ("GBP", "amountAwarded"): (Decimal("3990.50"), 0, Decimal("3990.50"), 0, 0),
         ("GBP", "amountDisbursed"): (Decimal(730), Decimal(730), 0, 0, 0),
@@ -214,10 +292,14 @@ def write_xlsx(path: Path, rows: list[list[object]]) -> None:
     with zipfile.ZipFile(path, "w") as book:
         book.writestr("xl/workbook.xml", f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
                                          f'<sheet name="Grants" sheetId="1" r:id="rId1"/></sheets></workbook>')
-        book.writestr("xl/_rels/workbook.xml.rels",
-                      '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                      f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
-        book.writestr("xl/worksheets/sheet1.xml", f'<worksheet xmlns="{main}"><sheetData>{sheet}</sheetData></worksheet>')
+        book.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+        )
+        book.writestr(
+            "xl/worksheets/sheet1.xml", f'<worksheet xmlns="{main}"><sheetData>{sheet}</sheetData></worksheet>'
+        )
 
 
 HEADER = ["Identifier", "Title", "Currency", "Amount Awarded", "Amount Disbursed", "Award Date", "Last Modified",
@@ -253,7 +335,11 @@ def test_spreadsheet_in_the_standards_titles(tmp_path):
         "X-3~EU": ("2021-01-26", "2021-01-26", "50.00", "GBP"),
     }
     (income,) = read_csv(out / "transactions.csv")
-    assert (income["transaction_id"], income["transaction_date"], income["amount"]) == ("X-2#disbursed~AF", "2021-04-01", "300.00")
+    assert (income["transaction_id"], income["transaction_date"], income["amount"]) == (
+        "X-2#disbursed~AF",
+        "2021-04-01",
+        "300.00",
+    )
     summary_rows = {r["source_type"]: (r["published"], r["commitment"], r["support"], r["unaccounted"])
                     for r in read_csv(out / "import_summary.csv")}
     assert {k: tuple(Decimal(x) for x in v) for k, v in summary_rows.items()} == {

@@ -68,7 +68,9 @@ def test_asset_imports_standard_subfolders_next_to_the_warehouse(tmp_path):
     )
     assert result.success
     # analysts see where the money went: canada's CAD commitment (2) counted as commitment
-    reconciliation = result.asset_materializations_for_node("ingest__imported_package")[0].metadata["iati_reconciliation"].value
+    reconciliation = (
+        result.asset_materializations_for_node("ingest__imported_package")[0].metadata["iati_reconciliation"].value
+    )
     assert "| CAD | 2 | 19,570,705.00 | 0.00 | 19,570,705.00 |" in reconciliation
     folder = package_to_load(data, warehouse)
     assert folder == tmp_path / "wh" / "imported"

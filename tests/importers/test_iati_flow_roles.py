@@ -52,9 +52,11 @@ DONOR_IN_NEPAL = (
     '<reporting-org ref="XM-DONOR" type="10"><narrative>Donor Agency</narrative></reporting-org>'
     '<recipient-country code="NP"/>'
     + tx("2", "300000", "2024-01-10")
-    + tx("3", "120000", "2024-03-01", receiver='<receiver-org ref="NP-LIB"><narrative>Library</narrative></receiver-org>')
-    + tx("4", "30000", "2024-04-01", receiver='<receiver-org><narrative>Printing supplier</narrative></receiver-org>')
-    + '</iati-activity>'
+    + tx(
+        "3", "120000", "2024-03-01", receiver='<receiver-org ref="NP-LIB"><narrative>Library</narrative></receiver-org>'
+    )
+    + tx("4", "30000", "2024-04-01", receiver="<receiver-org><narrative>Printing supplier</narrative></receiver-org>")
+    + "</iati-activity>"
 )
 
 # The donor's own record of the money it gave the intermediary: its commitment names the
@@ -63,10 +65,20 @@ DONOR_TO_INTERMEDIARY = (
     '<iati-activity default-currency="USD"><iati-identifier>XM-DONOR-1</iati-identifier>'
     '<reporting-org ref="XM-DONOR" type="10"><narrative>Donor Agency</narrative></reporting-org>'
     '<recipient-country code="KE"/>'
-    + tx("2", "1000000", "2024-01-15",
-         receiver='<receiver-org ref="XI-INT" receiver-activity-id="XI-INT-1"><narrative>Intermediary</narrative></receiver-org>')
-    + tx("3", "600000", "2024-02-01", receiver='<receiver-org ref="XI-INT"><narrative>Intermediary</narrative></receiver-org>')
-    + '</iati-activity>'
+    + tx(
+        "2",
+        "1000000",
+        "2024-01-15",
+        receiver='<receiver-org ref="XI-INT" receiver-activity-id="XI-INT-1">'
+        "<narrative>Intermediary</narrative></receiver-org>",
+    )
+    + tx(
+        "3",
+        "600000",
+        "2024-02-01",
+        receiver='<receiver-org ref="XI-INT"><narrative>Intermediary</narrative></receiver-org>',
+    )
+    + "</iati-activity>"
 )
 
 
@@ -95,14 +107,25 @@ def test_intermediary_counts_what_it_received_and_keeps_what_it_passed_on(tmp_pa
     import_iati([write(tmp_path, INTERMEDIARY)], out)
 
     (agreement,) = read_csv(out / "agreements.csv")
-    assert (agreement["partner_id"], agreement["region_code"], agreement["committed_amount"]) == ("XM-DONOR", "AF", "1000000.00")
+    assert (agreement["partner_id"], agreement["region_code"], agreement["committed_amount"]) == (
+        "XM-DONOR",
+        "AF",
+        "1000000.00",
+    )
     (income,) = read_csv(out / "transactions.csv")
-    assert (income["amount"], income["source_type"], income["agreement_id"]) == ("600000.00", "1", agreement["agreement_id"])
+    assert (income["amount"], income["source_type"], income["agreement_id"]) == (
+        "600000.00",
+        "1",
+        agreement["agreement_id"],
+    )
     assert [p["partner_id"] for p in read_csv(out / "partners.csv")] == ["XM-DONOR"]
 
     passed = read_csv(out / "pass_through.csv")
     assert [(p["source_type"], p["amount"], p["receiver"], p["region_code"]) for p in passed] == [
-        ("2", "900000.00", "Implementer", "AF"), ("3", "550000.00", "Implementer", "AF"), ("3", "40000.00", "Intermediary", "AF")]
+        ("2", "900000.00", "Implementer", "AF"),
+        ("3", "550000.00", "Implementer", "AF"),
+        ("3", "40000.00", "Intermediary", "AF"),
+    ]
     notes = [n["note"] for n in read_csv(out / "import_notes.csv")]
     assert sum("pass-through, not support" in n for n in notes) == 3
 
@@ -126,7 +149,11 @@ def test_donor_disbursement_and_direct_expenditure_are_support_not_spending(tmp_
     import_iati([write(tmp_path, DONOR_IN_NEPAL)], out)
 
     (agreement,) = read_csv(out / "agreements.csv")
-    assert (agreement["partner_id"], agreement["region_code"], agreement["committed_amount"]) == ("XM-DONOR", "AO", "300000.00")
+    assert (agreement["partner_id"], agreement["region_code"], agreement["committed_amount"]) == (
+        "XM-DONOR",
+        "AO",
+        "300000.00",
+    )
     support = read_csv(out / "transactions.csv")
     assert sorted((t["source_type"], t["amount"], t["transaction_type"]) for t in support) == [
         ("3", "120000.00", "income"), ("4", "30000.00", "income")]
@@ -152,7 +179,11 @@ def test_donor_and_intermediary_in_one_file(tmp_path):
     committed = {(a["partner_id"], a["region_code"]): a["committed_amount"] for a in read_csv(out / "agreements.csv")}
     assert committed == {("XM-DONOR", "AF"): "1000000.00", ("XM-DONOR", "AO"): "300000.00"}
     support = {(t["transaction_id"], t["amount"]) for t in read_csv(out / "transactions.csv")}
-    assert support == {("XI-INT-1#2~AF", "600000.00"), ("XM-DONOR-2#2~AO", "120000.00"), ("XM-DONOR-2#3~AO", "30000.00")}
+    assert support == {
+        ("XI-INT-1#2~AF", "600000.00"),
+        ("XM-DONOR-2#2~AO", "120000.00"),
+        ("XM-DONOR-2#3~AO", "30000.00"),
+    }
     donor_side = [p for p in read_csv(out / "pass_through.csv") if p["activity_id"] == "XM-DONOR-1"]
     assert [(p["source_type"], p["amount"]) for p in donor_side] == [("2", "1000000.00"), ("3", "600000.00")]
     assert "activity XI-INT-1 reports receiving it" in donor_side[0]["reason"]

@@ -45,7 +45,10 @@ def test_canada_counts_and_split_by_hand(tmp_path):
     assert committed == {"AF": "8388004.16", "LAC": "5591350.42", "AO": "5591350.42"}
     assert rows(tmp_path, "partners")[0]["partner_type"] == "government"
     # the title comes first in French; the English narrative (xml:lang="EN") is preferred
-    assert rows(tmp_path, "agreements")[0]["title"] == "Partnerships for Municipal Innovation in Local Economic Development"
+    assert (
+        rows(tmp_path, "agreements")[0]["title"]
+        == "Partnerships for Municipal Innovation in Local Economic Development"
+    )
     # 12 disbursements, each split into the same three regions
     assert len(rows(tmp_path, "transactions")) == 36
 
@@ -80,8 +83,10 @@ def test_unops_counts_by_hand(tmp_path):
 # --- quirks (SOURCES.md numbers in brackets) -----------------------------------------
 
 def activity(body: str, attrs: str = 'default-currency="USD"', ident: str = "XX-1-A") -> str:
-    return f'<iati-activity {attrs}><iati-identifier>{ident}</iati-identifier>' \
-           f'<reporting-org ref="XX-REP" type="21"><narrative>Reporter</narrative></reporting-org>{body}</iati-activity>'
+    return (
+        f"<iati-activity {attrs}><iati-identifier>{ident}</iati-identifier>"
+        f'<reporting-org ref="XX-REP" type="21"><narrative>Reporter</narrative></reporting-org>{body}</iati-activity>'
+    )
 
 
 def tx(code: str, value: str, day: str = "2020-03-01", value_attrs: str = "", extra: str = "") -> str:
@@ -115,7 +120,10 @@ def test_v1_letter_codes_and_word_roles_in_any_case(tmp_path, role):
     # the receiver's income needs an agreement: one of 0 is made for it (nothing committed)
     committed = {a["agreement_id"]: a["committed_amount"] for a in rows(out, "agreements")}
     assert committed == {"XX-1-DONOR~XX-FUND~USD~AF": "1000.00", "XX-1-RECEIVER~XX-FUND~USD~AF": "0.00"}
-    assert sorted((r["source_type"], r["amount"]) for r in rows(out, "transactions")) == [("D", "400.00"), ("IF", "100.00")]
+    assert sorted((r["source_type"], r["amount"]) for r in rows(out, "transactions")) == [
+        ("D", "400.00"),
+        ("IF", "100.00"),
+    ]
     assert [(r["source_type"], r["amount"]) for r in rows(out, "pass_through")] == [("D", "30.00")]
     assert [r["amount"] for r in rows(out, "expenditures")] == ["250.00"]
     assert summary.partners == {"XX-FUND"}
@@ -149,7 +157,9 @@ def test_xdr_rate_is_derived_from_imf_per_usd_rates(tmp_path):
     """[3] IFAD reports in XDR. IMF 2020 annual averages per USD: EUR 0.875506396987998,
     XDR 0.717936734517021, so EUR per XDR = 0.875506396987998 / 0.717936734517021
     = 1.21947... rounded half-even to 12 decimals."""
-    body = activity('<recipient-country code="LR"/>' + tx("D", "500", value_attrs=' currency="XDR" value-date="2020-05-05"'))
+    body = activity(
+        '<recipient-country code="LR"/>' + tx("D", "500", value_attrs=' currency="XDR" value-date="2020-05-05"')
+    )
     import_iati([write(tmp_path, body)], tmp_path / "out")
     rates = {(r["currency"], r["rate_date"]): r["eur_per_unit"] for r in rows(tmp_path / "out", "fx_rates")}
     expected = (Decimal("0.875506396987998") / Decimal("0.717936734517021")).quantize(Decimal("1e-12"))
@@ -160,7 +170,9 @@ def test_xdr_rate_is_derived_from_imf_per_usd_rates(tmp_path):
 
 def test_value_date_is_kept_for_fx_and_transaction_date_for_the_period(tmp_path):
     # [4] sida: value-date 2012-01-01, transaction 2009-06-30
-    body = activity('<recipient-country code="KE"/>' + tx("D", "5", day="2009-06-30", value_attrs=' value-date="2012-01-01"'))
+    body = activity(
+        '<recipient-country code="KE"/>' + tx("D", "5", day="2009-06-30", value_attrs=' value-date="2012-01-01"')
+    )
     import_iati([write(tmp_path, body)], tmp_path / "out")
     (row,) = rows(tmp_path / "out", "transactions")
     assert (row["transaction_date"], row["value_date"]) == ("2009-06-30", "2012-01-01")
@@ -169,7 +181,11 @@ def test_value_date_is_kept_for_fx_and_transaction_date_for_the_period(tmp_path)
 
 def test_values_over_two_to_the_31_stay_exact(tmp_path):
     # [6] usg has 2,663,000,000; covid KRW 2.48e11
-    body = activity('<recipient-country code="BR"/>' + tx("C", "2663000000") + tx("D", "248000000000.5", value_attrs=' currency="KRW"'))
+    body = activity(
+        '<recipient-country code="BR"/>'
+        + tx("C", "2663000000")
+        + tx("D", "248000000000.5", value_attrs=' currency="KRW"')
+    )
     import_iati([write(tmp_path, body)], tmp_path / "out")
     out = tmp_path / "out"
     assert rows(out, "agreements")[0]["committed_amount"] == "2663000000.00"
@@ -178,8 +194,11 @@ def test_values_over_two_to_the_31_stay_exact(tmp_path):
 
 def test_namespaced_attributes_and_unknown_elements_are_ignored(tmp_path):
     # [10] D-Portal attributes, a registry record, an extension element with a value inside
-    root = ('<iati-activities xmlns:dstore="http://d-portal.org/xmlns/dstore" xmlns:usg="http://usaid.gov/ns" '
-            'xmlns:ir="http://iatiregistry.org/ns/record#" version="2.03"><ir:registry-record><ir:field name="x"/></ir:registry-record>')
+    root = (
+        '<iati-activities xmlns:dstore="http://d-portal.org/xmlns/dstore" xmlns:usg="http://usaid.gov/ns" '
+        'xmlns:ir="http://iatiregistry.org/ns/record#" version="2.03">'
+        '<ir:registry-record><ir:field name="x"/></ir:registry-record>'
+    )
     body = activity('<recipient-country code="KE"/><usg:extra><value>999</value></usg:extra>' + tx("D", "7"),
                     attrs='default-currency="USD" dstore:dataset="d" ns1:version="2.02" xmlns:ns1="urn:x"')
     summary = import_iati([write(tmp_path, body, root=root)], tmp_path / "out")
@@ -190,11 +209,11 @@ def test_namespaced_attributes_and_unknown_elements_are_ignored(tmp_path):
 def test_crlf_file_without_declaration_and_single_quotes(tmp_path):
     # [12] spain has CRLF line endings; beis has no XML declaration and single quotes
     path = tmp_path / "crlf.xml"
-    path.write_bytes(("\n<iati-activities version='2.01'>\r\n<iati-activity default-currency='EUR'>\r\n"
-                      "<iati-identifier>ES-1-X\r\n</iati-identifier>\r\n<reporting-org ref='ES-DIR3' type='10'/>\r\n"
-                      "<recipient-country code='ID' percentage='100'/>\r\n"
-                      "<transaction><transaction-type code='2'/><transaction-date iso-date='2012-01-01'/>"
-                      "<value currency='EUR'>0</value></transaction>\r\n</iati-activity>\r\n</iati-activities>").encode())
+    path.write_bytes(b"\n<iati-activities version='2.01'>\r\n<iati-activity default-currency='EUR'>\r\n"
+                      b"<iati-identifier>ES-1-X\r\n</iati-identifier>\r\n<reporting-org ref='ES-DIR3' type='10'/>\r\n"
+                      b"<recipient-country code='ID' percentage='100'/>\r\n"
+                      b"<transaction><transaction-type code='2'/><transaction-date iso-date='2012-01-01'/>"
+                      b"<value currency='EUR'>0</value></transaction>\r\n</iati-activity>\r\n</iati-activities>")
     import_iati([path], tmp_path / "out")
     (agreement,) = rows(tmp_path / "out", "agreements")
     # the identifier is trimmed of its CRLF; [5] a zero commitment is a valid agreement of 0
@@ -213,7 +232,9 @@ def test_broken_people_in_need_transactions_are_rejected_not_crashing(tmp_path):
 
 def test_percentages_not_summing_to_100_are_normalised_and_noted(tmp_path):
     # [7] KE 20 % + MX 20 %: normalised to 50/50; 100.00 -> AF 50.00, LAC 50.00
-    body = activity('<recipient-country code="KE" percentage="20"/><recipient-country code="MX" percentage="20"/>' + tx("D", "100"))
+    body = activity(
+        '<recipient-country code="KE" percentage="20"/><recipient-country code="MX" percentage="20"/>' + tx("D", "100")
+    )
     summary = import_iati([write(tmp_path, body)], tmp_path / "out")
     amounts = {r["transaction_id"].rsplit("~")[-1]: r["amount"] for r in rows(tmp_path / "out", "transactions")}
     assert amounts == {"AF": "50.00", "LAC": "50.00"}
@@ -234,7 +255,10 @@ def test_geography_on_transactions_or_nowhere(tmp_path):
     on_tx = activity(tx("D", "10", extra='<recipient-country code="IN"/>'), ident="XX-1-T")
     nowhere = activity(tx("D", "20"), ident="XX-1-N")
     import_iati([write(tmp_path, on_tx + nowhere)], tmp_path / "out")
-    regions = {r["transaction_id"].split("#")[0]: r["transaction_id"].rsplit("~")[-1] for r in rows(tmp_path / "out", "transactions")}
+    regions = {
+        r["transaction_id"].split("#")[0]: r["transaction_id"].rsplit("~")[-1]
+        for r in rows(tmp_path / "out", "transactions")
+    }
     assert regions == {"XX-1-T": "AO", "XX-1-N": "GLOBAL"}
 
 
@@ -251,7 +275,9 @@ def test_negative_net_commitment_is_rejected_but_negative_income_kept(tmp_path):
 
 def test_parent_whose_component_reports_money_is_not_counted_twice(tmp_path):
     # [14] parent P and component C both report; P's transaction is rejected
-    parent = activity('<recipient-country code="KE"/>' + tx("D", "100"), attrs='default-currency="USD" hierarchy="1"', ident="P")
+    parent = activity(
+        '<recipient-country code="KE"/>' + tx("D", "100"), attrs='default-currency="USD" hierarchy="1"', ident="P"
+    )
     child = activity('<related-activity type="1" ref="P"/><recipient-country code="KE"/>' + tx("D", "100"),
                      attrs='default-currency="USD" hierarchy="2"', ident="C")
     import_iati([write(tmp_path, parent + child)], tmp_path / "out")
@@ -288,15 +314,28 @@ def test_package_fx_rates_take_precedence_over_imf(tmp_path):
     (out / "fx_rates.csv").write_text("currency,rate_date,eur_per_unit\nUSD,2015-01-01,0.9\n")
     body = activity('<recipient-country code="KE"/>' + tx("D", "10", day="2020-01-01"))
     import_iati([write(tmp_path, body)], out)
-    assert rows(out, "fx_rates") == [{"currency": "USD", "rate_date": "2015-01-01", "eur_per_unit": "0.9", "source": ""}]
+    assert rows(out, "fx_rates") == [
+        {"currency": "USD", "rate_date": "2015-01-01", "eur_per_unit": "0.9", "source": ""}
+    ]
 
 
 def test_fallback_rates_of_an_earlier_import_are_extended(tmp_path):
     # a first import needs USD in 2020; a second one in 2012: the IMF row written by the
     # first is not the office's own rate, so 2012 is added rather than refused
     out = tmp_path / "out"
-    import_iati([write(tmp_path, activity('<recipient-country code="KE"/>' + tx("D", "1", day="2020-06-01")), "a.xml")], out)
-    import_iati([write(tmp_path, activity('<recipient-country code="KE"/>' + tx("D", "2", day="2012-06-01"), ident="XX-1-B"), "b.xml")], out)
+    import_iati(
+        [write(tmp_path, activity('<recipient-country code="KE"/>' + tx("D", "1", day="2020-06-01")), "a.xml")], out
+    )
+    import_iati(
+        [
+            write(
+                tmp_path,
+                activity('<recipient-country code="KE"/>' + tx("D", "2", day="2012-06-01"), ident="XX-1-B"),
+                "b.xml",
+            )
+        ],
+        out,
+    )
     assert rows(out, "rejects") == []
     assert sorted(r["rate_date"] for r in rows(out, "fx_rates")) == ["2012-01-01", "2020-01-01"]
 
@@ -313,8 +352,11 @@ def test_more_than_two_decimals_rounded_with_remainder_in_rejects(tmp_path):
 def test_loans_are_marked_and_implausible_values_noted(tmp_path):
     # covid: MOFA Japan commits "USD" 200,000,000,000 to a loan (finance type 410);
     # at about 0.88 EUR per USD that is over EUR 10 billion: kept, but noted
-    body = activity('<default-finance-type code="410"/><recipient-country code="MA"/>'
-                    + tx("2", "200000000000", value_attrs=' value-date="2020-12-02"') + tx("3", "5", extra='<finance-type code="110"/>'))
+    body = activity(
+        '<default-finance-type code="410"/><recipient-country code="MA"/>'
+        + tx("2", "200000000000", value_attrs=' value-date="2020-12-02"')
+        + tx("3", "5", extra='<finance-type code="110"/>')
+    )
     import_iati([write(tmp_path, body)], tmp_path / "out")
     out = tmp_path / "out"
     (agreement,) = rows(out, "agreements")
@@ -330,7 +372,9 @@ def test_region_mapping_is_configurable(tmp_path):
     mapping.mkdir()
     (mapping / "regions.csv").write_text("region_code,region_name\nEAST_AFRICA,East Africa\n")
     (mapping / "country_regions.csv").write_text("country_code,country_name,region_code\nKE,Kenya,EAST_AFRICA\n")
-    body = activity('<recipient-country code="KE" percentage="50"/><recipient-country code="MX" percentage="50"/>' + tx("D", "10"))
+    body = activity(
+        '<recipient-country code="KE" percentage="50"/><recipient-country code="MX" percentage="50"/>' + tx("D", "10")
+    )
     import_iati([write(tmp_path, body)], tmp_path / "out", regions_dir=mapping)
     out = tmp_path / "out"
     assert sorted(r["transaction_id"].rsplit("~")[-1] for r in rows(out, "transactions")) == ["EAST_AFRICA", "GLOBAL"]
@@ -354,8 +398,10 @@ def test_reimport_under_another_mapping_leaves_no_stale_rows(tmp_path):
     mapping = tmp_path / "mapping"
     mapping.mkdir()
     (mapping / "regions.csv").write_text("region_code,region_name\nWORLD,World\n")
-    (mapping / "country_regions.csv").write_text("country_code,country_name,region_code\n"
-                                                 + "".join(f"{c},{c},WORLD\n" for c in ("BF", "BO", "CI", "KH", "ML", "NI", "VN")))
+    (mapping / "country_regions.csv").write_text(
+        "country_code,country_name,region_code\n"
+        + "".join(f"{c},{c},WORLD\n" for c in ("BF", "BO", "CI", "KH", "ML", "NI", "VN"))
+    )
     import_iati([V2 / "canada-activity.xml"], out, regions_dir=mapping)
     (agreement,) = rows(out, "agreements")
     assert (agreement["region_code"], agreement["committed_amount"]) == ("WORLD", "19570705.00")

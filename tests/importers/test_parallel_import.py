@@ -122,9 +122,9 @@ def test_workers_end_when_the_import_is_killed(tmp_path):
 
 def test_files_too_large_to_read_once_are_surveyed_then_mapped(tmp_path):
     """The path of files over READ_ONCE_BYTES (here every file): survey first, then map."""
-    from pipelines.importers.iati import iter_files
     from pipelines.importers.iati_parallel import import_in_parallel
     from pipelines.importers.session import ImportSession
+    from pipelines.importers.source_files import iter_files
 
     files = list(iter_files([ACTIVITIES], (".xml",)))
     import_iati([ACTIVITIES], tmp_path / "sequential", workers=1)

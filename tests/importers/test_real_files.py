@@ -13,13 +13,20 @@ import duckdb
 import pytest
 
 from pipelines.importers.iati import import_iati
+from pipelines.importers.reconciliation import OUTCOMES
 from pipelines.importers.threesixtygiving import import_360giving
 from pipelines.ingest.load import load_package
 from tests.importers.sources import (
-    GIVING_FILES, IATI_FILES, giving_package_sums, giving_source_sums, iati_package_sums,
-    iati_source_sums, package_outcomes, read_csv, summary_sums,
+    GIVING_FILES,
+    IATI_FILES,
+    giving_package_sums,
+    giving_source_sums,
+    iati_package_sums,
+    iati_source_sums,
+    package_outcomes,
+    read_csv,
+    summary_sums,
 )
-from pipelines.importers.reconciliation import OUTCOMES
 
 
 def assert_conserved(source: dict, package: dict) -> None:

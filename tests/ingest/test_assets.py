@@ -2,18 +2,18 @@
 asset checks directly and read their metadata."""
 
 import os
-from pathlib import Path
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 from dagster import AssetKey, materialize
-
 from package_fixture import SAMPLE_DIR
+
 from pipelines.ingest.assets import load_partner_package
-from pipelines.resources import PackageResource
 from pipelines.ingest.checks import conversion_checks, every_row_accounted_for, foreign_key_checks
 from pipelines.ingest.contract import TABLES
+from pipelines.resources import PackageResource
 from pipelines.warehouse import WarehouseResource
 
 
@@ -41,7 +41,10 @@ def test_each_table_asset_reports_row_count_and_schema(tmp_path):
     conn = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
     for table in TABLES:
         metadata = events[AssetKey(["staging", table.name])]
-        assert metadata["dagster/row_count"].value == conn.execute(f"SELECT count(*) FROM staging.{table.name}").fetchone()[0]
+        assert (
+            metadata["dagster/row_count"].value
+            == conn.execute(f"SELECT count(*) FROM staging.{table.name}").fetchone()[0]
+        )
         columns = [c.name for c in metadata["dagster/column_schema"].schema.columns]
         assert columns == list(table.staging_columns)
     rejects = events[AssetKey(["audit", "rejects"])]
@@ -55,14 +58,20 @@ def test_checks_pass_on_a_clean_load_and_catch_a_tampered_warehouse(tmp_path):
 
     accounted = every_row_accounted_for(warehouse=warehouse)
     assert accounted.passed
-    assert accounted.metadata["rows_read"].value == accounted.metadata["rows_loaded"].value + accounted.metadata["rows_rejected"].value
+    assert (
+        accounted.metadata["rows_read"].value
+        == accounted.metadata["rows_loaded"].value + accounted.metadata["rows_rejected"].value
+    )
     assert all(check(warehouse=warehouse).passed for check in foreign_key_checks + conversion_checks)
 
     # A row that disappears, a reference that dangles, an amount without conversion:
     with duckdb.connect(str(path)) as conn:
-        conn.execute("DELETE FROM staging.interactions WHERE interaction_id = (SELECT min(interaction_id) FROM staging.interactions)")
-        conn.execute("UPDATE staging.transactions SET agreement_id = 'NOPE' WHERE transaction_id = (SELECT min(transaction_id) FROM staging.transactions)")
-        conn.execute("UPDATE staging.expenditures SET amount_eur = NULL WHERE expenditure_id = (SELECT min(expenditure_id) FROM staging.expenditures)")
+        conn.execute("DELETE FROM staging.interactions "
+                     "WHERE interaction_id = (SELECT min(interaction_id) FROM staging.interactions)")
+        conn.execute("UPDATE staging.transactions SET agreement_id = 'NOPE' "
+                     "WHERE transaction_id = (SELECT min(transaction_id) FROM staging.transactions)")
+        conn.execute("UPDATE staging.expenditures SET amount_eur = NULL "
+                     "WHERE expenditure_id = (SELECT min(expenditure_id) FROM staging.expenditures)")
     accounted = every_row_accounted_for(warehouse=warehouse)
     assert not accounted.passed
     assert accounted.metadata["unbalanced_tables"].value == "interactions"
@@ -114,6 +123,8 @@ def test_a_folder_of_iati_files_is_imported_then_loaded(tmp_path):
     # although the activity's default currency is USD.
     assert conn.execute("SELECT transaction_type, amount::VARCHAR, currency FROM staging.transactions").fetchall() == [
         ("income", "19504521.00", "GBP")]
-    assert conn.execute("SELECT amount::VARCHAR, currency FROM staging.expenditures").fetchall() == [("20801890.00", "GBP")]
+    assert conn.execute("SELECT amount::VARCHAR, currency FROM staging.expenditures").fetchall() == [
+        ("20801890.00", "GBP")
+    ]
     assert conn.execute("SELECT count(*) FROM audit.rejects").fetchone()[0] == 0
     assert conn.execute("SELECT DISTINCT region_code FROM staging.agreements").fetchall() == [("MENA",)]

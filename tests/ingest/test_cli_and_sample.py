@@ -4,6 +4,7 @@ import filecmp
 from pathlib import Path
 
 from package_fixture import SAMPLE_DIR
+
 from pipelines.cli import main
 from pipelines.sample.generate import generate_package
 

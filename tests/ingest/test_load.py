@@ -7,8 +7,8 @@ from decimal import Decimal
 import duckdb
 import polars as pl
 import pytest
-
 from package_fixture import SAMPLE_DIR, VALID_ROWS
+
 from pipelines.ingest.contract import TABLES
 from pipelines.ingest.load import load_package
 from pipelines.ingest.read import PackageError
@@ -74,7 +74,9 @@ def test_an_unreadable_file_stops_the_load_and_changes_nothing(tmp_path, package
     folder = package()
     load_package(folder, conn)
     before = snapshot(conn)
-    (folder / "partners.csv").write_bytes("partner_id,name,partner_type\nP1,Biblioth\xe8que,library\n".encode("latin-1"))
+    (folder / "partners.csv").write_bytes(
+        "partner_id,name,partner_type\nP1,Biblioth\xe8que,library\n".encode("latin-1")
+    )
     with pytest.raises(PackageError) as err:
         load_package(folder, conn)
     assert str(err.value) == f"{folder / 'partners.csv'}, line 2: not valid UTF-8 (byte 0xe8); save the file as UTF-8"
@@ -93,7 +95,9 @@ def test_optional_columns_may_be_left_out(package):
     (folder / "partners.csv").write_text("partner_id,name,partner_type\nP1,Fondation Éclair,foundation\n")
     conn = duckdb.connect()
     load_package(folder, conn)
-    assert conn.execute("SELECT partner_id, country_code, since FROM staging.partners").fetchall() == [("P1", None, None)]
+    assert conn.execute("SELECT partner_id, country_code, since FROM staging.partners").fetchall() == [
+        ("P1", None, None)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -196,9 +200,9 @@ class TestAsOfConversion:
         conn = duckdb.connect()
         load_package(folder, conn)
         # 10.00 × 0.90 (the rate of 2025-02-01), not × 0.80 (the rate of 2025-03-01)
-        assert conn.execute("SELECT transaction_date::VARCHAR, value_date::VARCHAR, amount_eur FROM staging.transactions").fetchall() == [
-            ("2025-03-01", "2025-02-01", Decimal("9.00"))
-        ]
+        assert conn.execute(
+            "SELECT transaction_date::VARCHAR, value_date::VARCHAR, amount_eur FROM staging.transactions"
+        ).fetchall() == [("2025-03-01", "2025-02-01", Decimal("9.00"))]
 
     def test_agreements_convert_at_their_start_date(self, package):
         conn = self.load(package)
@@ -209,7 +213,12 @@ class TestAsOfConversion:
         conn = self.load(package, currency="USD")
         got = dict(conn.execute("SELECT transaction_id, amount_eur FROM staging.transactions").fetchall())
         # USD rows convert to themselves; 100.00 EUR on 2025-03-31 = 100 / 0.80 = 125.00 USD
-        assert got == {"T1": Decimal("100.05"), "T2": Decimal("100.05"), "T3": Decimal("-10.01"), "T4": Decimal("125.00")}
+        assert got == {
+            "T1": Decimal("100.05"),
+            "T2": Decimal("100.05"),
+            "T3": Decimal("-10.01"),
+            "T4": Decimal("125.00"),
+        }
         assert conn.execute("SELECT reporting_currency FROM audit.package").fetchone()[0] == "USD"
 
     def test_money_columns_are_decimals(self, package):

@@ -52,8 +52,13 @@ def test_small_packages_keep_the_familiar_layout():
 
 
 def test_duckdb_settings_from_the_environment(tmp_path):
-    settings = DuckDBSettings.from_env({"DUCKDB_MEMORY_LIMIT": "512MB", "DUCKDB_TEMP_DIRECTORY": str(tmp_path / "spill"),
-                                        "DUCKDB_MAX_TEMP_DIRECTORY_SIZE": "2GB"})
+    settings = DuckDBSettings.from_env(
+        {
+            "DUCKDB_MEMORY_LIMIT": "512MB",
+            "DUCKDB_TEMP_DIRECTORY": str(tmp_path / "spill"),
+            "DUCKDB_MAX_TEMP_DIRECTORY_SIZE": "2GB",
+        }
+    )
     with connect(tmp_path / "w.duckdb", settings=settings) as conn:
         memory, temp, temp_size = conn.execute(
             "SELECT current_setting('memory_limit'), current_setting('temp_directory'),"

@@ -7,8 +7,8 @@ from datetime import date
 import duckdb
 import polars as pl
 import pytest
-
 from package_fixture import VALID_ROWS
+
 from pipelines.ingest.load import load_package
 from pipelines.ingest.read import PackageError
 
@@ -64,7 +64,9 @@ def test_empty_lines_and_short_rows_beside_quoted_line_breaks(package):
 
 def test_a_header_with_a_line_break_moves_every_line(package):
     folder = package()
-    (folder / "partners.csv").write_text('partner_id,name,partner_type,"country\ncode"\nP1,A,foundation,FR\nP2,B,pirate,FR\n')
+    (folder / "partners.csv").write_text(
+        'partner_id,name,partner_type,"country\ncode"\nP1,A,foundation,FR\nP2,B,pirate,FR\n'
+    )
     conn = duckdb.connect()
     load_package(folder, conn)
     assert conn.execute("SELECT line, rule, raw FROM audit.rejects").fetchall() == [
@@ -137,7 +139,10 @@ def test_not_utf8_deep_in_a_large_file_names_its_line(package):
     (folder / "interactions.csv").write_bytes("\n".join(lines).encode("latin-1"))
     with pytest.raises(PackageError) as err:
         load_package(folder, duckdb.connect())
-    assert str(err.value) == f"{folder / 'interactions.csv'}, line 150001: not valid UTF-8 (byte 0xe9); save the file as UTF-8"
+    assert (
+        str(err.value)
+        == f"{folder / 'interactions.csv'}, line 150001: not valid UTF-8 (byte 0xe9); save the file as UTF-8"
+    )
 
 
 def test_progress_lines_per_table(package):

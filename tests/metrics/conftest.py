@@ -4,8 +4,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from package_fixture import SAMPLE_DIR
+
 from pipelines.ingest.load import load_package
 from pipelines.warehouse import connect
 

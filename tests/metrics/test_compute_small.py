@@ -16,6 +16,7 @@ from pipelines.metrics.compute import compute_region_metrics
 from tests.metrics.hand_made import money
 from tests.metrics.hand_made import sustainability_row as row
 
+
 def marts_frames() -> dict[str, pl.DataFrame]:
     return {
         "regions": pl.DataFrame({"region_code": ["N", "X"]}),

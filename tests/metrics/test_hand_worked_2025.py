@@ -238,13 +238,13 @@ def test_a_refund_leaves_a_negative_partner_in_the_partner_mart_and_the_mix(mart
     assert rows["P1"]["last_interaction_date"] == D("2025-10-03") and rows["P3"]["last_interaction_date"] is None
 
     mix = marts.support_mix.filter((pl.col("region_code") == "N") & (pl.col("period") == "2025"))
-    shares = dict(zip(mix["partner_type"], mix["share"]))
+    shares = dict(zip(mix["partner_type"], mix["share"], strict=True))
     # of N's net support 1500: foundation 1500, government −100, corporate 100
     assert shares == pytest.approx({"foundation": 1.0, "government": -100 / 1500, "corporate": 100 / 1500})
     assert sum(shares.values()) == pytest.approx(1.0)
 
     everyone = marts.support_mix.filter((pl.col("region_code") == "ALL") & (pl.col("period") == "2025"))
-    assert dict(zip(everyone["partner_type"], everyone["support_eur"])) == {
+    assert dict(zip(everyone["partner_type"], everyone["support_eur"], strict=True)) == {
         "foundation": Decimal("1600.00"), "government": Decimal("-100.00"),
         "corporate": Decimal("100.00"), "ngo": Decimal("400.00")}
 

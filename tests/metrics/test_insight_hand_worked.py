@@ -113,7 +113,9 @@ def test_trends_of_2025_against_2024(insight):
     assert (row["expenditure_eur"], row["expenditure_eur_previous"], row["expenditure_eur_change"]) == (
         Decimal("1200.00"), Decimal("300.00"), Decimal("900.00"))
     assert (row["hhi"], row["hhi_previous"], row["hhi_change"]) == pytest.approx((0.5, 1.0, -0.5))
-    assert (row["runway_months"], row["runway_months_previous"], row["runway_months_change"]) == pytest.approx((8.0, 24.0, -16.0))
+    assert (row["runway_months"], row["runway_months_previous"], row["runway_months_change"]) == pytest.approx(
+        (8.0, 24.0, -16.0)
+    )
     assert (row["renewal_rate"], row["renewal_rate_previous"], row["renewal_rate_change"]) == (0.0, 0.0, 0.0)
     assert (row["engaged_partner_share"], row["engaged_partner_share_previous"],
             row["engaged_partner_share_change"]) == (0.5, 0.5, 0.0)
@@ -164,14 +166,14 @@ def test_score_change_split_into_its_five_components(insight):
     _, i = insight
     rows = i.changes.filter((pl.col("region_code") == "N") & (pl.col("period") == "2025")
                             & (pl.col("change_kind") == "score_component"))
-    points = dict(zip(rows["subject_id"], rows["points"]))
+    points = dict(zip(rows["subject_id"], rows["points"], strict=True))
     # contributions 2025 − 2024: diversification 10 − 0, runway 13.33 − 20, renewal 0 − 0,
     # engagement 10 − 10, margin 0 − 0
     assert list(points) == ["diversification", "runway", "renewal", "engagement", "margin"]
     assert points == pytest.approx({"diversification": 10.0, "runway": -20 / 3, "renewal": 0.0,
                                     "engagement": 0.0, "margin": 0.0})
     assert sum(points.values()) == pytest.approx(100 / 3 - 30.0)  # the score's change
-    values = dict(zip(rows["subject_id"], zip(rows["value"], rows["previous_value"])))
+    values = dict(zip(rows["subject_id"], zip(rows["value"], rows["previous_value"], strict=True), strict=True))
     assert values["runway"] == pytest.approx((8 / 12, 1.0))
     assert values["diversification"] == pytest.approx((0.5, 0.0))
 
@@ -205,7 +207,9 @@ def test_changes_of_2025_a_funder_comes_back_and_a_partner_goes_silent(insight):
         # since 2025-10-03; 900 − 600 = 300 still to come
         ("partner_went_silent", "F1", Decimal("300.00")),
     ]
-    silent = i.changes.filter(pl.col("change_kind") == "partner_went_silent", pl.col("region_code") == "N").row(0, named=True)
+    silent = i.changes.filter(pl.col("change_kind") == "partner_went_silent", pl.col("region_code") == "N").row(
+        0, named=True
+    )
     assert (silent["event_date"], silent["subject_name"], silent["partner_name"]) == (
         D("2024-11-15"), "Fonds Un", "Fonds Un")
     ended = i.changes.filter(pl.col("subject_id") == "G1", pl.col("region_code") == "N").row(0, named=True)

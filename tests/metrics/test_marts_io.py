@@ -19,4 +19,6 @@ def test_write_marts_publishes_typed_tables(tmp_path, marts):  # noqa: F811
     flags = conn.execute("SELECT risk_flags FROM marts.region_sustainability "
                          "WHERE region_code = 'X' AND period = '2025'").fetchone()[0]
     assert flags == ["high_concentration", "dominant_funder", "low_engagement"]
-    assert conn.execute("SELECT value FROM marts.metric_settings WHERE name = 'low_renewal_below'").fetchone()[0] == "0.4"
+    assert (
+        conn.execute("SELECT value FROM marts.metric_settings WHERE name = 'low_renewal_below'").fetchone()[0] == "0.4"
+    )

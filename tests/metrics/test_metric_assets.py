@@ -52,7 +52,9 @@ def test_every_mart_is_published_with_its_row_count_and_columns(published):
 def test_settings_used_are_published_and_change_the_flags(published):
     path, result = published
     with duckdb.connect(str(path), read_only=True) as conn:
-        assert conn.execute("SELECT value FROM marts.metric_settings WHERE name = 'low_renewal_below'").fetchone() == ("0.25",)
+        assert conn.execute("SELECT value FROM marts.metric_settings WHERE name = 'low_renewal_below'").fetchone() == (
+            "0.25",
+        )
         # Africa renewed 2 of its 7 ended agreements in 2025 (0.29): below the default 0.5,
         # not below 0.25 — so with this setting Africa has no low_renewal flag.
         renewal, flags = conn.execute("SELECT renewal_rate, risk_flags FROM marts.region_sustainability "

@@ -84,5 +84,5 @@ def test_the_step_logs_rows_rates_and_elapsed_time(sample_warehouse):
                 f"metrics: marts computed {published:,}{rate}", f"metrics: marts written {published:,}{rate}",
                 r"metrics: finished in \d+\.\d s"]
     assert len(lines) == len(patterns), lines
-    for line, pattern in zip(lines, patterns):
+    for line, pattern in zip(lines, patterns, strict=True):
         assert re.fullmatch(pattern, line), line

@@ -20,7 +20,9 @@ def test_concentration_band_boundaries_are_inclusive_for_moderate():
     # S has hhi 0.68: "moderate" when 0.68 sits on either boundary (moderate_from ≤ hhi ≤ high_above)
     assert row(MetricSettings(hhi_moderate_from=0.68, hhi_high_above=0.9), "S")["concentration_band"] == "moderate"
     assert row(MetricSettings(hhi_moderate_from=0.5, hhi_high_above=0.68), "S")["concentration_band"] == "moderate"
-    assert row(MetricSettings(hhi_moderate_from=0.69, hhi_high_above=0.9), "S")["concentration_band"] == "unconcentrated"
+    assert (
+        row(MetricSettings(hhi_moderate_from=0.69, hhi_high_above=0.9), "S")["concentration_band"] == "unconcentrated"
+    )
     assert row(MetricSettings(hhi_moderate_from=0.5, hhi_high_above=0.67), "S")["concentration_band"] == "high"
 
 
@@ -69,4 +71,6 @@ def test_settings_that_cannot_work_are_refused_by_name():
     with pytest.raises(MetricSettingsError, match="weight_runway"):
         MetricSettings(weight_runway=-1)
     with pytest.raises(MetricSettingsError, match="at least one score weight"):
-        MetricSettings(weight_diversification=0, weight_runway=0, weight_renewal=0, weight_engagement=0, weight_margin=0)
+        MetricSettings(
+            weight_diversification=0, weight_runway=0, weight_renewal=0, weight_engagement=0, weight_margin=0
+        )

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from dagster import AssetCheckResult, AssetKey, DagsterInstance, asset, asset_check, materialize
 from pypdf import PdfReader
+from report_warehouse_fixture import build_fixture_warehouse
 
 from pipelines.reports.assets import ReportsResource, global_report, region_reports
 from pipelines.warehouse import WarehouseResource
-from report_warehouse_fixture import build_fixture_warehouse
 
 ISOLATES = re.compile("[\u2066-\u2069]")
 

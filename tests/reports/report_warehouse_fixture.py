@@ -76,7 +76,15 @@ PARTNERS = [
 
 EXPIRING = [
     # region, agreement, partner, name, title, end date, remaining
-    ("AFR", "A-AFR-1", "P-AFR-1", "Fondation Bibliothèques Sans Frontières", "Reading rooms 2024–26", "2026-06-30", 120_000),
+    (
+        "AFR",
+        "A-AFR-1",
+        "P-AFR-1",
+        "Fondation Bibliothèques Sans Frontières",
+        "Reading rooms 2024–26",
+        "2026-06-30",
+        120_000,
+    ),
     ("AFR", "A-AFR-4", "P-AFR-4", HOSTILE_NAME, "Sponsorship <b>bold</b>", "2026-03-31", 15_000),
     ("MENA", "A-MENA-1", "P-MENA-1", "Gulf Knowledge Foundation", "Digital libraries programme", "2026-09-30", 262_500),
     ("EUR", "A-EUR-2", "P-EUR-2", "Kulturstiftung Nord", "Library futures", "2026-12-31", 90_000),

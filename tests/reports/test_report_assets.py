@@ -64,3 +64,33 @@ def test_a_whole_job_run_includes_the_region_reports():
     assert _in_run(context(None), REGION_REPORTS)
     assert _in_run(context(frozenset()), REGION_REPORTS)  # execute_in_process of a whole job
     assert not _in_run(context(frozenset({GLOBAL_REPORT})), REGION_REPORTS)
+
+
+def test_appendix_check_status_from_the_latest_record():
+    """A check planned but not evaluated yet is pending; an evaluated one passed or failed;
+    one with no record was not run (appendix A of the global report)."""
+    from types import SimpleNamespace
+
+    from dagster import AssetCheckEvaluation, AssetCheckKey, AssetKey
+
+    from pipelines.reports.assets import _check_results
+
+    keys = [AssetCheckKey(AssetKey(["staging", name]), "rows") for name in ("a", "b", "c", "d")]
+
+    def record(evaluation, run_id="run-1"):
+        return SimpleNamespace(run_id=run_id, evaluation=evaluation)
+
+    def evaluated(key, passed):
+        return AssetCheckEvaluation(asset_key=key.asset_key, check_name=key.name, passed=passed)
+
+    planned = SimpleNamespace(asset_key=keys[2].asset_key, check_name="rows")  # AssetCheckEvaluationPlanned
+    records = {keys[0]: record(evaluated(keys[0], True)), keys[1]: record(evaluated(keys[1], False), "0123456789"),
+               keys[2]: record(planned), keys[3]: None}
+    graph = SimpleNamespace(asset_check_keys=set(keys),
+                            get_check_spec=lambda key: SimpleNamespace(description=f"{key.asset_key.path[-1]} rows"))
+    context = SimpleNamespace(
+        run_id="run-1", job_def=SimpleNamespace(asset_layer=SimpleNamespace(asset_graph=graph)),
+        instance=SimpleNamespace(get_latest_asset_check_evaluation_record=records.get))
+    assert [(r["asset"], r["status"], r["run"]) for r in _check_results(context)] == [
+        ("staging/a", "passed", "this run"), ("staging/b", "failed", "run 01234567"),
+        ("staging/c", "pending", "this run"), ("staging/d", "not run", "")]

@@ -9,23 +9,23 @@ both have ended, so the default is 2025 and 2026, 2027 are skipped.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import duckdb
 import pytest
+from conftest import pdf_text
 from dagster import DagsterInstance, materialize
+from report_warehouse_fixture import build_fixture_warehouse
 
 import pipelines.reports.assets as report_assets
-from conftest import pdf_text
 from pipelines.reports.assets import ReportsResource, global_report
 from pipelines.reports.data import ReportDataError, default_period, load_report_data
 from pipelines.reports.findings import key_findings
 from pipelines.reports.render import html_to_pdf, region_report_html
 from pipelines.warehouse import WarehouseResource
-from report_warehouse_fixture import build_fixture_warehouse
 
 TODAY = date(2028, 1, 15)
-GENERATED = datetime(2028, 1, 15, 9, 30, tzinfo=timezone.utc)
+GENERATED = datetime(2028, 1, 15, 9, 30, tzinfo=UTC)
 SKIPPED = ("2026 and 2027 have no money or activity recorded and were skipped. "
            "This report covers 2025, the latest complete year with any.")
 

@@ -21,9 +21,8 @@ def fetcher():
     "file://otherhost" + str(TEMPLATES_DIR / "style.css"),
 ])
 def test_everything_outside_the_templates_is_refused_and_logged(fetcher, caplog, url):
-    with caplog.at_level(logging.WARNING, logger="pipelines.reports.fetcher"):
-        with pytest.raises(RefusedURL):
-            fetcher.fetch(url)
+    with caplog.at_level(logging.WARNING, logger="pipelines.reports.fetcher"), pytest.raises(RefusedURL):
+        fetcher.fetch(url)
     assert fetcher.refused == [url]
     assert fetcher.served == []
     assert "refused to fetch" in caplog.text and url in caplog.text

@@ -3,7 +3,7 @@ import dataclasses
 import duckdb
 import pytest
 
-from pipelines.reports.data import latest_complete_year, load_report_data
+from pipelines.reports.data import default_period, load_report_data
 from pipelines.reports.findings import key_findings, period_label
 from pipelines.reports.formatting import FSI, PDI
 
@@ -58,8 +58,8 @@ def test_default_period_is_the_latest_year_that_has_ended(warehouse_path):
     from datetime import date
     with duckdb.connect(str(warehouse_path), read_only=True) as conn:
         # The fixture has 2025 and 2026 year rows; 2026 ends on 2026-12-31.
-        assert latest_complete_year(conn, date(2026, 11, 28)) == "2025"
-        assert latest_complete_year(conn, date(2027, 1, 1)) == "2026"
+        assert default_period(conn, date(2026, 11, 28)).period == "2025"
+        assert default_period(conn, date(2027, 1, 1)).period == "2026"
 
 
 def test_quarter_labels():

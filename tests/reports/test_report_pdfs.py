@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
-from pypdf import PdfReader
-
 from conftest import pdf_text
+from pypdf import PdfReader
+from report_warehouse_fixture import ARABIC_NAME, CHINESE_NAME, HOSTILE_NAME
+
 from pipelines.reports.data import load_report_data
 from pipelines.reports.render import html_to_pdf, region_report_html
 from pipelines.settings import TEMPLATES_DIR
-from report_warehouse_fixture import ARABIC_NAME, CHINESE_NAME, HOSTILE_NAME
 
-GENERATED = datetime(2026, 1, 15, 9, 30, tzinfo=timezone.utc)
+GENERATED = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")

@@ -9,18 +9,18 @@ import subprocess
 import sys
 import textwrap
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from conftest import pdf_text
 
 from pipelines.reports.data import load_report_data
 from pipelines.reports.publish import RenderPool
 from pipelines.reports.render import render_region_report
 from pipelines.settings import PROJECT_ROOT
 from pipelines.warehouse import connect
-from conftest import pdf_text
 
-GENERATED = datetime(2026, 1, 5, 9, 30, tzinfo=timezone.utc)
+GENERATED = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 
 
 def alive(pid: int) -> bool:

@@ -9,13 +9,13 @@ partners after March 2025. The 2025 reports must say so: a cliff within twelve m
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 import pytest
-
 from conftest import pdf_text
 from package_fixture import SAMPLE_DIR
+
 from pipelines.ingest.load import load_package
 from pipelines.metrics.compute import compute_region_metrics
 from pipelines.metrics.insight import compute_insight_marts
@@ -24,7 +24,7 @@ from pipelines.metrics.settings import MetricSettings
 from pipelines.reports.data import load_report_data
 from pipelines.reports.render import render_global_report, render_region_report
 
-GENERATED = datetime(2026, 11, 30, 12, tzinfo=timezone.utc)
+GENERATED = datetime(2026, 11, 30, 12, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")

@@ -13,19 +13,19 @@ The fixture warehouse, with two regions changed as a funder-side import would le
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 import pytest
-
 from conftest import pdf_text
+from report_warehouse_fixture import build_fixture_warehouse
+
 from pipelines.reports.data import load_report_data
 from pipelines.reports.findings import key_findings
 from pipelines.reports.formatting import FSI, PDI
 from pipelines.reports.render import global_report_html, render_global_report
-from report_warehouse_fixture import build_fixture_warehouse
 
-GENERATED = datetime(2026, 1, 15, 9, 30, tzinfo=timezone.utc)
+GENERATED = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 WORDS = "spending not recorded in this data"
 
 
