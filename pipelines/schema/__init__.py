@@ -17,6 +17,7 @@ into Python objects once, at import. Everything else is derived from it:
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,3 +158,25 @@ def computed_schema(name: str) -> dict[str, pl.DataType]:
     """The columns a computation publishes for mart `name`, with their Polars types: all
     but `package_fingerprint`, which `write_marts` adds."""
     return {c: t for c, t in mart(name).polars_schema().items() if c != FINGERPRINT.name}
+
+
+class MartColumnsError(RuntimeError):
+    """A computation that publishes other columns than its mart declares."""
+
+
+def published_schema(name: str, computed: Sequence[str], working: Collection[str] = ()) -> dict[str, pl.DataType]:
+    """`computed_schema(name)`, after checking it against the columns a computation produced
+    (`computed`): each declared column must be among them, and each of them declared or in
+    `working` (figures computed on the way, not published). So a metric added to a
+    computation and not to marts.yml fails every run and test instead of missing silently."""
+    declared = computed_schema(name)
+    missing = [c for c in declared if c not in computed]
+    undeclared = [c for c in computed if c not in declared and c not in working]
+    if missing or undeclared:
+        raise MartColumnsError(
+            f"marts.{name}: " + "; ".join(
+                part for part in (f"declared in pipelines/schema/marts.yml but not computed: {', '.join(missing)}"
+                                  if missing else "",
+                                  f"computed but not declared in pipelines/schema/marts.yml: {', '.join(undeclared)}"
+                                  if undeclared else "") if part))
+    return declared
