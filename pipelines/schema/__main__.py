@@ -28,7 +28,12 @@ def main(argv: list[str] | None = None) -> int:
         template = (SQL_DIR / "staging" / f"{args.show_sql}.sql").read_text(encoding="utf-8")
         print(staging_query(input_table(args.show_sql), template))
     else:
-        WAREHOUSE_DOC.write_text(render(WAREHOUSE_DOC.read_text(encoding="utf-8")), encoding="utf-8")
+        try:
+            page = render(WAREHOUSE_DOC.read_text(encoding="utf-8"))
+        except ValueError as err:  # the page lost a marker of its generated blocks
+            print(f"python -m pipelines.schema: {err}", file=sys.stderr)
+            return 2
+        WAREHOUSE_DOC.write_text(page, encoding="utf-8")
         print(f"wrote {WAREHOUSE_DOC}")
     return 0
 
