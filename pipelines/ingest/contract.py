@@ -46,7 +46,3 @@ TABLE_NAMES = tuple(t.name for t in TABLES)
 # Free text: may hold tab and line breaks (never other control characters); every other
 # column is a code, id, date or number (pipelines/ingest/read.py, rule control_character).
 FREE_TEXT = frozenset(c.name for t in INPUTS for c in t.columns if c.type == "text")
-
-# Columns this project accepts beyond the data contract (`value_date`: the date whose rate
-# converts the amount, IATI's value-date, when it differs from the booking date).
-EXTENSION_COLUMNS = tuple(dict.fromkeys(c.name for t in INPUTS for c in t.columns if c.extension))
