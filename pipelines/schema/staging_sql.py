@@ -7,8 +7,9 @@ is replaced by one of the generated parts below, so the order of the rules (the 
 breaks names the reject) stays visible in the template:
 
     typed                CTEs `later` (lines whose key appeared before) and `typed`: every
-                         column as read (`raw_<column>`) and typed under its own name
-    as_of_rates          CTEs `rates` and `converted`: the as-of conversion of a money table,
+                         column typed under its own name; the text as read of a column the
+                         load parses or re-cases as `raw_<column>` (for the messages)
+    as_of_rates          CTEs `dated`, `rates`, `converted`: the as-of conversion of a money table,
                          written once here (the rates once per currency and day, joined back)
     empty_and_missing    rules empty_row, control_character, missing_value (required columns)
     duplicate_key        rule duplicate_key (a key of one column; several: the template's own)
@@ -59,30 +60,31 @@ def fragments(table: Table) -> dict[str, str]:
     converted = [c for c in table.columns if c.converts]
     return {
         "typed": _typed(table, data),
-        "as_of_rates": _as_of_rates(table, converted[0]) if converted else "",
+        "as_of_rates": _as_of_rates(converted[0]) if converted else "",
         "empty_and_missing": _rules(
             [("_blank", "reject('empty_row', 'the line has no values')"), ("_control IS NOT NULL", "_control")]
-            + [(f"raw_{c.name} IS NULL", f"reject('missing_value', '{c.name} is empty')")
+            + [(f"{_raw(c)} IS NULL", f"reject('missing_value', '{c.name} is empty')")
                for c in data if not c.optional]),
         "duplicate_key": _rules([
-            ("repeated", f"reject('duplicate_key', '{k} ' || quoted(raw_{k}) || ' already appears on an earlier line')")
+            ("repeated", f"reject('duplicate_key', '{k} ' || quoted({_raw(table.column(k))}) "
+                         "|| ' already appears on an earlier line')")
             for k in table.key if len(table.key) == 1]),
         "parse_failures": _rules(_parse_failures(data)),
         "vocabularies": _rules([
             (f"{c.name} NOT IN ({', '.join(_literal(v) for v in c.vocabulary)})",
-             f"reject('not_in_vocabulary', '{c.name} ' || quoted(raw_{c.name}) || ' is not one of "
+             f"reject('not_in_vocabulary', '{c.name} ' || quoted({_raw(c)}) || ' is not one of "
              f"{', '.join(c.vocabulary)}')")
             for c in data if c.vocabulary]),
         "foreign_keys": _rules([
             (("" if not c.optional else f"{c.name} IS NOT NULL AND ")
              + f"{c.name} NOT IN (SELECT {c.references[1]} FROM staging.{c.references[0]})",
-             f"reject('foreign_key', '{c.name} ' || quoted(raw_{c.name}) || ' is not in {c.references[0]}')")
+             f"reject('foreign_key', '{c.name} ' || quoted({_raw(c)}) || ' is not in {c.references[0]}')")
             for c in data if c.references and c.references[0] != table.name]),
         "currencies": _rules([
             (f"{c.name} NOT IN (SELECT code FROM currencies)",
-             f"reject('unknown_currency', '{c.name} ' || quoted(raw_{c.name}) || ' is not an ISO 4217 code')")
+             f"reject('unknown_currency', '{c.name} ' || quoted({_raw(c)}) || ' is not an ISO 4217 code')")
             for c in data if c.type == "currency"]),
-        "conversion_failures": _rules(_conversion_failures(converted[0])) if converted else "",
+        "conversion_failures": _rules(_conversion_failures(table, converted[0])) if converted else "",
         "staging_columns": ",\n".join(
             [c.name for c in data] + [f"to_reporting(wide) AS {c.name}" for c in converted]),
     }
@@ -99,12 +101,12 @@ def _typed(table: Table, data: list[Column]) -> str:
         f"        SELECT _line, row_number() OVER (PARTITION BY {key} ORDER BY _line) AS occurrence FROM src",
         "    ) WHERE occurrence > 1",
         "),",
-        "-- Every column as read (raw_<column>, trimmed text or NULL) and typed (<column>; NULL when",
-        "-- the text does not parse).",
+        "-- Every column typed (NULL when its text does not parse); raw_<column>: the text as read",
+        "-- (trimmed, or NULL) of a column that is parsed or re-cased.",
         "typed AS (",
         "    SELECT",
         "        src._line, src._blank, src._control,",
-        *(f"        src.{c.name} AS raw_{c.name}," for c in data),
+        *(f"        src.{c.name} AS raw_{c.name}," for c in data if _raw(c) != c.name),
         *(f"        {expression}," for expression in typed),
         "        later.line IS NOT NULL AS repeated",
         "    FROM src LEFT JOIN later ON later.line = src._line",
@@ -124,62 +126,72 @@ def _parsed(column: Column) -> str:
     value = _cased(column, f"src.{column.name}")
     if column.type in PARSERS:
         value = f"{PARSERS[column.type]}({value})"
-    return f"{value} AS {column.name}"
+    return value if value == f"src.{column.name}" else f"{value} AS {column.name}"
+
+
+def _raw(column: Column) -> str:
+    """The column as read: `raw_<column>` when the load types or re-cases it, else the column itself
+    (one copy of an id or a text is cheaper for the wide tables)."""
+    typed = _cased(column, "x") != "x" or column.type in PARSERS
+    return f"raw_{column.name}" if typed else column.name
 
 
 def _parse_failures(data: list[Column]) -> list[tuple[str, str]]:
     def unparsed(c: Column) -> str:
-        return f"raw_{c.name} IS NOT NULL AND {c.name} IS NULL" if c.optional else f"{c.name} IS NULL"
+        return f"{_raw(c)} IS NOT NULL AND {c.name} IS NULL" if c.optional else f"{c.name} IS NULL"
 
     dates = [c for c in data if c.type == "date"]
     numbers = [c for c in data if c.type in NUMBER_RULES]
     return (
-        [(unparsed(c), f"reject('bad_date', '{c.name} ' || quoted(raw_{c.name}) || ' is not a date YYYY-MM-DD')")
+        [(unparsed(c), f"reject('bad_date', '{c.name} ' || quoted({_raw(c)}) || ' is not a date YYYY-MM-DD')")
          for c in dates]
-        + [(f"implausible({c.name})", f"implausible_date('{c.name}', raw_{c.name})") for c in dates]
-        + [(unparsed(c), f"reject('{NUMBER_RULES[c.type][0]}', '{c.name} ' || quoted(raw_{c.name}) || "
+        + [(f"implausible({c.name})", f"implausible_date('{c.name}', {_raw(c)})") for c in dates]
+        + [(unparsed(c), f"reject('{NUMBER_RULES[c.type][0]}', '{c.name} ' || quoted({_raw(c)}) || "
                          f"' is not {NUMBER_RULES[c.type][1]}')") for c in numbers]
     )
 
 
-def _rate_day(columns: tuple[str, ...], prefix: str) -> str:
+def _rate_day(columns: tuple[str, ...], prefix: str = "") -> str:
     """The date whose rate converts the amount: the first of `columns` given."""
     names = [f"{prefix}{c}" for c in columns]
     return names[0] if len(names) == 1 else f"coalesce({', '.join(names)})"
 
 
-def _as_of_rates(table: Table, converted: Column) -> str:
+def _as_of_rates(converted: Column) -> str:
     currency = converted.currency
     return "\n".join([
-        "-- The as-of rates, and the factor from them, once per currency and day that occur (a few",
-        "-- thousand pairs however many rows), then joined to the rows by equality.",
+        "-- The date whose rate converts the amount; the as-of rates, and the factor from them, once",
+        "-- per currency and day that occur (a few thousand pairs however many rows), then joined to",
+        "-- the rows by equality.",
+        "dated AS (",
+        f"    SELECT *, {_rate_day(converted.rate_date)} AS rate_day FROM typed",
+        "),",
         "rates AS (",
         "    SELECT days.currency, days.rate_day, fx.eur_per_unit AS rate, reporting.eur_per_unit AS reporting_rate,",
         "           factor(fx.eur_per_unit, reporting.eur_per_unit) AS fx_factor",
-        f"    FROM (SELECT DISTINCT {_as(currency, 'currency')}, {_rate_day(converted.rate_date, '')} AS rate_day "
-        "FROM typed) AS days",
+        f"    FROM (SELECT DISTINCT {_as(currency, 'currency')}, rate_day FROM dated) AS days",
         "    ASOF LEFT JOIN fx ON fx.currency = days.currency AND days.rate_day >= fx.rate_date",
         "    ASOF LEFT JOIN fx AS reporting",
         "        ON reporting.currency = getvariable('reporting_currency') AND days.rate_day >= reporting.rate_date",
         "),",
         "converted AS (",
-        "    SELECT typed.*, rates.rate, rates.reporting_rate, rates.fx_factor,",
-        f"           converted_wide(typed.{converted.converts}, rates.fx_factor) AS wide",
-        f"    FROM typed LEFT JOIN rates ON rates.currency = typed.{currency} "
-        f"AND rates.rate_day = {_rate_day(converted.rate_date, 'typed.')}",
+        "    SELECT dated.*, rates.rate, rates.reporting_rate, rates.fx_factor,",
+        f"           converted_wide(dated.{converted.converts}, rates.fx_factor) AS wide",
+        f"    FROM dated LEFT JOIN rates ON rates.currency = dated.{currency} AND rates.rate_day = dated.rate_day",
         ")",
     ])
 
 
-def _conversion_failures(converted: Column) -> list[tuple[str, str]]:
+def _conversion_failures(table: Table, converted: Column) -> list[tuple[str, str]]:
     currency, amount = converted.currency, converted.converts
-    day = _rate_day(converted.rate_date, "raw_")
+    converted_amount = table.column(amount)
+    day = _rate_day(converted.rate_date, "raw_")  # dates: always typed, so kept as raw_<column>
     return [
         ("rate IS NULL", f"reject('missing_rate', 'no ' || {currency} || ' rate on or before ' || {day})"),
         ("reporting_rate IS NULL", "reject('missing_rate', 'no ' || getvariable('reporting_currency') "
                                    f"|| ' (reporting currency) rate on or before ' || {day})"),
         ("fx_factor IS NULL", f"bad_rate({currency}, rate, reporting_rate)"),
-        ("NOT fits_money(wide)", f"amount_out_of_range('{amount}', raw_{amount}, {currency}, wide)"),
+        ("NOT fits_money(wide)", f"amount_out_of_range('{amount}', {_raw(converted_amount)}, {currency}, wide)"),
     ]
 
 

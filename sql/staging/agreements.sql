@@ -18,7 +18,7 @@ SELECT
                                         THEN reject('mou_with_amount', 'an mou commits no money: committed_amount must be 0')
         {{ foreign_keys }}
         WHEN renews IS NOT NULL AND (renews = agreement_id OR renews NOT IN (SELECT agreement_id FROM src WHERE agreement_id IS NOT NULL))
-                                        THEN reject('foreign_key', 'renews ' || quoted(raw_renews) || ' is not another agreement in this file')
+                                        THEN reject('foreign_key', 'renews ' || quoted(renews) || ' is not another agreement in this file')
         {{ currencies }}
         {{ conversion_failures }}
     END AS reject,
