@@ -80,7 +80,8 @@ def write_marts(conn: duckdb.DuckDBPyConnection, marts: Marts, settings: MetricS
             if frame.columns != list(computed_schema(table)):  # what compute.py publishes, so never in a run
                 raise ValueError(f"marts.{table}: the frame's columns {frame.columns} are not the declared ones "
                                  "(pipelines/schema/marts.yml)")
-            columns = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' if c != FINGERPRINT.name else f'CAST(? AS VARCHAR) AS "{c}"'
+            columns = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' if c != FINGERPRINT.name
+                                else f'CAST(? AS VARCHAR) AS "{c}"'
                                 for c, t in MART_TYPES[table].items())
             conn.register("mart_frame", frame)
             conn.execute(f"CREATE OR REPLACE TABLE marts.{table} AS SELECT {columns} FROM mart_frame", [fingerprint])

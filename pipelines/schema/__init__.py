@@ -110,8 +110,9 @@ _COLUMN_KEYS = {"type", "description", "optional", "extension", "case", "vocabul
 def _column(where: str, name: str, spec: dict) -> Column:
     unknown = set(spec) - _COLUMN_KEYS
     if unknown or spec.get("type") not in TYPES or not spec.get("description") or spec.get("case") not in (None, "upper"):
-        raise DeclarationError(f"{where}, column {name}: needs a type ({', '.join(TYPES)}) and a description; "
-                               "case can only be upper" + (f"; unknown {', '.join(sorted(unknown))}" if unknown else ""))
+        raise DeclarationError(
+            f"{where}, column {name}: needs a type ({', '.join(TYPES)}) and a description; case can only be upper"
+            + (f"; unknown {', '.join(sorted(unknown))}" if unknown else ""))
     references = spec.get("references")
     return Column(
         name, spec["type"], spec["description"], bool(spec.get("optional")), bool(spec.get("extension")),

@@ -34,7 +34,8 @@ def declared_cases(table) -> list[tuple[str, str, str, str]]:
             value, rule, what = NOT_A[c.type]
             cases.append((c.name, value, rule, f"{c.name} '{value}' is not {what}"))
         if c.vocabulary:
-            cases.append((c.name, "zzz", "not_in_vocabulary", f"{c.name} 'zzz' is not one of {', '.join(c.vocabulary)}"))
+            allowed = ", ".join(c.vocabulary)
+            cases.append((c.name, "zzz", "not_in_vocabulary", f"{c.name} 'zzz' is not one of {allowed}"))
         if c.references and c.references[0] != table.name:
             cases.append((c.name, "NOPE", "foreign_key", f"{c.name} 'NOPE' is not in {c.references[0]}"))
         if c.type == "currency":
