@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from pipelines.ingest.contract import EXTENSION_COLUMNS, TABLES
+from pipelines.ingest.contract import TABLES
 
 # One valid row per table; tests override tables or append rows to break one rule.
 VALID_ROWS = {
@@ -40,7 +40,8 @@ def write_package(folder: Path, overrides: dict[str, list[dict]] | None = None,
         rows = list((overrides or {}).get(table.name, VALID_ROWS[table.name]))
         rows += (extra or {}).get(table.name, [])
         with (folder / f"{table.name}.csv").open("w", newline="", encoding="utf-8") as handle:
-            columns = [c for c in table.columns if c not in EXTENSION_COLUMNS or any(c in row for row in rows)]
+            # optional columns only when a row gives them, as an office's own export would
+            columns = [c for c in table.columns if c in table.required or any(c in row for row in rows)]
             writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
             writer.writeheader()
             writer.writerows(rows)

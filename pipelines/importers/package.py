@@ -34,37 +34,27 @@ from pathlib import Path
 from pipelines.csv_safety import neutralise_row
 from pipelines.importers.reconciliation import COLUMNS as SUMMARY_COLUMNS
 from pipelines.importers.reconciliation import TABLE_OUTCOMES, Reconciliation
+from pipelines.schema import INPUTS
 
-# Contract columns in contract order; importer-specific extras at the end (the loader
-# keeps unknown columns but ignores them).
+# Contract columns in contract order (pipelines/schema/inputs.yml, without the columns the
+# load adds); importer-specific extras at the end (the loader keeps unknown columns but ignores them).
+_EXTRAS: dict[str, list[str]] = {
+    "agreements": ["finance_type", "source_file", "source_id"],
+    "transactions": ["source_type", "finance_type", "source_file"],
+    "expenditures": ["source_type", "source_file"],
+    "outcomes": ["source_file"],
+    "fx_rates": ["source"],
+}
 COLUMNS: dict[str, list[str]] = {
-    "regions": ["region_code", "region_name"],
-    "countries": ["country_code", "country_name", "region_code"],
-    "partners": ["partner_id", "name", "partner_type", "country_code", "since"],
-    "agreements": ["agreement_id", "partner_id", "region_code", "title", "instrument", "start_date",
-                   "end_date", "committed_amount", "currency", "renews", "finance_type", "source_file", "source_id"],
-    "transactions": ["transaction_id", "agreement_id", "transaction_date", "transaction_type", "amount",
-                     "currency", "value_date", "source_type", "finance_type", "source_file"],
-    "expenditures": ["expenditure_id", "region_code", "expenditure_date", "amount", "currency", "category",
-                     "agreement_id", "value_date", "source_type", "source_file"],
-    "activities": ["activity_id", "region_code", "agreement_id", "title", "activity_type", "start_date",
-                   "end_date", "participants", "libraries_reached", "country_code"],
-    "interactions": ["interaction_id", "partner_id", "region_code", "interaction_date", "channel", "note"],
-    "outcomes": ["outcome_id", "region_code", "agreement_id", "indicator", "period_end", "baseline",
-                 "target", "actual", "source_file"],
-    "fx_rates": ["currency", "rate_date", "eur_per_unit", "source"],
+    table.name: [c.name for c in table.columns if not c.converts] + _EXTRAS.get(table.name, [])
+    for table in INPUTS
+} | {
     # not a contract table (the loader never reads it): money a receiver passed on, kept
     # for analysts but not counted as support, since it was counted where it came in
     "pass_through": ["pass_through_id", "activity_id", "region_code", "flow_date", "amount", "currency",
                      "source_type", "provider", "receiver", "reason", "source_file"],
 }
-KEYS: dict[str, tuple[str, ...]] = {
-    "regions": ("region_code",), "countries": ("country_code",), "partners": ("partner_id",),
-    "agreements": ("agreement_id",), "transactions": ("transaction_id",),
-    "expenditures": ("expenditure_id",), "activities": ("activity_id",),
-    "interactions": ("interaction_id",), "outcomes": ("outcome_id",),
-    "fx_rates": ("currency", "rate_date"), "pass_through": ("pass_through_id",),
-}
+KEYS: dict[str, tuple[str, ...]] = {table.name: table.key for table in INPUTS} | {"pass_through": ("pass_through_id",)}
 EXISTING_WINS = {"regions", "countries", "partners", "fx_rates"}
 REJECT_COLUMNS = ["file", "path", "reason", "record", "source_type", "currency", "amount"]
 NOTE_COLUMNS = ["file", "path", "note"]

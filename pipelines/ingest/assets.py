@@ -18,6 +18,7 @@ from pipelines.ingest.contract import TABLES
 from pipelines.ingest.load import LoadReport, load_package
 from pipelines.ingest.read import PackageError
 from pipelines.resources import PackageResource
+from pipelines.schema import INPUTS
 from pipelines.warehouse import WarehouseResource, table_schema
 
 
@@ -41,6 +42,9 @@ SPECS = [
               description="Rows read, loaded and rejected per table of the last load, and the package fingerprint."),
 ]
 
+# The staging tables' column descriptions in the UI, from pipelines/schema/inputs.yml.
+COLUMN_DESCRIPTIONS = {staging_key(t.name): t.descriptions() for t in INPUTS}
+
 
 @multi_asset(
     specs=SPECS,
@@ -60,7 +64,8 @@ def load_partner_package(
             # log and on the CLI's output.
             report = load_package(folder, conn, package.reporting_currency, progress=context.log.info,
                                   date_window=package.date_window)
-            schemas = {key: table_schema(conn, ".".join(key.path)) for key in (s.key for s in SPECS)}
+            schemas = {key: table_schema(conn, ".".join(key.path), COLUMN_DESCRIPTIONS.get(key))
+                       for key in (s.key for s in SPECS)}
     except PackageError as err:
         # A clean message in the UI instead of a traceback: the file, and what is wrong with it.
         raise Failure(description=str(err), allow_retries=False) from None

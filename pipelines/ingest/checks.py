@@ -8,33 +8,15 @@ from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
 from pipelines.ingest.assets import LOAD_SUMMARY, staging_key
 from pipelines.ingest.contract import TABLES
 from pipelines.resources import PackageResource
+from pipelines.schema import INPUTS
 from pipelines.warehouse import WarehouseResource
 
-# (child table, column, parent table, parent column); empty child values are allowed.
-FOREIGN_KEYS = (
-    ("countries", "region_code", "regions", "region_code"),
-    ("partners", "country_code", "countries", "country_code"),
-    ("agreements", "partner_id", "partners", "partner_id"),
-    ("agreements", "region_code", "regions", "region_code"),
-    ("agreements", "renews", "agreements", "agreement_id"),
-    ("transactions", "agreement_id", "agreements", "agreement_id"),
-    ("expenditures", "region_code", "regions", "region_code"),
-    ("expenditures", "agreement_id", "agreements", "agreement_id"),
-    ("activities", "region_code", "regions", "region_code"),
-    ("activities", "agreement_id", "agreements", "agreement_id"),
-    ("activities", "country_code", "countries", "country_code"),
-    ("interactions", "partner_id", "partners", "partner_id"),
-    ("interactions", "region_code", "regions", "region_code"),
-    ("outcomes", "region_code", "regions", "region_code"),
-    ("outcomes", "agreement_id", "agreements", "agreement_id"),
-)
+# (child table, column, parent table, parent column), from the declaration
+# (pipelines/schema/inputs.yml, `references`); empty child values are allowed.
+FOREIGN_KEYS = tuple((t.name, c.name, *c.references) for t in INPUTS for c in t.columns if c.references)
 
-# (table, original amount column, converted column)
-CONVERTED_AMOUNTS = (
-    ("agreements", "committed_amount", "committed_eur"),
-    ("transactions", "amount", "amount_eur"),
-    ("expenditures", "amount", "amount_eur"),
-)
+# (table, original amount column, converted column), from the declaration (`converts`).
+CONVERTED_AMOUNTS = tuple((t.name, c.converts, c.name) for t in INPUTS for c in t.columns if c.converts)
 
 
 @asset_check(asset=LOAD_SUMMARY, blocking=True,

@@ -32,6 +32,8 @@ from pipelines.ingest.read import (
     watch,
 )
 from pipelines.progress import Progress
+from pipelines.schema import input_table
+from pipelines.schema.staging_sql import staging_query
 from pipelines.settings import SQL_DIR
 
 log = logging.getLogger(__name__)
@@ -149,7 +151,7 @@ def _load_table(conn: duckdb.DuckDBPyConnection, source: Source, scan: Bytes | N
                 steps: Progress) -> TableLoad:
     table = source.table
     rows_view = create_src(conn, source, scan)
-    query = (STAGING_SQL / f"{table.name}.sql").read_text()
+    query = staging_query(input_table(table.name), (STAGING_SQL / f"{table.name}.sql").read_text())
     with watch(conn, lambda done: steps.running(f"{table.name}: checked", int(done * rows_read))):
         conn.execute(f"CREATE OR REPLACE TEMP TABLE checked AS {query}")
     for column in table.converted:

@@ -140,12 +140,12 @@ def inspect(path: Path, table: Table, conn: duckdb.DuckDBPyConnection) -> Source
         raise PackageError(f"{path}: the header has {len(header):,} columns; at most {MAX_COLUMNS:,} are read")
     twice = next((c for i, c in enumerate(header) if c in header[:i]), None)
     if twice is not None:
-        raise PackageError(f"{path}: column '{twice}' appears twice in the header")
+        raise PackageError(f"{path}: column '{_one_line(twice)}' appears twice in the header")
     missing = [c for c in table.required if c not in header]
     if missing:
         raise PackageError(
             f"{path}: required column '{missing[0]}' is missing"
-            f" (the header has: {', '.join(header) or 'nothing'})"
+            f" (the header has: {_one_line(', '.join(header)) or 'nothing'})"
         )
     return Source(path, table, header, header_lines)
 
@@ -450,6 +450,11 @@ def _first_line(err: Exception) -> str:
     if len(lines) > 1 and lines[0].startswith(("Invalid Input Error: CSV Error", "CSV Error")):
         return lines[1]
     return lines[0] if lines else err.__class__.__name__
+
+
+def _one_line(text: str) -> str:
+    """A header name as a message quotes it: a line break inside it shown as \\n (one line)."""
+    return "\\n".join(text.splitlines())
 
 
 def _literal(text: str) -> str:

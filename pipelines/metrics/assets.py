@@ -22,7 +22,6 @@ from pydantic import Field
 
 from pipelines.crashpoints import reached
 from pipelines.ingest.assets import staging_key
-from pipelines.metrics import descriptions
 from pipelines.metrics.compute import Marts, compute_region_metrics
 from pipelines.metrics.facts import ALL, COLUMNS, MetricsInputError
 from pipelines.metrics.insight import InsightMarts, compute_insight_marts
@@ -31,6 +30,7 @@ from pipelines.metrics.latest_year import YearChoice, latest_complete_year, no_y
 from pipelines.metrics.marts import read_staging_frames, staged_rows, write_marts
 from pipelines.metrics.settings import MetricSettings, MetricSettingsError
 from pipelines.progress import Progress
+from pipelines.schema import MARTS
 from pipelines.warehouse import WarehouseResource, table_schema
 
 DEFAULTS = MetricSettings()
@@ -50,28 +50,9 @@ CHANGES = mart_key("region_changes")
 CASH_PROJECTION = mart_key("region_cash_projection")
 
 STAGING = [staging_key(table) for table in COLUMNS]
-DESCRIPTIONS = {
-    SUSTAINABILITY: "Every sustainability and impact metric per region × year and quarter, plus the 'ALL' row.",
-    SUPPORT_MIX: "Support per region × period split by partner type, with each type's share.",
-    PARTNER_SUPPORT: "Each partner's net support, share, agreements in force and last contact per region × period.",
-    EXPIRING_COMMITMENTS: "Agreements in force at period end that end within the next 12 months, with what is left.",
-    METRIC_SETTINGS: "The thresholds, score weights and fiscal-year start the marts were computed with.",
-    TRENDS: "Seven headline figures per region × period with the previous period's value and the change.",
-    CHANGES: "What changed since the previous period: funders, flags, score components, unrenewed "
-             "agreements, partners gone silent.",
-    CASH_PROJECTION: "24 months from each period end: committed inflows against the monthly burn, "
-                     "cumulative, with and without the top funder, and the cliff month.",
-}
-COLUMN_DESCRIPTIONS = {
-    SUSTAINABILITY: descriptions.SUSTAINABILITY,
-    SUPPORT_MIX: descriptions.SUPPORT_MIX,
-    PARTNER_SUPPORT: descriptions.PARTNER_SUPPORT,
-    EXPIRING_COMMITMENTS: descriptions.EXPIRING_COMMITMENTS,
-    METRIC_SETTINGS: descriptions.METRIC_SETTINGS,
-    TRENDS: descriptions.TRENDS,
-    CHANGES: descriptions.CHANGES,
-    CASH_PROJECTION: descriptions.CASH_PROJECTION,
-}
+# Descriptions of the marts and their columns, for the UI: pipelines/schema/marts.yml.
+DESCRIPTIONS = {mart_key(table.name): table.description for table in MARTS}
+COLUMN_DESCRIPTIONS = {mart_key(table.name): table.descriptions() for table in MARTS}
 
 
 class MetricSettingsResource(ConfigurableResource):

@@ -11,44 +11,17 @@ from pipelines.metrics import commitments, impact, partnerships, support
 from pipelines.metrics.facts import ALL, MONEY, sums_with_all, prepare_facts, with_all
 from pipelines.metrics.periods import build_periods, in_periods
 from pipelines.progress import Progress
+from pipelines.schema import published_schema
 from pipelines.metrics.score import risk_flags, sustainability_score
 from pipelines.metrics.settings import MetricSettings
 
 KEYS = ["region_code", "period"]
 PERIOD_COLUMNS = ["period_type", "period_start", "period_end"]
 
-# Published column order and Polars types; marts.py holds the matching DuckDB types.
-SUSTAINABILITY_COLUMNS: dict[str, pl.DataType] = {
-    "region_code": pl.String, "period": pl.String, "period_type": pl.String,
-    "period_start": pl.Date, "period_end": pl.Date,
-    "income_eur": MONEY, "in_kind_eur": MONEY, "support_eur": MONEY, "expenditure_eur": MONEY,
-    "operating_margin": pl.Float64, "funder_count": pl.Int32, "top_funder_id": pl.String,
-    "top_funder_share": pl.Float64, "hhi": pl.Float64, "effective_funders": pl.Float64,
-    "concentration_band": pl.String,
-    "committed_pipeline_eur": MONEY, "monthly_burn_eur": MONEY, "runway_months": pl.Float64,
-    "runway_without_top_funder_months": pl.Float64, "multi_year_coverage": pl.Float64,
-    "agreements_ended": pl.Int32, "renewal_rate": pl.Float64, "active_partners": pl.Int32,
-    "new_partners": pl.Int32, "partner_retention": pl.Float64, "engaged_partner_share": pl.Float64,
-    "activities": pl.Int32, "participants": pl.Int64, "libraries_reached": pl.Int64,
-    "cost_per_participant_eur": MONEY, "outcome_achievement": pl.Float64,
-    "sustainability_score": pl.Float64, "risk_flags": pl.List(pl.String),
-    "spending_figures_withheld": pl.String,
-}
-SUPPORT_MIX_COLUMNS: dict[str, pl.DataType] = {
-    "region_code": pl.String, "period": pl.String, "partner_type": pl.String,
-    "support_eur": MONEY, "share": pl.Float64,
-}
-PARTNER_SUPPORT_COLUMNS: dict[str, pl.DataType] = {
-    "region_code": pl.String, "period": pl.String, "period_type": pl.String,
-    "partner_id": pl.String, "partner_name": pl.String, "partner_type": pl.String,
-    "support_eur": MONEY, "share": pl.Float64, "last_interaction_date": pl.Date,
-    "agreements_in_force": pl.Int32,
-}
-EXPIRING_COLUMNS: dict[str, pl.DataType] = {
-    "region_code": pl.String, "period": pl.String, "period_type": pl.String,
-    "agreement_id": pl.String, "partner_id": pl.String, "partner_name": pl.String,
-    "title": pl.String, "end_date": pl.Date, "remaining_eur": MONEY,
-}
+# Figures the sustainability computation forms on the way and does not publish (every other
+# column it computes is declared in pipelines/schema/marts.yml, which checks it).
+SUSTAINABILITY_WORKING = {"top_funder_pipeline_eur", "pipeline_next_12m_eur", "expenditure_12m_eur",
+                          "support_12m_eur", "previous_start", "previous_end"}
 
 # Figures that are counts or sums: 0, not null, when nothing happened in the period.
 ZERO_WHEN_ABSENT = {
@@ -140,16 +113,18 @@ def compute_region_metrics(frames: Mapping[str, pl.DataFrame], settings: MetricS
     )
     mix = support.support_mix(support_in_period, facts.partners)
     return Marts(
-        sustainability=_published(sustainability, SUSTAINABILITY_COLUMNS, ["region_code", "period_type", "period_start"]),
-        support_mix=_published(mix, SUPPORT_MIX_COLUMNS, ["region_code", "period", "partner_type"]),
+        sustainability=_published(sustainability, "region_sustainability",
+                                  ["region_code", "period_type", "period_start"], SUSTAINABILITY_WORKING),
+        support_mix=_published(mix, "region_support_mix", ["region_code", "period", "partner_type"]),
         partner_support=_published(
             _partner_support(partner_rows, by_partner, in_force, last_contact, facts.partners, periods),
-            PARTNER_SUPPORT_COLUMNS, ["region_code", "period_type", "period", "partner_id"]),
+            "region_partner_support", ["region_code", "period_type", "period", "partner_id"]),
         expiring_commitments=_published(
             commitments.expiring_within_a_year(in_force)
             .join(facts.partners.select("partner_id", partner_name="name"), on="partner_id", how="left")
             .join(periods.select("period", "period_type"), on="period"),
-            EXPIRING_COLUMNS, ["region_code", "period_type", "period", "end_date", "agreement_id"]),
+            "region_expiring_commitments", ["region_code", "period_type", "period", "end_date", "agreement_id"],
+            working={"committed_eur", "received_eur", "period_end"}),
     )
 
 
@@ -180,9 +155,10 @@ def _partner_support(partner_rows, by_partner, in_force, last_contact, partners,
     )
 
 
-def _published(frame: pl.DataFrame, columns: dict[str, pl.DataType], sort_by: list[str]) -> pl.DataFrame:
-    """The published columns, typed, in a stable row order."""
-    typed = frame.select(pl.col(c).cast(t) for c, t in columns.items())
+def _published(frame: pl.DataFrame, mart: str, sort_by: list[str], working: set[str] = frozenset()) -> pl.DataFrame:
+    """The columns declared for `mart` (pipelines/schema/marts.yml), typed, in a stable row
+    order; `working`: columns computed on the way, not published."""
+    typed = frame.select(pl.col(c).cast(t) for c, t in published_schema(mart, frame.columns, working).items())
     return typed.sort([_sort_key(typed, c) for c in sort_by])
 
 

@@ -20,34 +20,28 @@ from datetime import date
 
 import polars as pl
 
+from pipelines.schema import input_table
+
 # The region code of the whole organisation's rows (metrics.md: "a global row with
 # region_code = 'ALL'"). Not to be confused with the importers' GLOBAL region
 # (pipelines/importers/geography.py), a real region: money with no usable geography.
 ALL = "ALL"
 MONEY = pl.Decimal(18, 2)
 
-# staging table -> the columns the metrics read, with their types (docs/warehouse.md).
+# staging table -> the columns the metrics read, with their types (pipelines/schema/inputs.yml).
 COLUMNS: dict[str, dict[str, pl.DataType]] = {
-    "regions": {"region_code": pl.String},
-    "partners": {"partner_id": pl.String, "name": pl.String, "partner_type": pl.String, "since": pl.Date},
-    "agreements": {
-        "agreement_id": pl.String, "partner_id": pl.String, "region_code": pl.String, "title": pl.String,
-        "start_date": pl.Date, "end_date": pl.Date, "committed_eur": MONEY, "renews": pl.String,
-    },
-    "transactions": {
-        "agreement_id": pl.String, "transaction_date": pl.Date, "transaction_type": pl.String,
-        "amount_eur": MONEY,
-    },
-    "expenditures": {"region_code": pl.String, "expenditure_date": pl.Date, "amount_eur": MONEY},
-    "activities": {
-        "region_code": pl.String, "start_date": pl.Date, "participants": pl.Int64,
-        "libraries_reached": pl.Int64,
-    },
-    "interactions": {"partner_id": pl.String, "region_code": pl.String, "interaction_date": pl.Date},
-    "outcomes": {
-        "region_code": pl.String, "period_end": pl.Date, "baseline": pl.Float64, "target": pl.Float64,
-        "actual": pl.Float64,
-    },
+    name: {c: input_table(name).column(c).polars_type for c in columns}
+    for name, columns in {
+        "regions": ["region_code"],
+        "partners": ["partner_id", "name", "partner_type", "since"],
+        "agreements": ["agreement_id", "partner_id", "region_code", "title", "start_date", "end_date",
+                       "committed_eur", "renews"],
+        "transactions": ["agreement_id", "transaction_date", "transaction_type", "amount_eur"],
+        "expenditures": ["region_code", "expenditure_date", "amount_eur"],
+        "activities": ["region_code", "start_date", "participants", "libraries_reached"],
+        "interactions": ["partner_id", "region_code", "interaction_date"],
+        "outcomes": ["region_code", "period_end", "baseline", "target", "actual"],
+    }.items()
 }
 
 

@@ -25,44 +25,23 @@ from pipelines.metrics.partnerships import ENGAGEMENT_WINDOW_DAYS
 from pipelines.metrics.periods import build_periods
 from pipelines.metrics.score import RISK_FLAGS, score_components
 from pipelines.metrics.settings import MetricSettings
+from pipelines.schema import computed_schema, published_schema
 
 KEYS = ["region_code", "period"]
 PROJECTION_MONTHS = 24
 
-# The figures followed over time: name -> Polars type (money DECIMAL, ratios and score DOUBLE).
+# The figures followed over time, with their types in marts.region_sustainability.
 TREND_MEASURES: dict[str, pl.DataType] = {
-    "support_eur": MONEY, "expenditure_eur": MONEY, "hhi": pl.Float64, "runway_months": pl.Float64,
-    "renewal_rate": pl.Float64, "engaged_partner_share": pl.Float64, "sustainability_score": pl.Float64,
-}
-
-TRENDS_COLUMNS: dict[str, pl.DataType] = {
-    "region_code": pl.String, "period": pl.String, "period_type": pl.String,
-    "period_start": pl.Date, "period_end": pl.Date, "previous_period": pl.String,
-    **{name: t for m, mt in TREND_MEASURES.items()
-       for name, t in ((m, mt), (f"{m}_previous", mt), (f"{m}_change", mt))},
-    "spending_figures_withheld": pl.String, "previous_spending_figures_withheld": pl.String,
+    m: computed_schema("region_sustainability")[m]
+    for m in ("support_eur", "expenditure_eur", "hhi", "runway_months", "renewal_rate", "engaged_partner_share",
+              "sustainability_score")
 }
 
 # Change kinds, in the order the report lists them.
 CHANGE_KINDS = ("score_component", "flag_raised", "flag_cleared", "funder_gained", "funder_lost",
                 "agreement_ended_unrenewed", "partner_went_silent")
 
-CHANGES_COLUMNS: dict[str, pl.DataType] = {
-    "region_code": pl.String, "period": pl.String, "period_type": pl.String,
-    "previous_period": pl.String, "change_kind": pl.String, "subject_id": pl.String,
-    "subject_name": pl.String, "partner_id": pl.String, "partner_name": pl.String,
-    "event_date": pl.Date, "amount_eur": MONEY, "value": pl.Float64, "previous_value": pl.Float64,
-    "points": pl.Float64,
-}
-
-CASH_PROJECTION_COLUMNS: dict[str, pl.DataType] = {
-    "region_code": pl.String, "period": pl.String, "period_type": pl.String, "period_end": pl.Date,
-    "month_number": pl.Int32, "month": pl.Date, "top_funder_id": pl.String,
-    "inflow_eur": MONEY, "inflow_without_top_funder_eur": MONEY, "burn_eur": MONEY,
-    "cumulative_inflow_eur": MONEY, "cumulative_inflow_without_top_funder_eur": MONEY,
-    "cumulative_burn_eur": MONEY, "covered": pl.Boolean, "covered_without_top_funder": pl.Boolean,
-    "cliff_month": pl.Date, "cliff_month_without_top_funder": pl.Date,
-}
+CHANGES_COLUMNS = computed_schema("region_changes")
 
 
 class InsightMarts(NamedTuple):
@@ -82,13 +61,15 @@ def compute_insight_marts(frames: Mapping[str, pl.DataFrame], marts: Marts,
     in_force = with_all(
         commitments.with_remaining(commitments.agreements_in_force(facts.agreements, periods), facts.transactions))
     return InsightMarts(
-        trends=_published(region_trends(marts.sustainability, previous), TRENDS_COLUMNS,
+        trends=_published(region_trends(marts.sustainability, previous), "region_trends",
                           ["region_code", "period_type", "period_start"]),
         changes=_published(
             region_changes(marts.sustainability, marts.partner_support, facts, in_force, previous, periods, settings),
-            CHANGES_COLUMNS, ["region_code", "period_type", "period", "_kind", "_order", "subject_id"]),
-        cash_projection=_published(cash_projection(marts.sustainability, in_force), CASH_PROJECTION_COLUMNS,
-                                   ["region_code", "period_type", "period_end", "month_number"]),
+            "region_changes", ["region_code", "period_type", "period", "_kind", "_order", "subject_id"],
+            working={"_kind", "_order"}),
+        cash_projection=_published(cash_projection(marts.sustainability, in_force), "region_cash_projection",
+                                   ["region_code", "period_type", "period_end", "month_number"],
+                                   working={"inflow", "inflow_without_top"}),
     )
 
 
@@ -340,5 +321,8 @@ def cash_projection(sustainability: pl.DataFrame, in_force: pl.DataFrame,
     )
 
 
-def _published(frame: pl.DataFrame, columns: dict[str, pl.DataType], sort_by: list[str]) -> pl.DataFrame:
+def _published(frame: pl.DataFrame, mart: str, sort_by: list[str], working: set[str] = frozenset()) -> pl.DataFrame:
+    """The columns declared for `mart` (pipelines/schema/marts.yml), typed, sorted by `sort_by`;
+    `working`: columns computed on the way, not published."""
+    columns = published_schema(mart, frame.columns, working)
     return frame.sort(sort_by).select(pl.col(c).cast(t) for c, t in columns.items())

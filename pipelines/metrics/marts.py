@@ -8,63 +8,15 @@ import polars as pl
 from pipelines.crashpoints import reached
 from pipelines.metrics.compute import Marts
 from pipelines.metrics.facts import COLUMNS
-from pipelines.metrics.insight import (
-    CASH_PROJECTION_COLUMNS,
-    CHANGES_COLUMNS,
-    TRENDS_COLUMNS,
-    InsightMarts,
-)
+from pipelines.metrics.insight import InsightMarts
 from pipelines.metrics.settings import MetricSettings
+from pipelines.schema import FINGERPRINT, MARTS, computed_schema
 
-# Published table -> its DuckDB column types, in order.
-MART_TYPES: dict[str, dict[str, str]] = {
-    "region_sustainability": {
-        "region_code": "VARCHAR", "period": "VARCHAR", "period_type": "VARCHAR",
-        "period_start": "DATE", "period_end": "DATE", "income_eur": "DECIMAL(18,2)",
-        "in_kind_eur": "DECIMAL(18,2)", "support_eur": "DECIMAL(18,2)", "expenditure_eur": "DECIMAL(18,2)",
-        "operating_margin": "DOUBLE", "funder_count": "INTEGER", "top_funder_id": "VARCHAR",
-        "top_funder_share": "DOUBLE", "hhi": "DOUBLE", "effective_funders": "DOUBLE",
-        "concentration_band": "VARCHAR", "committed_pipeline_eur": "DECIMAL(18,2)",
-        "monthly_burn_eur": "DECIMAL(18,2)", "runway_months": "DOUBLE",
-        "runway_without_top_funder_months": "DOUBLE", "multi_year_coverage": "DOUBLE",
-        "agreements_ended": "INTEGER", "renewal_rate": "DOUBLE", "active_partners": "INTEGER",
-        "new_partners": "INTEGER", "partner_retention": "DOUBLE", "engaged_partner_share": "DOUBLE",
-        "activities": "INTEGER", "participants": "BIGINT", "libraries_reached": "BIGINT",
-        "cost_per_participant_eur": "DECIMAL(18,2)", "outcome_achievement": "DOUBLE",
-        "sustainability_score": "DOUBLE", "risk_flags": "VARCHAR[]",
-        "spending_figures_withheld": "VARCHAR",
-    },
-    "region_support_mix": {
-        "region_code": "VARCHAR", "period": "VARCHAR", "partner_type": "VARCHAR",
-        "support_eur": "DECIMAL(18,2)", "share": "DOUBLE",
-    },
-    "region_partner_support": {
-        "region_code": "VARCHAR", "period": "VARCHAR", "period_type": "VARCHAR", "partner_id": "VARCHAR",
-        "partner_name": "VARCHAR", "partner_type": "VARCHAR", "support_eur": "DECIMAL(18,2)",
-        "share": "DOUBLE", "last_interaction_date": "DATE", "agreements_in_force": "INTEGER",
-    },
-    "region_expiring_commitments": {
-        "region_code": "VARCHAR", "period": "VARCHAR", "period_type": "VARCHAR", "agreement_id": "VARCHAR",
-        "partner_id": "VARCHAR", "partner_name": "VARCHAR", "title": "VARCHAR", "end_date": "DATE",
-        "remaining_eur": "DECIMAL(18,2)",
-    },
-    "metric_settings": {"name": "VARCHAR", "value": "VARCHAR"},
-}
-# The leadership insight marts (pipelines/metrics/insight.py): money DECIMAL(18,2), ratios DOUBLE.
-_POLARS_TO_DUCKDB = {"String": "VARCHAR", "Date": "DATE", "Float64": "DOUBLE", "Int32": "INTEGER",
-                     "Boolean": "BOOLEAN", "Decimal": "DECIMAL(18,2)"}
-MART_TYPES |= {
-    table: {c: _POLARS_TO_DUCKDB[t.base_type().__name__] for c, t in columns.items()}
-    for table, columns in (("region_trends", TRENDS_COLUMNS), ("region_changes", CHANGES_COLUMNS),
-                           ("region_cash_projection", CASH_PROJECTION_COLUMNS))
-}
-
-# Every mart ends with the fingerprint of the package it was built from (audit.package):
-# a reader, and the run's publication (pipelines/publication.py), can tell that staging
-# and marts belong together.
-FINGERPRINT = "package_fingerprint"
-for _types in MART_TYPES.values():
-    _types[FINGERPRINT] = "VARCHAR"
+# Published table -> its DuckDB column types, in order (pipelines/schema/marts.yml). Every
+# mart ends with the fingerprint of the package it was built from (audit.package): a reader,
+# and the run's publication (pipelines/publication.py), can tell that staging and marts
+# belong together.
+MART_TYPES: dict[str, dict[str, str]] = {table.name: table.duckdb_types() for table in MARTS}
 
 
 # The facts that DuckDB compacts as it reads them, losslessly for every metric (facts.py):
@@ -125,7 +77,11 @@ def write_marts(conn: duckdb.DuckDBPyConnection, marts: Marts, settings: MetricS
     try:
         conn.execute("CREATE SCHEMA IF NOT EXISTS marts")
         for table, frame in frames.items():
-            columns = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' if c != FINGERPRINT else f'CAST(? AS VARCHAR) AS "{c}"'
+            if frame.columns != list(computed_schema(table)):  # what compute.py publishes, so never in a run
+                raise ValueError(f"marts.{table}: the frame's columns {frame.columns} are not the declared ones "
+                                 "(pipelines/schema/marts.yml)")
+            columns = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' if c != FINGERPRINT.name
+                                else f'CAST(? AS VARCHAR) AS "{c}"'
                                 for c, t in MART_TYPES[table].items())
             conn.register("mart_frame", frame)
             conn.execute(f"CREATE OR REPLACE TABLE marts.{table} AS SELECT {columns} FROM mart_frame", [fingerprint])

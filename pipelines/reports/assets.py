@@ -53,18 +53,13 @@ from pipelines.reports.publish import (
     publish_region_reports,
     submit_region_reports,
 )
+from pipelines.schema import MARTS
 from pipelines.settings import DEFAULT_ORGANISATION, RunSettings, Settings, SettingsError
 from pipelines.warehouse import WarehouseResource, run_succeeded
 
-UPSTREAM = [
-    AssetKey(["marts", "region_sustainability"]),
-    AssetKey(["marts", "region_support_mix"]),
-    AssetKey(["marts", "region_partner_support"]),
-    AssetKey(["marts", "region_expiring_commitments"]),
-    AssetKey(["marts", "metric_settings"]),  # the methodology appendix prints them
-    AssetKey(["marts", "region_trends"]),           # trends, what changed and the funding cliff
-    AssetKey(["marts", "region_changes"]),
-    AssetKey(["marts", "region_cash_projection"]),
+# Every mart (pipelines/schema/marts.yml; metric_settings for the methodology appendix), and
+# the audit tables for the data-quality page.
+UPSTREAM = [AssetKey(["marts", table.name]) for table in MARTS] + [
     AssetKey(["audit", "rejects"]),
     AssetKey(["audit", "load_summary"]),
 ]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.ingest.contract import EXTENSION_COLUMNS, TABLES
+from pipelines.ingest.contract import TABLES
 from pipelines.months import add_months
 from pipelines.sample import story
 from pipelines.sample.story import FIRST_DAY, LAST_DAY
@@ -77,7 +77,8 @@ def generate_package(out: Path, copies: int = 1, seed: int = 2025, file_format: 
     out.mkdir(parents=True, exist_ok=True)
     counts = {}
     for table in TABLES:
-        columns = [c for c in table.columns if c not in EXTENSION_COLUMNS]
+        # optional columns only when the story gives them (value_date never: an extension)
+        columns = [c for c in table.columns if c in table.required or any(c in row for row in tables[table.name])]
         frame = pl.DataFrame(tables[table.name], schema={c: pl.String for c in columns}, orient="row") \
             if tables[table.name] else pl.DataFrame(schema={c: pl.String for c in columns})
         frame = frame.select(pl.col(c).replace("", None) for c in columns)

@@ -1,24 +1,16 @@
 -- staging.countries: where partners and activities are, and the region each belongs to.
-WITH typed AS (
-    SELECT *, upper(country_code) AS code,
-           row_number() OVER (PARTITION BY upper(country_code) ORDER BY _line) AS occurrence
-    FROM src
-)
+-- The {{ … }} parts are generated from pipelines/schema/inputs.yml (pipelines/schema/staging_sql.py);
+-- `python -m pipelines.schema --show-sql countries` prints the query as it runs.
+WITH
+{{ typed }}
 SELECT
     _line,
     CASE
-        WHEN _blank                 THEN reject('empty_row', 'the line has no values')
-        WHEN _control IS NOT NULL   THEN _control
-        WHEN country_code IS NULL   THEN reject('missing_value', 'country_code is empty')
-        WHEN country_name IS NULL   THEN reject('missing_value', 'country_name is empty')
-        WHEN region_code IS NULL    THEN reject('missing_value', 'region_code is empty')
-        WHEN occurrence > 1         THEN reject('duplicate_key', 'country_code ' || quoted(country_code) || ' already appears on an earlier line')
-        WHEN NOT regexp_full_match(code, '[A-Z]{2}')
-                                    THEN reject('bad_country_code', 'country_code ' || quoted(country_code) || ' is not an ISO 3166-1 alpha-2 code')
-        WHEN region_code NOT IN (SELECT region_code FROM staging.regions)
-                                    THEN reject('foreign_key', 'region_code ' || quoted(region_code) || ' is not in regions')
+        {{ empty_and_missing }}
+        {{ duplicate_key }}
+        WHEN NOT regexp_full_match(country_code, '[A-Z]{2}')
+                                    THEN reject('bad_country_code', 'country_code ' || quoted(raw_country_code) || ' is not an ISO 3166-1 alpha-2 code')
+        {{ foreign_keys }}
     END AS reject,
-    code AS country_code,
-    country_name,
-    region_code
+    {{ staging_columns }}
 FROM typed

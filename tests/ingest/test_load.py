@@ -90,6 +90,15 @@ def test_a_missing_required_column_is_named(package):
         load_package(folder, duckdb.connect())
 
 
+def test_a_header_name_with_a_line_break_is_quoted_on_one_line(package):
+    folder = package()
+    (folder / "regions.csv").write_text('"line\nbreak",region_name\nEU,Europe\n')
+    with pytest.raises(PackageError) as err:
+        load_package(folder, duckdb.connect())
+    assert str(err.value) == (f"{folder / 'regions.csv'}: required column 'region_code' is missing "
+                              "(the header has: line\\nbreak, region_name)")
+
+
 def test_optional_columns_may_be_left_out(package):
     folder = package()
     (folder / "partners.csv").write_text("partner_id,name,partner_type\nP1,Fondation Éclair,foundation\n")
