@@ -15,6 +15,7 @@ from pipelines.metrics.insight import (
     InsightMarts,
 )
 from pipelines.metrics.settings import MetricSettings
+from pipelines.transactions import transaction
 
 # Published table -> its DuckDB column types, in order.
 MART_TYPES: dict[str, dict[str, str]] = {
@@ -121,8 +122,7 @@ def write_marts(conn: duckdb.DuckDBPyConnection, marts: Marts, settings: MetricS
     if insight is not None:
         frames |= {"region_trends": insight.trends, "region_changes": insight.changes,
                    "region_cash_projection": insight.cash_projection}
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(conn):  # the run's, with DuckLake (pipelines/transactions.py)
         conn.execute("CREATE SCHEMA IF NOT EXISTS marts")
         for table, frame in frames.items():
             columns = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' if c != FINGERPRINT else f'CAST(? AS VARCHAR) AS "{c}"'
@@ -132,7 +132,3 @@ def write_marts(conn: duckdb.DuckDBPyConnection, marts: Marts, settings: MetricS
             conn.unregister("mart_frame")
             reached(f"marts:written:{table}")
         reached("marts:before-commit")
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
