@@ -20,6 +20,7 @@ in a shared folder (WAREHOUSE_DATA_PATH), for several writers on several machine
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import duckdb
@@ -31,6 +32,7 @@ from pipelines.settings import LakeSettings, SettingsError
 from pipelines.transactions import begin_run, end_run, run_open
 
 ALIAS = "lake"
+CONFLICT = "Transaction conflict"  # how DuckLake starts the message of a conflicting commit
 
 
 def extension_directory() -> str:
@@ -57,7 +59,16 @@ def new_connection() -> duckdb.DuckDBPyConnection:
 def attach(conn: duckdb.DuckDBPyConnection, lake: LakeSettings, read_only: bool = False) -> None:
     """Attach the lake as `lake` (created in the catalog database on first use) and use it."""
     options = [f"DATA_PATH '{_quoted(str(lake.data_path))}'"] + (["READ_ONLY"] if read_only else [])
-    conn.execute(f"ATTACH 'ducklake:postgres:{_quoted(lake.catalog)}' AS {ALIAS} ({', '.join(options)})")
+    for attempt in range(3):
+        try:
+            conn.execute(f"ATTACH 'ducklake:postgres:{_quoted(lake.catalog)}' AS {ALIAS} ({', '.join(options)})")
+            break
+        except duckdb.Error as err:
+            # two runs that start on an empty catalog both create DuckLake's tables: the
+            # one that loses the race finds them made a moment later
+            if "Failed to initialize DuckLake" not in str(err) or attempt == 2:
+                raise
+            time.sleep(0.5)
     conn.execute(f"USE {ALIAS}")
 
 
@@ -78,9 +89,8 @@ def check_lake(lake: LakeSettings, min_free: int) -> None:
 def reason(err: Exception) -> str:
     """The useful part of a DuckDB/libpq error, on one line."""
     text = " ".join(str(err).split())
-    text = re.sub(r"^[A-Za-z ]+ Error: ", "", text)
-    found = re.search(r'(?:failed|error): ((?:FATAL: )?[^"]+?)(?: Is the server running.*)?$', text)
-    return found.group(1).strip() if found else text
+    text = re.sub(r"^[A-Za-z ]+ Error: | Is the server running on that host.*$", "", text)
+    return text.rpartition(" failed: ")[2].strip()
 
 
 def _quoted(text: str) -> str:
@@ -119,11 +129,13 @@ class LakePublication(Publication):
         try:
             self.conn.execute("COMMIT")
         except duckdb.Error as err:
-            if "conflict" in str(err).lower():
+            text = reason(err)
+            if CONFLICT in text:
                 raise NotPublished("another run committed to the DuckLake warehouse while this run worked "
-                                   f"({reason(err)}): nothing of this run was published, the warehouse holds "
-                                   "the other run's package whole; run this one again to load its package") from None
-            raise NotPublished(f"the commit to the DuckLake catalog failed: {reason(err)}; "
+                                   f"({text[text.index(CONFLICT):]}): nothing of this run was published, the "
+                                   "warehouse holds the other run's package whole; run this one again to load "
+                                   "its package") from None
+            raise NotPublished(f"the commit to the DuckLake catalog failed: {text}; "
                                "nothing of this run was published") from None
         finally:
             end_run(self.conn)
