@@ -187,6 +187,7 @@ def test_a_reader_sees_the_previous_state_during_a_run_and_after_it_is_killed(la
     assert code == 0, out + err
     before = lake_state(lake, tmp_path)
     assert before["staged"] == "90.00" and before["mart_prints"] == {before["fingerprint"]}
+    files_before = set((tmp_path / "lake-data").rglob("*.parquet"))
 
     # the next package, held when every table of the run is written but not committed
     hold = tmp_path / "hold"
@@ -199,6 +200,8 @@ def test_a_reader_sees_the_previous_state_during_a_run_and_after_it_is_killed(la
     proc.send_signal(signal.SIGKILL)  # a power cut at that moment
     proc.wait(timeout=30)
     assert lake_state(lake, tmp_path) == before
+    # the dead run's Parquet files stay, referenced by no snapshot (docs/production.md, housekeeping)
+    assert set((tmp_path / "lake-data").rglob("*.parquet")) > files_before
 
     code, out, err = finish(start(lake, second, office))
     assert code == 0, out + err
@@ -233,3 +236,28 @@ def test_a_catalog_that_cannot_work_is_one_line_and_exit_2(lake, postgres_server
     assert lines[0].startswith("partner-reports: error: ")
     assert says.format(**values) in lines[0]
     assert not work.exists() and not (tmp_path / "lake-data").exists()
+
+
+@pytest.mark.parametrize("environ, says", [
+    ({"WAREHOUSE_DATA_PATH": "/srv/lake"}, "WAREHOUSE_DATA_PATH is set but WAREHOUSE_CATALOG is empty"),
+    ({"WAREHOUSE_CATALOG": "host=db dbname=lake"}, "WAREHOUSE_CATALOG is set but WAREHOUSE_DATA_PATH is empty"),
+    ({"WAREHOUSE_CATALOG": "host=db dbname=lake password=x", "WAREHOUSE_DATA_PATH": "/srv/lake"},
+     "WAREHOUSE_CATALOG holds a password"),
+    ({"WAREHOUSE_CATALOG": "host=db dbname=lake", "WAREHOUSE_DATA_PATH": "s3://bucket/lake"},
+     "WAREHOUSE_DATA_PATH='s3://bucket/lake': object stores are not supported yet"),
+])
+def test_lake_settings_that_cannot_work(environ, says):
+    from pipelines.settings import Settings, SettingsError
+
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env(environ)
+    assert str(raised.value).startswith(says)
+
+
+def test_no_catalog_is_the_duckdb_file_and_a_catalog_is_ducklake():
+    from pipelines.settings import Settings
+
+    assert Settings.from_env({}).lake is None
+    lake = Settings.from_env({"WAREHOUSE_CATALOG": " postgresql://reports@db:5432/lake ",
+                              "WAREHOUSE_DATA_PATH": "/srv/lake"}).lake
+    assert lake == LakeSettings("postgresql://reports@db:5432/lake", Path("/srv/lake"))
