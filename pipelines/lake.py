@@ -29,7 +29,7 @@ from pipelines.crashpoints import reached
 from pipelines.output_checks import check_data_path
 from pipelines.publication import NotPublished, Publication, consistent_fingerprint
 from pipelines.settings import LakeSettings, SettingsError
-from pipelines.transactions import begin_run, end_run, run_open
+from pipelines.transactions import end_run, hold_run, join_run, run_begun, run_open
 
 ALIAS = "lake"
 CONFLICT = "Transaction conflict"  # how DuckLake starts the message of a conflicting commit
@@ -107,20 +107,25 @@ class LakePublication(Publication):
         self.wrote = False
 
     def begin(self) -> "LakePublication":
-        begin_run(self.conn)
+        hold_run(self.conn)
         return self
 
     def connection(self, read_only: bool) -> duckdb.DuckDBPyConnection:
-        """The run's connection, inside its transaction."""
+        """The run's connection: a reader's inside the run's transaction; a writer's joins
+        it at its `transaction()` block (pipelines/transactions.py)."""
         if not run_open(self.conn):
             raise NotPublished("an earlier step of this run failed and rolled its transaction back; "
                                "nothing of this run will be published")
+        if read_only:
+            join_run(self.conn)
         self.wrote = self.wrote or not read_only
         return self.conn
 
     def _publish_warehouse(self) -> str | None:
         if not run_open(self.conn):
             raise NotPublished("a step of this run rolled its transaction back: nothing was published")
+        if not run_begun(self.conn):
+            return None  # the run neither read nor wrote the warehouse
         fingerprint = consistent_fingerprint(self.conn) if self.wrote else None
         if fingerprint:
             self.conn.execute(f"CALL {ALIAS}.set_commit_message('partner-reports', ?)",
@@ -144,8 +149,9 @@ class LakePublication(Publication):
 
     def _discard_build(self) -> None:
         try:
-            if run_open(self.conn):
-                end_run(self.conn)
+            begun = run_begun(self.conn)
+            end_run(self.conn)
+            if begun:
                 self.conn.execute("ROLLBACK")
         finally:
             self.conn.close()
