@@ -8,11 +8,11 @@ fails rolls back either way, the run's transaction included, so that the step's 
 (not "transaction aborted") is what the run reports.
 
 The run's transaction begins at its first `transaction(conn)` block or its first read
-(`join_run`), not when the run starts: the load reads the package into temporary tables
-before its block, and DuckDB fills temporary tables more slowly inside a transaction
-(+50 % load time at 1 M transactions). Reads a step makes before its block (the metrics
-read staging) may see a newer snapshot than the one the run commits on; the run's
-fingerprint check before the commit refuses marts built from another package.
+(`join_run`: a check's or a report's connection, the metrics' read of staging), not when
+the run starts: the load reads the package into temporary tables before its block, and
+DuckDB fills temporary tables more slowly inside a transaction (+50 % load time at 1 M
+transactions). A writing step that reads the warehouse before its block calls `join_run`
+first, so that what it read and what it writes are of one snapshot.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from pipelines.metrics.insight import (
     InsightMarts,
 )
 from pipelines.metrics.settings import MetricSettings
-from pipelines.transactions import transaction
+from pipelines.transactions import join_run, transaction
 
 # Published table -> its DuckDB column types, in order.
 MART_TYPES: dict[str, dict[str, str]] = {
@@ -84,7 +84,10 @@ COMPACTED = {
 
 def read_staging_frames(conn: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
     """The staging tables the metrics read, as Polars frames: only the columns they use, and
-    transactions, expenditures and interactions compacted per day (COMPACTED)."""
+    transactions, expenditures and interactions compacted per day (COMPACTED). With
+    DuckLake, read inside the run's transaction, the one the marts are committed in
+    (pipelines/transactions.py)."""
+    join_run(conn)
     frames = {}
     for name, columns in COLUMNS.items():
         query = COMPACTED.get(name) or f"SELECT {', '.join(columns)} FROM staging.{name}"

@@ -66,6 +66,32 @@ def finish(proc: subprocess.Popen, timeout: float = 600) -> tuple[int, str, str]
     return proc.returncode, out, err
 
 
+MARTS_ONLY = """
+from dagster import AssetSelection, DagsterInstance, materialize
+from pipelines.definitions import project_assets, resources
+from pipelines.settings import Settings
+materialize(project_assets(), selection=AssetSelection.groups("metrics"), instance=DagsterInstance.ephemeral(),
+            resources=resources(Settings.from_env()), raise_on_error=False)
+"""
+
+
+def start_marts_only(lake: dict, work: Path, **extra: str) -> subprocess.Popen:
+    """A run of the metrics group alone, in its own process."""
+    work.mkdir(parents=True)
+    env = {**os.environ, **lake, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}",
+           "WAREHOUSE_PATH": str(work / "w.duckdb"), "REPORTS_DIR": str(work / "reports"),
+           "MIN_FREE_DISK_SPACE": "0", **extra}
+    env.pop("DAGSTER_HOME", None)
+    return subprocess.Popen([sys.executable, "-c", MARTS_ONLY], env=env, cwd=work,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def mart_income(lake: dict, scratch: Path) -> list[str]:
+    with connect(scratch / "reader.duckdb", read_only=True, lake=settings_of(lake)) as conn:
+        return [v for (v,) in conn.execute("SELECT income_eur::VARCHAR FROM marts.region_sustainability "
+                                           "WHERE region_code = 'EU' AND period = '2025'").fetchall()]
+
+
 def printed_fingerprint(out: str) -> str:
     return re.search(r"Loaded package ([0-9a-f]+) ", out).group(1)
 
@@ -182,12 +208,21 @@ def test_two_loads_at_once_publish_one_package_whole(lake, tmp_path):
 # --- readers during a run, and a run killed before its commit ----------------------------
 
 def test_a_reader_sees_the_previous_state_during_a_run_and_after_it_is_killed(lake, tmp_path):
+    """Also: a marts-only run that read staging before another run committed a new
+    package does not commit marts of the old package over it."""
     office = tmp_path / "office"
     code, out, err = finish(start(lake, package(tmp_path / "first", "100.00"), office))
     assert code == 0, out + err
     before = lake_state(lake, tmp_path)
     assert before["staged"] == "90.00" and before["mart_prints"] == {before["fingerprint"]}
     files_before = set((tmp_path / "lake-data").rglob("*.parquet"))
+
+    # a marts-only run (as the automation sensor starts), held once it has computed the
+    # marts from the first package
+    marts_hold = tmp_path / "marts-hold"
+    marts_hold.mkdir()
+    marts_only = start_marts_only(lake, tmp_path / "analyst", PARTNER_REPORTS_HOLD_AT=f"metrics:computed={marts_hold}")
+    wait_for_files(marts_hold, 1, [marts_only])
 
     # the next package, held when every table of the run is written but not committed
     hold = tmp_path / "hold"
@@ -208,6 +243,13 @@ def test_a_reader_sees_the_previous_state_during_a_run_and_after_it_is_killed(la
     after = lake_state(lake, tmp_path)
     assert after["staged"] == "225.00" and after["fingerprint"] == printed_fingerprint(out)
     assert after["mart_prints"] == {after["fingerprint"]} != before["mart_prints"]
+    income = mart_income(lake, tmp_path)
+    assert income == ["225.00"]  # the one EU 2025 income: 250.00 USD at 0.9
+
+    (marts_hold / "go").touch()
+    code, out, err = finish(marts_only)
+    assert "Not published: another run committed to the DuckLake warehouse while this run worked" in out + err
+    assert lake_state(lake, tmp_path) == after and mart_income(lake, tmp_path) == income
 
 
 # --- settings: one line, exit 2, nothing written -----------------------------------------
