@@ -42,7 +42,7 @@ def extension_directory() -> str:
     except ImportError:
         raise SettingsError("WAREHOUSE_CATALOG needs the DuckDB extensions of the packages duckdb-ext-ducklake "
                             "and duckdb-ext-postgres (requirements.lock): install them") from None
-    return str(Path(list(duckdb_ext.__path__)[0]) / "extensions")
+    return str(Path(next(iter(duckdb_ext.__path__))) / "extensions")
 
 
 def new_connection() -> duckdb.DuckDBPyConnection:
@@ -106,7 +106,7 @@ class LakePublication(Publication):
         self.conn = conn
         self.wrote = False
 
-    def begin(self) -> "LakePublication":
+    def begin(self) -> LakePublication:
         hold_run(self.conn)
         return self
 

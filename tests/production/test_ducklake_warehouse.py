@@ -188,7 +188,7 @@ def test_two_loads_at_once_publish_one_package_whole(lake, tmp_path):
     assert codes == [0, 2], results
     winner = next(name for name, (code, _, _) in results.items() if code == 0)
     loser = next(name for name in results if name != winner)
-    code, out, err = results[loser]
+    err = results[loser][2]
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in err, err
     assert lines[0].startswith("partner-reports: error: another run committed to the DuckLake warehouse "
@@ -256,8 +256,8 @@ def test_a_reader_sees_the_previous_state_during_a_run_and_after_it_is_killed(la
 
 @pytest.mark.parametrize("catalog, says", [
     ("host=127.0.0.1 port={closed} user=reports dbname=lake",
-     "WAREHOUSE_CATALOG 'host=127.0.0.1 port={closed} user=reports dbname=lake': cannot connect to PostgreSQL: "
-     "Connection refused"),
+     ("WAREHOUSE_CATALOG 'host=127.0.0.1 port={closed} user=reports dbname=lake': cannot connect to PostgreSQL: "
+      "Connection refused")),
     ("host={host} port={port} user=nobody dbname=lake",
      "cannot connect to PostgreSQL: FATAL: password authentication failed for user \"nobody\""),
     ("postgresql://reports:secret@{host}:{port}/lake",
