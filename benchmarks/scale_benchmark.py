@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/scale_benchmark.py [--sizes 100000 1000000 10000000]
                                                    [--copies 300] [--no-reports] [--work DIR]
+                                                   [--warehouse duckdb|ducklake [--catalog CONNINFO]]
 
 For each size N, a package is built (not timed): the bundled sample's tables with
 `transactions.csv` replaced by N valid rows spread over the sample's loaded agreements
@@ -16,7 +17,13 @@ run's own:
 2. a plain DuckDB script on the same files: typed read of the CSVs, as-of conversion to
    EUR rounded per row, region × year partner shares, funder count, top share and HHI.
 
-Printed per size: seconds, peak RSS, and the pipeline's marginal cost
+`--warehouse ducklake` runs the pipeline on DuckLake (docs/production.md): the catalog in
+the PostgreSQL of `--catalog` (a connection without password; PGPASSWORD gives it), else
+in a throwaway server started from the Debian packages (tests/postgres_server.py, one
+database per run), and the Parquet files in the run's folder.
+
+Printed per size: seconds, CPU seconds of the run (its process and its render workers;
+not PostgreSQL's), peak RSS, and the pipeline's marginal cost
 (T_pipeline(N) − T_pipeline(sample)) / T_script(N), the figure issue 11 sets at ≤ 2.
 Figures, not assertions: docs/performance.md records them.
 """
@@ -32,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,9 +106,11 @@ def _tree_rss_mb(root: int) -> float:
 
 # --- children -------------------------------------------------------------------------
 
-def child_pipeline(package: str, work: str, reports: bool) -> dict:
+def child_pipeline(package: str, work: str, reports: bool, catalog: str = "") -> dict:
     os.environ.update({"PARTNER_DATA_DIR": package, "WAREHOUSE_PATH": f"{work}/warehouse.duckdb",
                        "REPORTS_DIR": f"{work}/reports"})
+    if catalog:
+        os.environ.update({"WAREHOUSE_CATALOG": catalog, "WAREHOUSE_DATA_PATH": f"{work}/lake-data"})
     from dagster import DagsterInstance
 
     from pipelines.definitions import build_definitions
@@ -120,7 +130,9 @@ def child_pipeline(package: str, work: str, reports: bool) -> dict:
             begun[event.step_key] = entry.timestamp
         elif event is not None and event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
             steps[event.step_key] = entry.timestamp - begun[event.step_key]
-    return {"success": result.success, "wall": wall, "steps": steps, "rss": own_peak_rss_mb()}
+    used = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    return {"success": result.success, "wall": wall, "steps": steps, "rss": own_peak_rss_mb(),
+            "cpu": sum(u.ru_utime + u.ru_stime for u in used)}
 
 
 def child_script(package: str) -> dict:
@@ -195,12 +207,13 @@ def copies_package(folder: Path, copies: int) -> Path:
 
 # --- the parent -----------------------------------------------------------------------
 
-def measure(label: str, package: Path, work: Path, reports: bool) -> dict:
+def measure(label: str, package: Path, work: Path, reports: bool, catalog: Callable[[str], str] | None) -> dict:
     rows = sum(1 for _ in (package / "transactions.csv").open("rb")) - 1
     size = sum(p.stat().st_size for p in package.iterdir()) / 1e6
     run_dir = work / f"run-{label}"
     run_dir.mkdir()
-    pipeline = run_child("--child-pipeline", str(package), str(run_dir), "1" if reports else "0")
+    pipeline = run_child("--child-pipeline", str(package), str(run_dir), "1" if reports else "0",
+                         catalog(label) if catalog else "")
     # the sample's own transactions hold rows broken on purpose: no typed read for it
     script = (
         run_child("--child-script", str(package)) if package != SAMPLE else {"wall": float("nan"), "rss": float("nan")}
@@ -222,13 +235,13 @@ def step(result: dict, name: str) -> float:
 
 
 def print_table(results: list[dict], baseline: dict) -> None:
-    header = ["package", "transactions", "MB", "pipeline s", "load s", "checks s", "metrics s", "reports s",
+    header = ["package", "transactions", "MB", "pipeline s", "CPU s", "load s", "checks s", "metrics s", "reports s",
               "peak RSS MB", "with workers MB", "script s", "script MB", "marginal ×"]
     lines = []
     for r in results:
         p, s = r["pipeline"], r["script"]
         marginal = (p["wall"] - baseline["pipeline"]["wall"]) / s["wall"] if r is not baseline else float("nan")
-        lines.append([r["label"], f"{r['transactions']:,}", f"{r['mb']:,.1f}", f"{p['wall']:.1f}",
+        lines.append([r["label"], f"{r['transactions']:,}", f"{r['mb']:,.1f}", f"{p['wall']:.1f}", f"{p['cpu']:.1f}",
                       f"{step(r, 'load'):.1f}", f"{step(r, 'checks'):.1f}", f"{step(r, 'metrics'):.1f}",
                       f"{step(r, 'reports'):.1f}", f"{p['rss']:,.0f}", f"{p['tree_rss']:,.0f}",
                       f"{s['wall']:.1f}", f"{s['rss']:,.0f}", "—" if r is baseline else f"{marginal:.2f}"])
@@ -249,9 +262,26 @@ def print_table(results: list[dict], baseline: dict) -> None:
         print(f"FAILED runs: {', '.join(failed)}")
 
 
+def lake_catalogs(conninfo: str | None):
+    """(throwaway server or None, label -> the DuckLake catalog of that run)."""
+    if conninfo:
+        return None, lambda label: conninfo
+    sys.path.insert(0, str(ROOT / "tests"))
+    from postgres_server import PostgresServer
+
+    server = PostgresServer().start()
+    os.environ["PGPASSWORD"] = server.password
+
+    def catalog(label: str) -> str:
+        name = "bench_" + "".join(c for c in label if c.isalnum()).lower()
+        server.create_database(name)
+        return f"host={server.host} port={server.port} user={server.user} dbname={name}"
+    return server, catalog
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child-pipeline":
-        print(json.dumps(child_pipeline(sys.argv[2], sys.argv[3], sys.argv[4] == "1")))
+        print(json.dumps(child_pipeline(sys.argv[2], sys.argv[3], sys.argv[4] == "1", sys.argv[5])))
         return
     if len(sys.argv) > 1 and sys.argv[1] == "--child-script":
         print(json.dumps(child_script(sys.argv[2])))
@@ -261,28 +291,35 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=0, help="also a package with every table scaled (0: none)")
     parser.add_argument("--no-reports", action="store_true", help="leave the PDFs out")
     parser.add_argument("--work", type=Path, help="where packages go (default: a temporary folder)")
+    parser.add_argument("--warehouse", choices=["duckdb", "ducklake"], default="duckdb",
+                        help="the DuckDB file (default) or DuckLake")
+    parser.add_argument("--catalog", metavar="CONNINFO",
+                        help="ducklake: the catalog's PostgreSQL (default: a throwaway server, one database per run)")
     args = parser.parse_args()
     if args.work:
         args.work.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="scale-", dir=args.work))
     reports = not args.no_reports
+    server, catalog = lake_catalogs(args.catalog) if args.warehouse == "ducklake" else (None, None)
     try:
-        print(f"sample: {SAMPLE}", flush=True)
-        results = [measure("sample", SAMPLE, work, reports)]
+        print(f"sample: {SAMPLE} (warehouse: {args.warehouse})", flush=True)
+        results = [measure("sample", SAMPLE, work, reports, catalog)]
         for n in args.sizes:
             started = time.perf_counter()
             package = transactions_package(work / f"n{n}", n)
             print(f"built N={n:,} in {time.perf_counter() - started:.1f} s; running…", flush=True)
-            results.append(measure(f"N={n:,}", package, work, reports))
+            results.append(measure(f"N={n:,}", package, work, reports, catalog))
             shutil.rmtree(package)
         if args.copies:
             package = copies_package(work / "copies", args.copies)
             print(f"built --copies {args.copies}; running…", flush=True)
-            results.append(measure(f"copies={args.copies}", package, work, reports))
+            results.append(measure(f"copies={args.copies}", package, work, reports, catalog))
         print()
         print_table(results, results[0])
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        if server is not None:
+            server.stop()
 
 
 if __name__ == "__main__":

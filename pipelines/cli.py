@@ -98,7 +98,7 @@ def run_pipeline(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings, run_id: str) -> int:
     print(f"Package:   {settings.partner_data_dir}")
-    print(f"Warehouse: {settings.warehouse_path}")
+    print(f"Warehouse: {warehouse_name(settings)}")
 
     from dagster import DagsterInstance
 
@@ -257,7 +257,7 @@ def load_table_lines(loads: list[tuple]) -> list[str]:
 def print_summary(settings: Settings, started: float, seconds: float) -> None:
     from pipelines.warehouse import connect
 
-    with connect(settings.warehouse_path, read_only=True) as conn:
+    with connect(settings.warehouse_path, read_only=True, lake=settings.lake) as conn:
         loads = conn.execute(
             "SELECT source, file, rows_read, rows_loaded, rows_rejected FROM audit.load_summary"
         ).fetchall()
@@ -283,4 +283,10 @@ def print_summary(settings: Settings, started: float, seconds: float) -> None:
     reports = sorted(p for p in settings.reports_dir.rglob("*.pdf") if p.stat().st_mtime >= started - 1)
     for path in reports:
         print(f"Report:    {path}")
-    print(f"\nDone in {seconds:.1f} s. Warehouse: {settings.warehouse_path}")
+    print(f"\nDone in {seconds:.1f} s. Warehouse: {warehouse_name(settings)}")
+
+
+def warehouse_name(settings: Settings) -> str:
+    if settings.lake is None:
+        return str(settings.warehouse_path)
+    return f"DuckLake, catalog {settings.lake.catalog!r}, data in {settings.lake.data_path}"

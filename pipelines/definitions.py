@@ -53,7 +53,9 @@ AUTOMATED_GROUPS = {"metrics"}
 
 def resources(settings: Settings) -> dict:
     return {
-        "warehouse": WarehouseResource(path=str(settings.warehouse_path)),
+        "warehouse": WarehouseResource(path=str(settings.warehouse_path),
+                                       catalog=settings.lake.catalog if settings.lake else "",
+                                       data_path=str(settings.lake.data_path) if settings.lake else ""),
         "package": PackageResource(
             data_dir=str(settings.partner_data_dir),
             reporting_currency=settings.reporting_currency,

@@ -3,7 +3,9 @@
 - the package folder exists (PARTNER_DATA_DIR);
 - WAREHOUSE_PATH names a file (or nothing yet) in a folder this process can write;
 - REPORTS_DIR is a folder (made if missing) this process can write;
-- both have at least MIN_FREE_DISK_SPACE free.
+- with DuckLake, WAREHOUSE_DATA_PATH is a folder this process can write (pipelines/lake.py
+  also checks that the catalog answers);
+- each has at least MIN_FREE_DISK_SPACE free.
 
 Writability is tried, not guessed from mode bits (root may not write on a read-only
 mount either): a probe file is created and removed. Each failure raises `OutputError`
@@ -36,6 +38,16 @@ def check_warehouse(warehouse: Path, min_free: int) -> None:
         raise OutputError(f"WAREHOUSE_PATH {warehouse} is not a regular file")
     _writable_folder(warehouse.parent, "WAREHOUSE_PATH", f"the folder of WAREHOUSE_PATH {warehouse}")
     _free_space(warehouse.parent, min_free, "WAREHOUSE_PATH")
+
+
+def check_data_path(data_path: Path, min_free: int) -> None:
+    """WAREHOUSE_DATA_PATH (DuckLake's Parquet files): a folder (made if missing) this
+    process can write, with MIN_FREE_DISK_SPACE free."""
+    data_path = Path(data_path)
+    if data_path.exists() and not data_path.is_dir():
+        raise OutputError(f"WAREHOUSE_DATA_PATH {data_path} is a file, not a folder")
+    _writable_folder(data_path, "WAREHOUSE_DATA_PATH", f"WAREHOUSE_DATA_PATH {data_path}")
+    _free_space(data_path, min_free, "WAREHOUSE_DATA_PATH")
 
 
 def check_reports_dir(reports_dir: Path, min_free: int) -> None:

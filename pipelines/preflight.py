@@ -8,6 +8,8 @@ characters or too long):
 
 - the package folder exists, the warehouse file and the reports folder can be written and
   have MIN_FREE_DISK_SPACE free (`output_checks.py`, also run by the run itself);
+- with DuckLake, the data folder can be written and the catalog's PostgreSQL answers
+  (`lake.check_lake`, also run by the run itself);
 - the reporting currency is an ISO 4217 code and, unless it is EUR, the package's
   `fx_rates` table has rows for it (an imported package: or the importers' IMF table
   has it), since without rates every amount would be rejected and the reports empty;
@@ -32,6 +34,10 @@ def check_settings(settings: Settings, period: str | None = None) -> None:
     """Raise SettingsError or OutputError (one line) for the first setting that cannot work."""
     check_data_dir(settings.partner_data_dir)
     check_outputs(settings.warehouse_path, settings.reports_dir, settings.run.min_free_space)
+    if settings.lake is not None:
+        from pipelines.lake import check_lake
+
+        check_lake(settings.lake, settings.run.min_free_space)
     _currency(settings.reporting_currency, settings.partner_data_dir)
     if period is not None:
         _period(period, settings)

@@ -18,6 +18,9 @@ Inside a Dagster run, nothing a reader can see changes until the run has succeed
   column of every mart must agree before anything is published: a run that loaded a
   package without rebuilding the marts publishes nothing (NotPublished).
 
+With DuckLake (WAREHOUSE_CATALOG) the run is one transaction instead of a build copy:
+`pipelines/lake.py`, `LakePublication`.
+
 Outside a run (tests, benchmarks calling functions with a connection) nothing of this
 applies: `WarehouseResource.get_connection()` then opens the published file itself.
 """
@@ -147,10 +150,13 @@ class Publication:
             self.failed = True
             raise
         finally:
-            _remove(self.build)
-            _remove(Path(f"{self.build}.wal"))
+            self._discard_build()
             for stage in self.stages:
                 stage.discard()
+
+    def _discard_build(self) -> None:
+        _remove(self.build)
+        _remove(Path(f"{self.build}.wal"))
 
     def _publish_warehouse(self) -> str | None:
         if not self.build.exists():

@@ -124,6 +124,43 @@ class RunSettings:
         return cls(lock_timeout=seconds, min_free_space=free)
 
 
+CATALOG_PASSWORD = re.compile(r"(^|\s)password\s*=|://[^/@\s]*:[^/@\s]*@|[?&]password=", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class LakeSettings:
+    """The DuckLake warehouse (docs/production.md, "Warehouse modes"): a PostgreSQL catalog
+    and a folder for the Parquet data files. None in `Settings.lake`: the DuckDB file."""
+
+    catalog: str
+    """WAREHOUSE_CATALOG: a PostgreSQL connection, `host=db port=5432 dbname=lake user=reports`
+    or `postgresql://reports@db:5432/lake`, without a password (PGPASSWORD or ~/.pgpass give it:
+    the setting is shown in Dagster's UI as the resource's configuration)."""
+    data_path: Path
+    """WAREHOUSE_DATA_PATH: the folder that holds the warehouse's Parquet files, shared by every
+    machine that runs the pipeline (a network file system)."""
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str]) -> "LakeSettings | None":
+        catalog = (environ.get("WAREHOUSE_CATALOG") or "").strip()
+        data_path = (environ.get("WAREHOUSE_DATA_PATH") or "").strip()
+        if not catalog:
+            if data_path:
+                raise SettingsError("WAREHOUSE_DATA_PATH is set but WAREHOUSE_CATALOG is empty: set both for "
+                                    "DuckLake, or neither for the DuckDB file WAREHOUSE_PATH")
+            return None
+        if CATALOG_PASSWORD.search(catalog):
+            raise SettingsError("WAREHOUSE_CATALOG holds a password: remove it and give it in PGPASSWORD "
+                                "or ~/.pgpass (the setting is shown in Dagster's UI)")
+        if not data_path:
+            raise SettingsError("WAREHOUSE_CATALOG is set but WAREHOUSE_DATA_PATH is empty: name the folder "
+                                "for the warehouse's Parquet files")
+        if re.match(r"[a-z][a-z0-9+.-]*://", data_path, re.IGNORECASE):
+            raise SettingsError(f"WAREHOUSE_DATA_PATH={data_path!r}: object stores are not supported yet; "
+                                "name a folder (a network file system shared by the machines)")
+        return cls(catalog=catalog, data_path=resolve(data_path))
+
+
 @dataclass(frozen=True)
 class Settings:
     partner_data_dir: Path
@@ -145,6 +182,10 @@ class Settings:
     organisation: str = DEFAULT_ORGANISATION
     """ORGANISATION_NAME: the name on the reports' cover."""
     run: RunSettings = field(default_factory=RunSettings)
+    lake: LakeSettings | None = None
+    """WAREHOUSE_CATALOG, WAREHOUSE_DATA_PATH: the DuckLake warehouse; None: the DuckDB file.
+    With DuckLake, WAREHOUSE_PATH names no data: its folder is this machine's working folder
+    (run lock, spill files, imported packages)."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -192,6 +233,7 @@ class Settings:
             max_rejected_share=share,
             organisation=organisation_name(environ.get("ORGANISATION_NAME")),
             run=RunSettings.from_env(environ),
+            lake=LakeSettings.from_env(environ),
         )
 
 

@@ -1,7 +1,7 @@
 """Load a partner data package into the warehouse: `staging.*` plus `audit.*`.
 
-The whole load is one DuckDB transaction: a load that fails part-way leaves the
-previous warehouse as it was, and loading the same package twice gives the same tables.
+The whole load is one DuckDB transaction (with DuckLake, part of the run's one:
+pipelines/transactions.py): a load that fails part-way leaves the previous warehouse as it was, and loading the same package twice gives the same tables.
 Every input row ends up in its staging table or in `audit.rejects`, with the rule it broke.
 """
 
@@ -35,6 +35,7 @@ from pipelines.progress import Progress
 from pipelines.schema import input_table
 from pipelines.schema.staging_sql import staging_query
 from pipelines.settings import SQL_DIR
+from pipelines.transactions import transaction
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +108,7 @@ def load_package(folder: str | Path, conn: duckdb.DuckDBPyConnection, reporting_
         with Progress(progress or log.info, "load") as steps:
             rows_read = [_read(conn, source, scans.get(source.path), steps) for source in sources]
             loads = []
-            conn.execute("BEGIN TRANSACTION")
-            try:
+            with transaction(conn):
                 conn.execute(AUDIT_DDL)
                 conn.execute((STAGING_SQL / "_macros.sql").read_text())
                 conn.execute("SET VARIABLE reporting_currency = ?", [reporting_currency])
@@ -127,11 +127,7 @@ def load_package(folder: str | Path, conn: duckdb.DuckDBPyConnection, reporting_
                     reached(f"load:staged:{source.table.name}")
                 conn.execute("INSERT INTO audit.package VALUES (?, ?)", [fingerprint, reporting_currency])
                 reached("load:before-commit")
-                conn.execute("COMMIT")
-                reached("load:committed")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+            reached("load:committed")
     finally:
         for source in sources:
             drop(conn, source)

@@ -11,6 +11,7 @@ from pipelines.metrics.facts import COLUMNS
 from pipelines.metrics.insight import InsightMarts
 from pipelines.metrics.settings import MetricSettings
 from pipelines.schema import FINGERPRINT, MARTS, computed_schema
+from pipelines.transactions import join_run, transaction
 
 # Published table -> its DuckDB column types, in order (pipelines/schema/marts.yml). Every
 # mart ends with the fingerprint of the package it was built from (audit.package): a reader,
@@ -35,7 +36,10 @@ COMPACTED = {
 
 def read_staging_frames(conn: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
     """The staging tables the metrics read, as Polars frames: only the columns they use, and
-    transactions, expenditures and interactions compacted per day (COMPACTED)."""
+    transactions, expenditures and interactions compacted per day (COMPACTED). With
+    DuckLake, read inside the run's transaction, the one the marts are committed in
+    (pipelines/transactions.py)."""
+    join_run(conn)
     frames = {}
     for name, columns in COLUMNS.items():
         query = COMPACTED.get(name) or f"SELECT {', '.join(columns)} FROM staging.{name}"
@@ -73,8 +77,7 @@ def write_marts(conn: duckdb.DuckDBPyConnection, marts: Marts, settings: MetricS
     if insight is not None:
         frames |= {"region_trends": insight.trends, "region_changes": insight.changes,
                    "region_cash_projection": insight.cash_projection}
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(conn):  # the run's, with DuckLake (pipelines/transactions.py)
         conn.execute("CREATE SCHEMA IF NOT EXISTS marts")
         for table, frame in frames.items():
             if frame.columns != list(computed_schema(table)):  # what compute.py publishes, so never in a run
@@ -88,7 +91,3 @@ def write_marts(conn: duckdb.DuckDBPyConnection, marts: Marts, settings: MetricS
             conn.unregister("mart_frame")
             reached(f"marts:written:{table}")
         reached("marts:before-commit")
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
