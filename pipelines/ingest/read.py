@@ -144,7 +144,7 @@ def inspect(path: Path, table: Table, conn: duckdb.DuckDBPyConnection) -> Source
     if missing:
         raise PackageError(
             f"{path}: required column '{missing[0]}' is missing"
-            f" (the header has: {', '.join(header) or 'nothing'})"
+            f" (the header has: {', '.join(map(_shown, header)) or 'nothing'})"
         )
     return Source(path, table, header, header_lines)
 
@@ -435,6 +435,12 @@ def _first_line(err: Exception) -> str:
     if len(lines) > 1 and lines[0].startswith(("Invalid Input Error: CSV Error", "CSV Error")):
         return lines[1]
     return lines[0] if lines else err.__class__.__name__
+
+
+def _shown(name: str) -> str:
+    """A header name for a one-line message: a name with a line break or another control
+    character shows it escaped (\\n)."""
+    return name if name.isprintable() else name.encode("unicode_escape").decode("ascii")
 
 
 def _literal(text: str) -> str:
