@@ -4,7 +4,7 @@ matplotlib's SVG backend draws text as paths (`svg.fonttype: path`, charts.py) b
 each glyph once and placing it with one <use> element per character. WeasyPrint draws a
 <use> by copying the glyph's element, cascading styles over it again, applying its own
 transform and parsing the outline anew: for the reports' charts that bookkeeping cost
-more than drawing the outlines. Here each text becomes a single <path> holding the
+about as much as drawing the outlines. Here each text becomes a single <path> holding the
 outlines of all its glyphs, as matplotlib's PDF and PostScript backends draw text: laid
 out and shaped by the same code (`TextToPath`, with the text's font features and
 language), placed by one transform like the <g> matplotlib writes around the <use>s.
