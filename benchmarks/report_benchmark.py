@@ -8,7 +8,8 @@ reports (global + regions) through the worker pool the assets use, writing them 
 temporary folder: once with the pool's start-up included (cold), once with a pool
 started beforehand, as the `reports` resource does when a run starts (warm; the figure
 that a run's reports steps take). The machine's load average is printed: on a shared
-machine the wall-clock figures move with it, so run it several times.
+machine the wall-clock figures move with it, so run it several times; the CPU seconds of
+the one-after-another renders (this process) move much less.
 """
 
 from __future__ import annotations
@@ -52,23 +53,26 @@ def main() -> None:
         data = load_report_data(conn, period, choice.skipped if choice else ())
     now = datetime.now(UTC)
     print(f"warehouse {warehouse}, period {period}, {len(data.regions)} regions")
-    print(f"{'report':<34}{'pages':>6}{'seconds':>9}{'s/page':>8}{'KB':>7}")
+    print(f"{'report':<34}{'pages':>6}{'seconds':>9}{'s/page':>8}{'CPU s':>7}{'KB':>7}")
 
-    def show(name, rendered):
+    def show(name, render, *args):
+        cpu = time.process_time()
+        rendered = render(data, *args)
+        cpu = time.process_time() - cpu
         print(f"{name:<34}{rendered.pages:>6}{rendered.seconds:>9.2f}"
-              f"{rendered.seconds / rendered.pages:>8.2f}{len(rendered.pdf) // 1024:>7}")
+              f"{rendered.seconds / rendered.pages:>8.2f}{cpu:>7.2f}{len(rendered.pdf) // 1024:>7}")
+        return rendered, cpu
 
-    show("global (first: fonts load)", render_global_report(data, ORGANISATION, now, []))
-    rendered = render_global_report(data, ORGANISATION, now, [])
-    show("global (again)", rendered)
+    show("global (first: fonts load)", render_global_report, ORGANISATION, now, [])
+    rendered, total_cpu = show("global (again)", render_global_report, ORGANISATION, now, [])
     total_pages, total_seconds = rendered.pages, rendered.seconds
     for row in data.regions:
-        rendered = render_region_report(data, row["region_code"], ORGANISATION, now)
-        show(f"region {row['region_code']}", rendered)
+        rendered, cpu = show(f"region {row['region_code']}", render_region_report, row["region_code"], ORGANISATION, now)
         total_pages += rendered.pages
         total_seconds += rendered.seconds
+        total_cpu += cpu
     print(f"{'all reports, one after another':<34}{total_pages:>6}{total_seconds:>9.2f}"
-          f"{total_seconds / total_pages:>8.2f}")
+          f"{total_seconds / total_pages:>8.2f}{total_cpu:>7.2f}")
 
     def all_seven(pool: RenderPool) -> tuple[int, int]:
         with tempfile.TemporaryDirectory() as out:

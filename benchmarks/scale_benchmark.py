@@ -22,9 +22,10 @@ the PostgreSQL of `--catalog` (a connection without password; PGPASSWORD gives i
 in a throwaway server started from the Debian packages (tests/postgres_server.py, one
 database per run), and the Parquet files in the run's folder.
 
-Printed per size: seconds, CPU seconds of the run (its process and its render workers;
-not PostgreSQL's), peak RSS, and the pipeline's marginal cost
-(T_pipeline(N) − T_pipeline(sample)) / T_script(N), the figure issue 11 sets at ≤ 2.
+Printed per size: seconds, peak RSS, and the pipeline's marginal cost
+(T_pipeline(N) − T_pipeline(sample)) / T_script(N), the figure issue 11 sets at ≤ 2; then
+the same in CPU seconds (user + system of the run's process, DuckDB's threads included,
+render workers not; of the script's process), which a busy machine disturbs much less.
 Figures, not assertions: docs/performance.md records them.
 """
 
@@ -74,6 +75,13 @@ FROM shared GROUP BY ALL ORDER BY ALL;
 """
 
 
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process so far, all its threads (DuckDB's) included.
+    Render workers are other processes and are not counted."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def own_peak_rss_mb() -> float:
     """This process's high-water mark (VmHWM: unlike ru_maxrss it does not start from
     the peak of the process that forked it)."""
@@ -116,7 +124,7 @@ def child_pipeline(package: str, work: str, reports: bool, catalog: str = "") ->
     from pipelines.definitions import build_definitions
     from pipelines.settings import Settings
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     job = build_definitions(Settings.from_env(dict(os.environ))).resolve_job_def("refresh_all")
     if not reports:
         job = job.get_subset(op_selection=[n for n in job.graph.node_names() if not n.startswith("reports")])
@@ -130,22 +138,21 @@ def child_pipeline(package: str, work: str, reports: bool, catalog: str = "") ->
             begun[event.step_key] = entry.timestamp
         elif event is not None and event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
             steps[event.step_key] = entry.timestamp - begun[event.step_key]
-    used = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
-    return {"success": result.success, "wall": wall, "steps": steps, "rss": own_peak_rss_mb(),
-            "cpu": sum(u.ru_utime + u.ru_stime for u in used)}
+    return {"success": result.success, "wall": wall, "cpu": cpu_seconds() - cpu, "steps": steps,
+            "rss": own_peak_rss_mb()}
 
 
 def child_script(package: str) -> dict:
     import duckdb
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     conn = duckdb.connect()
     for name, value in {"fx": "fx_rates", "agreements": "agreements", "transactions": "transactions"}.items():
         conn.execute(f"SET VARIABLE {name} = '{Path(package) / (value + '.csv')}'")
     conn.execute(CORE_SCRIPT.replace("$fx", "getvariable('fx')").replace("$agreements", "getvariable('agreements')")
                  .replace("$transactions", "getvariable('transactions')"))
     rows = conn.execute("SELECT count(*) FROM shares").fetchone()[0]
-    return {"wall": time.perf_counter() - started, "rss": own_peak_rss_mb(), "rows": rows}
+    return {"wall": time.perf_counter() - started, "cpu": cpu_seconds() - cpu, "rss": own_peak_rss_mb(), "rows": rows}
 
 
 def run_child(*args: str) -> dict:
@@ -215,9 +222,7 @@ def measure(label: str, package: Path, work: Path, reports: bool, catalog: Calla
     pipeline = run_child("--child-pipeline", str(package), str(run_dir), "1" if reports else "0",
                          catalog(label) if catalog else "")
     # the sample's own transactions hold rows broken on purpose: no typed read for it
-    script = (
-        run_child("--child-script", str(package)) if package != SAMPLE else {"wall": float("nan"), "rss": float("nan")}
-    )
+    script = run_child("--child-script", str(package)) if package != SAMPLE else {"wall": float("nan"), "cpu": float("nan"), "rss": float("nan")}
     shutil.rmtree(run_dir, ignore_errors=True)
     return {"label": label, "transactions": rows, "mb": size, "pipeline": pipeline, "script": script}
 
@@ -235,16 +240,19 @@ def step(result: dict, name: str) -> float:
 
 
 def print_table(results: list[dict], baseline: dict) -> None:
-    header = ["package", "transactions", "MB", "pipeline s", "CPU s", "load s", "checks s", "metrics s", "reports s",
-              "peak RSS MB", "with workers MB", "script s", "script MB", "marginal ×"]
+    header = ["package", "transactions", "MB", "pipeline s", "load s", "checks s", "metrics s", "reports s",
+              "peak RSS MB", "with workers MB", "script s", "script MB", "marginal ×", "pipeline CPU s",
+              "script CPU s", "marginal CPU ×"]
     lines = []
     for r in results:
         p, s = r["pipeline"], r["script"]
         marginal = (p["wall"] - baseline["pipeline"]["wall"]) / s["wall"] if r is not baseline else float("nan")
-        lines.append([r["label"], f"{r['transactions']:,}", f"{r['mb']:,.1f}", f"{p['wall']:.1f}", f"{p['cpu']:.1f}",
+        marginal_cpu = (p["cpu"] - baseline["pipeline"]["cpu"]) / s["cpu"] if r is not baseline else float("nan")
+        lines.append([r["label"], f"{r['transactions']:,}", f"{r['mb']:,.1f}", f"{p['wall']:.1f}",
                       f"{step(r, 'load'):.1f}", f"{step(r, 'checks'):.1f}", f"{step(r, 'metrics'):.1f}",
                       f"{step(r, 'reports'):.1f}", f"{p['rss']:,.0f}", f"{p['tree_rss']:,.0f}",
-                      f"{s['wall']:.1f}", f"{s['rss']:,.0f}", "—" if r is baseline else f"{marginal:.2f}"])
+                      f"{s['wall']:.1f}", f"{s['rss']:,.0f}", "—" if r is baseline else f"{marginal:.2f}",
+                      f"{p['cpu']:.1f}", f"{s['cpu']:.1f}", "—" if r is baseline else f"{marginal_cpu:.2f}"])
     widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
     for row in [header, *lines]:
         print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))))

@@ -140,12 +140,12 @@ def inspect(path: Path, table: Table, conn: duckdb.DuckDBPyConnection) -> Source
         raise PackageError(f"{path}: the header has {len(header):,} columns; at most {MAX_COLUMNS:,} are read")
     twice = next((c for i, c in enumerate(header) if c in header[:i]), None)
     if twice is not None:
-        raise PackageError(f"{path}: column '{_one_line(twice)}' appears twice in the header")
+        raise PackageError(f"{path}: column '{_shown(twice)}' appears twice in the header")
     missing = [c for c in table.required if c not in header]
     if missing:
         raise PackageError(
             f"{path}: required column '{missing[0]}' is missing"
-            f" (the header has: {_one_line(', '.join(header)) or 'nothing'})"
+            f" (the header has: {', '.join(map(_shown, header)) or 'nothing'})"
         )
     return Source(path, table, header, header_lines)
 
@@ -452,9 +452,10 @@ def _first_line(err: Exception) -> str:
     return lines[0] if lines else err.__class__.__name__
 
 
-def _one_line(text: str) -> str:
-    """A header name as a message quotes it: a line break inside it shown as \\n (one line)."""
-    return "\\n".join(text.splitlines())
+def _shown(name: str) -> str:
+    """A header name for a one-line message: a name with a line break or another control
+    character shows it escaped (\\n)."""
+    return name if name.isprintable() else name.encode("unicode_escape").decode("ascii")
 
 
 def _literal(text: str) -> str:

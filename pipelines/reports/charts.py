@@ -4,12 +4,13 @@ Text is converted to paths (svg.fonttype 'path', matplotlib's default): matplotl
 shapes Arabic and CJK itself, whereas with 'none' WeasyPrint re-lays out <text> with its
 own metrics and right-aligned RTL labels were clipped. The charts' words are therefore
 not in the PDF's text layer; every chart has alt text and its numbers are also in a table.
+Each text is written as one SVG path (svg_text.py), which WeasyPrint draws much faster
+than matplotlib's one <use> per character.
 """
 
 from __future__ import annotations
 
 import base64
-import io
 
 import matplotlib
 
@@ -19,6 +20,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from pipelines.reports.formatting import SPENDING_NOT_RECORDED, short
+from pipelines.reports.svg_text import figure_svg
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 REGION_PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
@@ -52,9 +54,7 @@ def data_uri(svg: str) -> str:
 
 
 def _svg(fig: Figure) -> str:
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    return buffer.getvalue()
+    return figure_svg(fig)
 
 
 def _short(text: str) -> str:

@@ -1,0 +1,76 @@
+"""Chart SVG whose every text is one <path>: the same outlines, cheaper for WeasyPrint.
+
+matplotlib's SVG backend draws text as paths (`svg.fonttype: path`, charts.py) by defining
+each glyph once and placing it with one <use> element per character. WeasyPrint draws a
+<use> by copying the glyph's element, cascading styles over it again, applying its own
+transform and parsing the outline anew: for the reports' charts that bookkeeping cost
+about as much as drawing the outlines. Here each text becomes a single <path> holding the
+outlines of all its glyphs, as matplotlib's PDF and PostScript backends draw text: laid
+out and shaped by the same code (`TextToPath`, with the text's font features and
+language), placed by one transform like the <g> matplotlib writes around the <use>s.
+Coordinates are in the font's units (100 per em) rounded to 1/100, at 8 pt about a
+thousandth of a point. Measured effect: docs/reports.md ("Rendering time").
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+
+import numpy as np
+from matplotlib import cbook
+from matplotlib.backends.backend_mixed import MixedModeRenderer
+from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
+from matplotlib.colors import rgb2hex
+from matplotlib.figure import Figure
+from matplotlib.path import Path
+
+
+class OnePathTextRenderer(RendererSVG):
+    def _draw_text_as_path(self, gc, x, y, s, prop, angle, ismath, mtext=None):
+        """One text as one path (the fill, opacity and transform matplotlib gives its <g>)."""
+        features = mtext.get_fontfeatures() if mtext is not None else None
+        language = mtext.get_language() if mtext is not None else None
+        verts, codes = self._text2path.get_text_path(prop, s, ismath=ismath, features=features,
+                                                     language=language)
+        if not len(codes):
+            return
+        scale = prop.get_size_in_points() / self._text2path.FONT_SCALE
+        style = []
+        colour = rgb2hex(gc.get_rgb())
+        if colour != "#000000":
+            style.append(f"fill: {colour}")
+        alpha = gc.get_alpha() if gc.get_forced_alpha() else gc.get_rgb()[3]
+        if alpha != 1:
+            style.append(f"opacity: {alpha:g}")
+        rotate = f" rotate({-angle:g})" if angle else ""
+        self.writer.comment(s)
+        outline = Path(np.round(verts, 2), codes)  # written without trailing zeros
+        self.writer.element("path", d=self._convert_path(outline, simplify=False), style="; ".join(style),
+                            transform=f"translate({x:g} {y:g}){rotate} scale({scale:g} {-scale:g})")
+
+
+class OnePathTextCanvas(FigureCanvasSVG):
+    """matplotlib's FigureCanvasSVG.print_svg, with `OnePathTextRenderer`."""
+
+    def print_svg(self, filename, *, bbox_inches_restore=None, metadata=None, **_):
+        with cbook.open_file_cm(filename, "w", encoding="utf-8") as fh:
+            if not cbook.file_requires_unicode(fh):
+                fh = codecs.getwriter("utf-8")(fh)
+            dpi = self.figure.dpi
+            self.figure.dpi = 72
+            width, height = self.figure.get_size_inches()
+            renderer = MixedModeRenderer(
+                self.figure, width, height, dpi,
+                OnePathTextRenderer(width * 72, height * 72, fh, image_dpi=dpi, metadata=metadata),
+                bbox_inches_restore=bbox_inches_restore)
+            self.figure.draw(renderer)
+            renderer.finalize()
+
+
+def figure_svg(fig: Figure) -> str:
+    """The figure as SVG, cropped to what is drawn, without a date (same data, same SVG)."""
+    buffer = io.StringIO()
+    OnePathTextCanvas(fig)
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    return buffer.getvalue()
