@@ -36,7 +36,7 @@ sample: $(BIN)/.installed  ## regenerate the bundled sample package (determinist
 lock:  ## re-resolve requirements.lock from pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet pip-tools
-	@$(BIN)/pip-compile -q --extra test --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+	@$(BIN)/pip-compile -q --extra test --extra lint --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) data/warehouse.duckdb* reports .dagster_home

@@ -1,12 +1,15 @@
-"""python -m pipelines.schema --show-sql TABLE | --write-docs
+"""python -m pipelines.schema --show-sql TABLE | --write-sql FOLDER | --write-docs
 
 --show-sql TABLE  print the staging query of an input table as the load runs it (its template
                   sql/staging/TABLE.sql with the generated parts filled in)
+--write-sql DIR   write every staging query as it runs into DIR (what `make lint` checks with
+                  sqlfluff: the templates alone are not SQL until their parts are filled in)
 --write-docs      rewrite the generated tables of docs/warehouse.md from the declarations
 """
 
 import argparse
 import sys
+from pathlib import Path
 
 from pipelines.schema import INPUTS, input_table
 from pipelines.schema.docs import render
@@ -21,12 +24,18 @@ def main(argv: list[str] | None = None) -> int:
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--show-sql", metavar="TABLE", choices=[t.name for t in INPUTS],
                        help="print the staging query of TABLE as the load runs it")
+    group.add_argument("--write-sql", metavar="DIR", type=Path,
+                       help="write every staging query as the load runs it into DIR")
     group.add_argument("--write-docs", action="store_true",
                        help=f"rewrite the generated tables of {WAREHOUSE_DOC.name} from the declarations")
     args = parser.parse_args(argv)
     if args.show_sql:
-        template = (SQL_DIR / "staging" / f"{args.show_sql}.sql").read_text(encoding="utf-8")
-        print(staging_query(input_table(args.show_sql), template))
+        print(_query(args.show_sql))
+    elif args.write_sql:
+        args.write_sql.mkdir(parents=True, exist_ok=True)
+        for table in INPUTS:
+            (args.write_sql / f"{table.name}.sql").write_text(_query(table.name) + "\n", encoding="utf-8")
+        print(f"wrote {len(INPUTS)} staging queries to {args.write_sql}")
     else:
         try:
             page = render(WAREHOUSE_DOC.read_text(encoding="utf-8"))
@@ -36,6 +45,11 @@ def main(argv: list[str] | None = None) -> int:
         WAREHOUSE_DOC.write_text(page, encoding="utf-8")
         print(f"wrote {WAREHOUSE_DOC}")
     return 0
+
+
+def _query(table: str) -> str:
+    template = (SQL_DIR / "staging" / f"{table}.sql").read_text(encoding="utf-8")
+    return staging_query(input_table(table), template)
 
 
 if __name__ == "__main__":
