@@ -31,10 +31,14 @@ from pipelines.ingest.contract import TABLES
 from pipelines.ingest.read import SUFFIXES
 
 REPORTING_PERIOD_FIELD = "period"  # ReportConfig.period of pipelines/reports/assets.py
+# Runs of the jobs that write the warehouse carry this tag; where runs start in parallel
+# (deploy/dagster.docker.yaml) the instance lets one such run go at a time.
+WRITES_WAREHOUSE = {"partner_reports/writes": "warehouse"}
 
 refresh_all = define_asset_job(
     "refresh_all",
     description="Load the partner data package and rebuild everything downstream: tables, marts, reports.",
+    tags=WRITES_WAREHOUSE,
 )
 load_package = define_asset_job(
     "load_package",
@@ -43,6 +47,7 @@ load_package = define_asset_job(
     selection=AssetSelection.groups("ingest", "metrics"),
     description="Load the partner data package and rebuild the marts; both are published together "
                 "when every blocking check passes.",
+    tags=WRITES_WAREHOUSE,
 )
 
 
