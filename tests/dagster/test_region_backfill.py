@@ -68,3 +68,15 @@ def test_a_backfill_runs_each_region_on_its_own_then_publishes_the_set(tmp_path,
     published = {p.name: p.read_bytes() for p in (reports / "2025").iterdir()}
     assert published == parts and sorted(published) == [f"{c}.pdf" for c in CODES]
     assert AssetKey(["reports", "global_report"]) not in {k for r in runs for k in r.asset_selection}
+
+
+def test_refresh_all_renders_the_whole_set_and_leaves_the_partitions_out(tmp_path):
+    from pipelines.definitions import build_definitions
+    from pipelines.settings import Settings
+
+    defs = build_definitions(Settings.from_env({"PARTNER_DATA_DIR": str(tmp_path),
+                                                "WAREHOUSE_PATH": str(tmp_path / "w.duckdb")}))
+    job = defs.resolve_job_def("refresh_all")
+    reports = {k.to_user_string() for k in job.asset_layer.selected_asset_keys if k.path[0] == "reports"}
+    assert reports == {"reports/global_report", "reports/region_reports"}
+    assert job.partitions_def is None  # a run of it asks for no partition key
