@@ -12,6 +12,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import duckdb
 from dagster import (
     AssetKey,
     AssetSelection,
@@ -29,8 +30,6 @@ from dagster import (
     schedule,
     sensor,
 )
-
-import duckdb
 
 from pipelines.importers.workspace import STANDARD_FOLDERS
 from pipelines.ingest.contract import TABLES

@@ -37,7 +37,7 @@ FINGERPRINT = re.compile(r"[0-9a-f]{1,64}")
 def code_digest() -> str:
     """SHA-256 over the report code and templates: a new image's parts never join an old one's."""
     digest = hashlib.sha256()
-    sources = sorted([*(PROJECT_ROOT / "pipelines" / "reports").glob("*.py"),
+    sources = sorted([*Path(__file__).parent.glob("*.py"),
                       *(p for p in TEMPLATES_DIR.rglob("*") if p.is_file())])
     for path in sources:
         digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0" + path.read_bytes())

@@ -2,9 +2,9 @@
 code on the project's code location: one run per region, then one run that publishes
 the set (docs/production.md, "Region reports as partitions").
 
-Runs are launched in this process one after another (SyncInMemoryRunLauncher) instead of
-in containers; which runs the backfill asks for, in which order, and what they publish is
-what the Docker launcher would get too.
+Runs are launched as processes of the code location's server (the default launcher)
+instead of in containers; which runs the backfill asks for, in which order, and what they
+publish is what the Docker launcher would get too.
 """
 
 from __future__ import annotations
@@ -26,6 +26,13 @@ from pipelines.settings import PROJECT_ROOT
 CODES = ["AFR", "ASOC", "EUR", "MENA"]  # the regions of the reports' fixture warehouse
 
 
+def wait_for_runs(instance, deadline: float) -> None:
+    """Until every run the backfill launched so far has ended (the code server's processes)."""
+    while any(not run.is_finished for run in instance.get_runs(RunsFilter(tags={"dagster/backfill": "regions"}))):
+        assert time.monotonic() < deadline, "a backfill run did not end in time"
+        time.sleep(0.5)
+
+
 def test_a_backfill_runs_each_region_on_its_own_then_publishes_the_set(tmp_path, monkeypatch):
     from reports.report_warehouse_fixture import build_fixture_warehouse  # tests/reports/
 
@@ -34,9 +41,8 @@ def test_a_backfill_runs_each_region_on_its_own_then_publishes_the_set(tmp_path,
     for name, value in {"WAREHOUSE_PATH": str(warehouse), "REPORTS_DIR": str(reports),
                         "PARTNER_DATA_DIR": str(tmp_path), "REPORT_RENDER_WORKERS": "1"}.items():
         monkeypatch.setenv(name, value)
-    overrides = {"run_launcher": {"module": "dagster._core.launcher.sync_in_memory_run_launcher",
-                                  "class": "SyncInMemoryRunLauncher"},
-                 "run_coordinator": {"module": "dagster.core.run_coordinator", "class": "DefaultRunCoordinator"}}
+    # launched at once, no queue (the daemon's queue is not part of this test)
+    overrides = {"run_coordinator": {"module": "dagster.core.run_coordinator", "class": "DefaultRunCoordinator"}}
     with instance_for_test(overrides=overrides) as instance:
         instance.add_dynamic_partitions(REGION_PARTITIONS.name, CODES)
         target = ModuleTarget(module_name="pipelines.definitions", attribute=None,
@@ -47,10 +53,11 @@ def test_a_backfill_runs_each_region_on_its_own_then_publishes_the_set(tmp_path,
                 partition_names=None, asset_selection=[REGION_REPORT, REGION_REPORTS],
                 backfill_timestamp=time.time(), tags={}, dynamic_partitions_store=instance,
                 all_partitions=True, title=None, description=None, run_config=None))
-            for _ in range(10):
+            deadline = time.monotonic() + 300
+            while instance.get_backfill("regions").status == BulkActionStatus.REQUESTED:
+                assert time.monotonic() < deadline, "the backfill did not finish in 300 s"
                 list(execute_backfill_iteration(workspace, logging.getLogger("backfill")))
-                if instance.get_backfill("regions").status != BulkActionStatus.REQUESTED:
-                    break
+                wait_for_runs(instance, deadline)
         assert instance.get_backfill("regions").status == BulkActionStatus.COMPLETED_SUCCESS
 
         runs = list(reversed(instance.get_runs(RunsFilter(tags={"dagster/backfill": "regions"}))))
