@@ -1,4 +1,5 @@
-"""Jobs, the quarterly report schedule and the sensor on the partner data package.
+"""Jobs, the quarterly report schedule, the sensor on the partner data package and the
+sensor that keeps the region partitions equal to the regions in the warehouse.
 
 Every run writes (or reads) the one DuckDB file, so runs must not overlap: the instance's
 run queue starts them one at a time (dagster.yaml, `concurrency.runs.max_concurrent_runs`).
@@ -10,15 +11,19 @@ import json
 from datetime import date
 from pathlib import Path
 
+import duckdb
 from dagster import (
+    AssetKey,
     AssetsDefinition,
     AssetSelection,
     AutomationConditionSensorDefinition,
     DefaultScheduleStatus,
     DefaultSensorStatus,
+    DynamicPartitionsDefinition,
     RunRequest,
     ScheduleEvaluationContext,
     SensorEvaluationContext,
+    SensorResult,
     SkipReason,
     define_asset_job,
     schedule,
@@ -31,10 +36,18 @@ from pipelines.ingest.contract import TABLES
 from pipelines.ingest.read import SUFFIXES
 
 REPORTING_PERIOD_FIELD = "period"  # ReportConfig.period of pipelines/reports/assets.py
+# Runs of the jobs that write the warehouse carry this tag; where runs start in parallel
+# (deploy/dagster.docker.yaml) the instance lets one such run go at a time.
+WRITES_WAREHOUSE = {"partner_reports/writes": "warehouse"}
+# The region reports one run per region (partitions of pipelines/reports/assets.py): for
+# backfills on several workers. refresh_all renders every region in its own run instead.
+REGION_PARTITIONS_ASSET = AssetKey(["reports", "region_report"])
 
 refresh_all = define_asset_job(
     "refresh_all",
+    selection=AssetSelection.all() - AssetSelection.assets(REGION_PARTITIONS_ASSET),
     description="Load the partner data package and rebuild everything downstream: tables, marts, reports.",
+    tags=WRITES_WAREHOUSE,
 )
 load_package = define_asset_job(
     "load_package",
@@ -43,6 +56,7 @@ load_package = define_asset_job(
     selection=AssetSelection.groups("ingest", "metrics"),
     description="Load the partner data package and rebuild the marts; both are published together "
                 "when every blocking check passes.",
+    tags=WRITES_WAREHOUSE,
 )
 
 
@@ -71,10 +85,13 @@ def quarter_just_ended(day: date) -> str:
 
 
 def ops_with_period(assets: list) -> list[str]:
-    """Ops of the assets that take a reporting period as config (the report assets)."""
+    """Ops of the assets of refresh_all that take a reporting period as config (the report
+    assets; not the region partitions, which refresh_all does not run)."""
     names = []
     for assets_def in assets:
         if not isinstance(assets_def, AssetsDefinition):  # external assets have no op
+            continue
+        if assets_def.partitions_def is not None:
             continue
         config_type = assets_def.node_def.config_schema.config_type  # `Any` when there is no config
         if REPORTING_PERIOD_FIELD in (getattr(config_type, "fields", None) or {}):
@@ -197,3 +214,44 @@ def package_sensor(data_dir: Path):
         return RunRequest(tags={"partner_reports/changed_files": shown})
 
     return partner_package_changed
+
+
+# --- Region partitions --------------------------------------------------------------
+
+
+def region_partitions_sensor(warehouse_path: Path, partitions_name: str):
+    """Keeps the dynamic partitions `partitions_name` equal to the regions in the published
+    warehouse's marts: a region that appears gets its partition, one that is gone loses it."""
+    warehouse_path = Path(warehouse_path)
+
+    @sensor(
+        name="region_partitions",
+        minimum_interval_seconds=60,
+        default_status=DefaultSensorStatus.RUNNING,
+        description="Adds a region report partition for each region in the published marts and "
+                    "removes those of regions no longer there.",
+    )
+    def region_partitions(context: SensorEvaluationContext):
+        # imported here: the reports' code is not needed to define the jobs and schedules
+        from pipelines.reports.data import report_region_codes
+        from pipelines.warehouse import connect
+
+        try:
+            with connect(warehouse_path, read_only=True) as conn:
+                regions = set(report_region_codes(conn))
+        except (FileNotFoundError, duckdb.Error) as err:
+            return SkipReason(f"No regions to read: {' '.join(str(err).split())}")
+        known = set(context.instance.get_dynamic_partitions(partitions_name))
+        added, removed = sorted(regions - known), sorted(known - regions)
+        if not added and not removed:
+            return SkipReason(f"The {len(known)} region partitions match the marts.")
+        requests = []
+        if added:
+            requests.append(DynamicPartitionsDefinition(name=partitions_name).build_add_request(added))
+        if removed:
+            requests.append(DynamicPartitionsDefinition(name=partitions_name).build_delete_request(removed))
+        context.log.info(f"Region partitions: added {', '.join(added) or 'none'}; "
+                         f"removed {', '.join(removed) or 'none'}")
+        return SensorResult(dynamic_partitions_requests=requests)
+
+    return region_partitions

@@ -93,7 +93,9 @@ def build_definitions(settings: Settings) -> Definitions:
         jobs=automation.jobs(),
         schedules=[automation.quarterly_reports_schedule(assets),
                    *automation.fiscal_year_schedules(assets, settings.fiscal_year_start_month)],
-        sensors=[automation.package_sensor(settings.partner_data_dir), automation.automation_sensor()],
+        sensors=[automation.package_sensor(settings.partner_data_dir), automation.automation_sensor(),
+                 automation.region_partitions_sensor(settings.warehouse_path,
+                                                     report_assets.REGION_PARTITIONS.name)],
         resources=resources(settings),
         # Steps of a run execute one after another (DuckDB has one writer at a time);
         # runs queue one after another through the instance's run queue (dagster.yaml).

@@ -1,12 +1,19 @@
 """Dagster assets for the reports: thin wrappers around pipelines.reports.publish.
 
-Two assets, both downstream of the marts and audit tables:
+Three assets, all downstream of the marts and audit tables:
 - reports/global_report: partnership-sustainability-<period>.pdf
-- reports/region_reports: one <region_code>.pdf per region in the marts
-Regions come from the data, so they are not separate asset definitions (that would
-need the warehouse at import time) nor dynamic partitions (every run of refresh_all
-would then need a partition key and a sensor to keep the partition list in step).
-One asset renders all regions in parallel worker processes and reports each file.
+- reports/region_reports: one <region_code>.pdf per region in the marts, published as one set
+- reports/region_report: one region's PDF in a run of its own, a partition per region
+  (dynamic partitions "region", kept equal to the regions in the published marts by the
+  sensor `region_partitions`, pipelines/automation.py)
+
+`refresh_all` runs the first two, as one run on one machine: the region step renders
+every region in parallel worker processes and reports each file. The partitions are for
+running the regions on several machines (deploy/dagster.docker.yaml): a backfill of
+region_report and region_reports starts one run per region, each rendering its region
+into a part kept apart (pipelines/reports/parts.py), then one region_reports run that
+publishes the complete set of parts as the period's region reports. region_reports finds
+such a set only when it runs without the global report; otherwise it renders, as before.
 
 The render workers belong to the `reports` resource: started when a run that needs
 them starts (warm by the time the reports step comes), shut down when it ends. The
@@ -31,6 +38,7 @@ from dagster import (
     AssetKey,
     Config,
     ConfigurableResource,
+    DynamicPartitionsDefinition,
     Failure,
     InitResourceContext,
     MaterializeResult,
@@ -50,9 +58,12 @@ from pipelines.reports.publish import (
     RenderPool,
     first_page_png,
     publish_global_report,
+    publish_region_parts,
     publish_region_reports,
     submit_region_reports,
 )
+from pipelines.reports.parts import complete_set, drop_other_keys, part_path, write_part
+from pipelines.reports.render import render_region_report
 from pipelines.schema import MARTS
 from pipelines.settings import DEFAULT_ORGANISATION, RunSettings, Settings, SettingsError
 from pipelines.warehouse import WarehouseResource, run_succeeded
@@ -65,6 +76,10 @@ UPSTREAM = [AssetKey(["marts", table.name]) for table in MARTS] + [
 ]
 GLOBAL_REPORT = AssetKey(["reports", "global_report"])
 REGION_REPORTS = AssetKey(["reports", "region_reports"])
+REGION_REPORT = AssetKey(["reports", "region_report"])
+# One partition per region code; which regions: the published marts' (sensor region_partitions).
+REGION_PARTITIONS = DynamicPartitionsDefinition(name="region")
+PARTITION_TAG = "dagster/partition"
 GLYPH_CHECK = "every_glyph_rendered"
 
 
@@ -93,7 +108,8 @@ class ReportsResource(ConfigurableResource):
         self._own_stage = True  # until the run's publication takes it (`stage`)
         self._started = datetime.now(UTC)
         workers = self.render_workers or os.cpu_count() or 1
-        if workers > 1:
+        one_region = context.dagster_run is not None and PARTITION_TAG in context.dagster_run.tags
+        if workers > 1 and not one_region:  # a region partition renders one PDF, in its own process
             self._pool = RenderPool(workers)
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
@@ -249,7 +265,7 @@ def _check_results(context: AssetExecutionContext) -> list[dict]:
     graph = context.job_def.asset_layer.asset_graph
     rows = []
     for key in sorted(graph.asset_check_keys, key=lambda k: (k.asset_key.to_user_string(), k.name)):
-        if key.asset_key in (GLOBAL_REPORT, REGION_REPORTS):
+        if key.asset_key in (GLOBAL_REPORT, REGION_REPORTS, REGION_REPORT):
             continue
         record = context.instance.get_latest_asset_check_evaluation_record(key)
         if record is None:
@@ -303,7 +319,7 @@ def global_report(context: AssetExecutionContext, config: ReportConfig,
 
 @asset(
     key=REGION_REPORTS,
-    deps=UPSTREAM,
+    deps=[*UPSTREAM, REGION_REPORT],
     group_name="reports",
     kinds={"pdf"},
     description="One PDF per region: the region's section and its full partner list.",
@@ -313,13 +329,23 @@ def global_report(context: AssetExecutionContext, config: ReportConfig,
 def region_reports(context: AssetExecutionContext, config: ReportConfig,
                    warehouse: WarehouseResource, reports: ReportsResource) -> MaterializeResult:
     data = _load(context, warehouse, config, announce=False, setting=reports.period)  # the global report says it
-    published = publish_region_reports(data, Path(reports.reports_dir), reports.organisation,
-                                       reports.generated_at(), workers=reports.render_workers,
-                                       pool=reports.pool, batch=reports.take_region_batch(),
-                                       on_written=lambda _, report: _written(context, report),
-                                       stage=reports.stage)
+    reports_dir = Path(reports.reports_dir)
+    on_written = lambda _, report: _written(context, report)  # noqa: E731
+    # Run on its own (a backfill's last run, or an analyst's): a complete set of region
+    # partitions for exactly this data and code is published as it is.
+    parts = None if _in_run(context, GLOBAL_REPORT) else complete_set(reports_dir, data, reports.organisation)
+    if parts is not None:
+        context.log.info(f"Publishing the {len(parts)} region reports rendered as partitions of "
+                         f"{REGION_REPORT.to_user_string()}")
+        published = publish_region_parts(data, reports_dir, parts, on_written=on_written, stage=reports.stage)
+    else:
+        published = publish_region_reports(data, reports_dir, reports.organisation,
+                                           reports.generated_at(), workers=reports.render_workers,
+                                           pool=reports.pool, batch=reports.take_region_batch(),
+                                           on_written=on_written, stage=reports.stage)
+    drop_other_keys(reports_dir, data, reports.organisation)  # parts of other data: never publishable
     if reports.stage is not None:
-        reports.stage.region_sets.add(data.period)  # every region of the period rendered
+        reports.stage.region_sets.add(data.period)  # every region of the period written
     lines = ["| region | pages | size (KB) | path |", "|---|---:|---:|---|"]
     for code, report in published.items():
         lines.append(f"| {code} | {report.rendered.pages} | {report.size_bytes // 1024} "
@@ -330,6 +356,7 @@ def region_reports(context: AssetExecutionContext, config: ReportConfig,
         metadata={
             **_period_metadata(data),
             "regions": len(published),
+            "from_partitions": parts is not None,
             "pages": sum(r.rendered.pages for r in published.values()),
             "size_bytes": sum(r.size_bytes for r in published.values()),
             "paths": MetadataValue.json({c: str(r.path) for c, r in published.items()}),
@@ -337,4 +364,45 @@ def region_reports(context: AssetExecutionContext, config: ReportConfig,
             "preview": MetadataValue.md("\n\n".join(previews)),
         },
         check_results=[_glyph_check(REGION_REPORTS, list(published.values()))],
+    )
+
+
+@asset(
+    key=REGION_REPORT,
+    deps=UPSTREAM,
+    partitions_def=REGION_PARTITIONS,  # no backfill policy: a backfill starts one run per region
+    group_name="reports",
+    kinds={"pdf"},
+    description="One region's PDF in a run of its own (a partition per region); region_reports "
+                "publishes the complete set.",
+    check_specs=[AssetCheckSpec(GLYPH_CHECK, asset=REGION_REPORT,
+                                description="No character fell back to an empty .notdef box.")],
+)
+def region_report(context: AssetExecutionContext, config: ReportConfig,
+                  warehouse: WarehouseResource, reports: ReportsResource) -> MaterializeResult:
+    code = context.partition_key
+    data = _load(context, warehouse, config, announce=True, setting=reports.period)
+    try:
+        data.region(code)
+        part = part_path(Path(reports.reports_dir), data, reports.organisation, code)
+        final = region_report_path(Path(reports.reports_dir), data.period, code)
+    except ValueError as err:  # no such region in the period's marts, or a code unfit for a file name
+        raise Failure(description=f"reports: {err}", allow_retries=False) from None
+    rendered = render_region_report(data, code, reports.organisation, reports.generated_at())
+    write_part(part, rendered)
+    report = PublishedReport(final, rendered, part)
+    context.log.info(f"wrote {part} ({rendered.pages} pages, rendered in {rendered.seconds:.1f} s); "
+                     f"{REGION_REPORTS.to_user_string()} publishes it as {final} with the other regions")
+    return MaterializeResult(
+        metadata={
+            "region": code,
+            **_period_metadata(data),
+            "package_fingerprint": data.fingerprint,
+            "part": MetadataValue.path(str(part)),
+            "published_as": MetadataValue.path(str(final)),
+            "pages": rendered.pages,
+            "size_bytes": report.size_bytes,
+            "preview": MetadataValue.md(_preview_md(report)),
+        },
+        check_results=[_glyph_check(REGION_REPORT, [report])],
     )

@@ -34,6 +34,7 @@ from pathlib import Path
 from pipelines.crashpoints import reached
 from pipelines.publication import ReportStage
 from pipelines.reports.data import ReportData
+from pipelines.reports.parts import read_part
 from pipelines.reports.paths import global_report_path, region_report_path, write_atomically
 from pipelines.reports.render import RenderedReport, render_global_report, render_region_report
 from pipelines.worker_processes import exit_with_parent, pool_context
@@ -199,6 +200,15 @@ def publish_region_reports(data: ReportData, reports_dir: Path, organisation: st
     with RenderPool(workers) as own:
         futures = {c: own.render(data, c, organisation, generated_at) for c in codes}
         return _write_all(paths, {c: futures[c].result for c in codes}, on_written, stage)
+
+
+def publish_region_parts(data: ReportData, reports_dir: Path, parts: dict[str, Path],
+                         on_written: Callable[[str, PublishedReport], None] | None = None,
+                         stage: ReportStage | None = None) -> dict[str, PublishedReport]:
+    """The region reports of a complete set of parts (pipelines/reports/parts.py), written
+    like rendered ones: into the run's temporary folder when there is one."""
+    paths = {code: region_report_path(reports_dir, data.period, code) for code in parts}
+    return _write_all(paths, {c: (lambda p=p: read_part(p)) for c, p in parts.items()}, on_written, stage)
 
 
 def _write_all(paths: dict[str, Path], results: dict[str, Callable[[], RenderedReport]],

@@ -1,7 +1,7 @@
 """What the asset graph promises analysts, and a snapshot of it for review.
 
 The snapshot (asset_specs.yaml, next to this file) lists every asset's key, group, kinds,
-owners, dependencies, automation and checks. When you change the graph on purpose, refresh
+owners, dependencies, automation and checks, and the partitions of a partitioned asset. When you change the graph on purpose, refresh
 it and commit the diff with your change:
 
     UPDATE_SNAPSHOTS=1 make test        # or: UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/dagster
@@ -33,6 +33,8 @@ def specs_snapshot(graph) -> dict:
                  "automation": node.automation_condition.get_label() if node.automation_condition else None,
                  "checks": {c.name: {"blocking": graph.get_check_spec(c).blocking}
                             for c in sorted(node.check_keys, key=lambda c: c.name)}}
+        if node.partitions_def is not None:
+            entry["partitions"] = str(node.partitions_def)
         if not node.is_materializable:
             entry = {"defined_elsewhere": True}  # a dependency on an asset no module defines (yet)
         snapshot[key.to_user_string()] = entry

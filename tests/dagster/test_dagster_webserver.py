@@ -143,7 +143,8 @@ def test_jobs_schedule_and_sensors_are_served_and_on(server):
     assert schedules["quarterly_reports"]["cronSchedule"] == "0 6 1 1,4,7,10 *"
     assert schedules["quarterly_reports"]["scheduleState"]["status"] == "RUNNING"
     sensors = {s["name"]: s["sensorState"]["status"] for s in repository["sensors"]}
-    assert sensors == {"partner_package_changed": "RUNNING", "keep_marts_current": "RUNNING"}
+    assert sensors == {"partner_package_changed": "RUNNING", "keep_marts_current": "RUNNING",
+                       "region_partitions": "RUNNING"}
 
 
 def test_two_runs_launched_at_once_both_succeed_one_after_another(server):
