@@ -93,9 +93,15 @@ def measure(path: Path, workers: int | None = None) -> dict:
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         own_peak, tree_peak = sampler.stop()
     workers_cpu = sorted(sampler.cpu.values(), reverse=True)
-    return {"seconds": seconds, "activities": summary.activities, "files": len(summary.files),
-            "peak_rss_mb": own_peak / 1024, "tree_peak_rss_mb": tree_peak / 1024,
-            "cpu_seconds": cpu + sum(workers_cpu), "busiest_worker_cpu": workers_cpu[0] if workers_cpu else 0.0}
+    return {
+        "seconds": seconds,
+        "activities": summary.activities,
+        "files": len(summary.files),
+        "peak_rss_mb": own_peak / 1024,
+        "tree_peak_rss_mb": tree_peak / 1024,
+        "cpu_seconds": cpu + sum(workers_cpu),
+        "busiest_worker_cpu": workers_cpu[0] if workers_cpu else 0.0,
+    }
 
 
 ID_REFS = [  # an activity's identifier, and the attributes that refer to one
@@ -132,8 +138,13 @@ def synthetic(source: Path, target_mb: float, folder: Path) -> Path:
     with path.open("wb") as f:
         f.write(head)
         for n in range(copies):
-            f.write(re.sub(rb"<iati-identifier>\s*([^<]*?)\s*</iati-identifier>",
-                           rb"<iati-identifier>\1-copy" + str(n).encode() + rb"</iati-identifier>", body))
+            f.write(
+                re.sub(
+                    rb"<iati-identifier>\s*([^<]*?)\s*</iati-identifier>",
+                    rb"<iati-identifier>\1-copy" + str(n).encode() + rb"</iati-identifier>",
+                    body,
+                )
+            )
             f.write(b"\n")
         f.write(tail)
     return path
@@ -152,14 +163,20 @@ def report(label: str, path: Path, workers: int | None = None) -> None:
     files = sorted(path.rglob("*.xml")) if path.is_dir() else [path]
     size_mb = sum(p.stat().st_size for p in files) / 1e6
     transactions = sum(len(TRANSACTION.findall(p.read_bytes())) for p in files)
-    print(f"{label}: {path.name}, {len(files)} file(s), {size_mb:.1f} MB, {figures['activities']} activities, "
-          f"{transactions} transactions; load average {os.getloadavg()[0]:.1f}")
-    print(f"  {figures['seconds']:.2f} s  ->  {size_mb / figures['seconds']:.1f} MB/s, "
-          f"{transactions / figures['seconds']:,.0f} transactions/s, peak RSS {figures['peak_rss_mb']:.0f} MB "
-          f"(importing process), {figures['tree_peak_rss_mb']:.0f} MB (with its workers)")
+    print(
+        f"{label}: {path.name}, {len(files)} file(s), {size_mb:.1f} MB, {figures['activities']} activities, "
+        f"{transactions} transactions; load average {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        f"  {figures['seconds']:.2f} s  ->  {size_mb / figures['seconds']:.1f} MB/s, "
+        f"{transactions / figures['seconds']:,.0f} transactions/s, peak RSS {figures['peak_rss_mb']:.0f} MB "
+        f"(importing process), {figures['tree_peak_rss_mb']:.0f} MB (with its workers)"
+    )
     busiest = f", busiest worker {figures['busiest_worker_cpu']:.2f} s" if figures["busiest_worker_cpu"] else ""
-    print(f"  CPU {figures['cpu_seconds']:.2f} s in all ({size_mb / figures['cpu_seconds']:.1f} MB per CPU-second)"
-          f"{busiest}")
+    print(
+        f"  CPU {figures['cpu_seconds']:.2f} s in all ({size_mb / figures['cpu_seconds']:.1f} MB per CPU-second)"
+        f"{busiest}"
+    )
 
 
 def main() -> None:

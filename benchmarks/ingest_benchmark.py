@@ -52,9 +52,13 @@ def child_load(folder: str, warehouse: str) -> dict:
     with connect(warehouse) as conn:
         report = load_package(folder, conn)
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "cpu": cpu_seconds() - cpu, "rows": sum(t.rows_read for t in report.tables),
-            "transactions": report.table("transactions").rows_read,
-            "rss": peak_rss_mb()}
+    return {
+        "seconds": seconds,
+        "cpu": cpu_seconds() - cpu,
+        "rows": sum(t.rows_read for t in report.tables),
+        "transactions": report.table("transactions").rows_read,
+        "rss": peak_rss_mb(),
+    }
 
 
 def child_typed_read(folder: str, warehouse: str) -> dict:
@@ -66,8 +70,7 @@ def child_typed_read(folder: str, warehouse: str) -> dict:
     with duckdb.connect(warehouse) as conn:
         conn.execute(f"CREATE OR REPLACE TABLE t AS SELECT * FROM {reader}(?)", [str(files[0])])
         rows = conn.execute("SELECT count(*) FROM t").fetchone()[0]
-    return {"seconds": time.perf_counter() - started, "cpu": cpu_seconds() - cpu, "rows": rows,
-            "rss": peak_rss_mb()}
+    return {"seconds": time.perf_counter() - started, "cpu": cpu_seconds() - cpu, "rows": rows, "rss": peak_rss_mb()}
 
 
 def run_child(*args: str) -> dict:
@@ -92,8 +95,13 @@ def main() -> None:
         print(json.dumps(child(sys.argv[2], sys.argv[3])))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--copies", type=int, nargs="*", default=None,
-                        help="scale every table of the sample story (default 10 100 1000 unless --rows)")
+    parser.add_argument(
+        "--copies",
+        type=int,
+        nargs="*",
+        default=None,
+        help="scale every table of the sample story (default 10 100 1000 unless --rows)",
+    )
     parser.add_argument("--rows", type=int, nargs="*", default=[], help="transactions rows of a --rows package")
     parser.add_argument("--format", choices=("csv", "parquet"), default="csv", help="of --copies packages")
     parser.add_argument("--work", type=Path, help="keep generated packages here and reuse them")
@@ -106,21 +114,29 @@ def main() -> None:
 
     work = args.work or Path(tempfile.mkdtemp(prefix="ingest-"))
     work.mkdir(parents=True, exist_ok=True)
-    packages = [build(work, f"copies{c}-{args.format}",
-                      lambda f, c=c: generate_package(f, copies=c, file_format=args.format)) for c in copies]
+    packages = [
+        build(work, f"copies{c}-{args.format}", lambda f, c=c: generate_package(f, copies=c, file_format=args.format))
+        for c in copies
+    ]
     packages += [build(work, f"rows{n}", lambda f, n=n: transactions_package(f, n)) for n in args.rows]
 
-    header = f"{'package':<18}{'rows':>13}{'transactions':>14}{'MB':>8}{'load s':>9}{'rows/s':>12}" \
-             f"{'load CPU s':>11}{'peak RSS MB':>13}{'read s':>8}{'read CPU s':>11}{'read MB':>9}{'load/read':>11}"
+    header = (
+        f"{'package':<18}{'rows':>13}{'transactions':>14}{'MB':>8}{'load s':>9}{'rows/s':>12}"
+        f"{'load CPU s':>11}{'peak RSS MB':>13}{'read s':>8}{'read CPU s':>11}{'read MB':>9}{'load/read':>11}"
+    )
     print(header)
     for folder in packages:
         size_mb = sum(p.stat().st_size for p in folder.iterdir() if p.is_file()) / 1e6
         with tempfile.TemporaryDirectory(dir=work) as tmp:
             load = run_child("--child-load", str(folder), str(Path(tmp) / "w.duckdb"))
             read = run_child("--child-read", str(folder), str(Path(tmp) / "r.duckdb"))
-        print(f"{folder.name:<18}{load['rows']:>13,}{load['transactions']:>14,}{size_mb:>8.1f}"
-              f"{load['seconds']:>9.2f}{load['rows'] / load['seconds']:>12,.0f}{load['cpu']:>11.1f}{load['rss']:>13,.0f}"
-              f"{read['seconds']:>8.2f}{read['cpu']:>11.1f}{read['rss']:>9,.0f}{load['seconds'] / read['seconds']:>11.1f}", flush=True)
+        print(
+            f"{folder.name:<18}{load['rows']:>13,}{load['transactions']:>14,}{size_mb:>8.1f}"
+            f"{load['seconds']:>9.2f}{load['rows'] / load['seconds']:>12,.0f}{load['cpu']:>11.1f}{load['rss']:>13,.0f}"
+            f"{read['seconds']:>8.2f}{read['cpu']:>11.1f}{read['rss']:>9,.0f}"
+            f"{load['seconds'] / read['seconds']:>11.1f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

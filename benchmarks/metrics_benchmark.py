@@ -91,9 +91,14 @@ def measure(staged: Path, repeat: int) -> dict:
     compute, marts = best_of(repeat, lambda: compute_region_metrics(frames, settings))
     with tempfile.TemporaryDirectory() as tmp, duckdb.connect(str(Path(tmp) / "scratch.duckdb")) as conn:
         write, _ = best_of(repeat, lambda: write_marts(conn, marts, settings))
-    return {"staged": rows, "read": read, "compute": compute, "write": write,
-            "published": sum(frame.height for frame in marts),
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "staged": rows,
+        "read": read,
+        "compute": compute,
+        "write": write,
+        "published": sum(frame.height for frame in marts),
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def main() -> None:
@@ -109,19 +114,29 @@ def main() -> None:
         return
     work = args.work or Path(tempfile.mkdtemp(prefix="metrics-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    sizes = [("copies", n, staged_copies) for n in sorted(args.copies)] + \
-            [("transactions", n, staged_transactions) for n in sorted(args.transactions)]
-    print(f"{'package':>22} {'staged rows':>12} {'read s':>8} {'compute s':>10} {'write s':>8} "
-          f"{'total s':>8} {'mart rows':>10} {'peak RSS MB':>12}")
+    sizes = [("copies", n, staged_copies) for n in sorted(args.copies)] + [
+        ("transactions", n, staged_transactions) for n in sorted(args.transactions)
+    ]
+    print(
+        f"{'package':>22} {'staged rows':>12} {'read s':>8} {'compute s':>10} {'write s':>8} "
+        f"{'total s':>8} {'mart rows':>10} {'peak RSS MB':>12}"
+    )
     try:
         for shape, n, build in sizes:
             staged = build(work, n)
-            child = subprocess.run([sys.executable, __file__, "--child", str(staged), "--repeat", str(args.repeat)],
-                                   check=True, capture_output=True, text=True)
+            child = subprocess.run(
+                [sys.executable, __file__, "--child", str(staged), "--repeat", str(args.repeat)],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
             r = json.loads(child.stdout.strip().splitlines()[-1])
             total = r["read"] + r["compute"] + r["write"]
-            print(f"{f'{shape} {n:,}':>22} {r['staged']:>12,} {r['read']:>8.3f} {r['compute']:>10.3f} "
-                  f"{r['write']:>8.3f} {total:>8.3f} {r['published']:>10,} {r['peak_mb']:>12,.0f}", flush=True)
+            print(
+                f"{f'{shape} {n:,}':>22} {r['staged']:>12,} {r['read']:>8.3f} {r['compute']:>10.3f} "
+                f"{r['write']:>8.3f} {total:>8.3f} {r['published']:>10,} {r['peak_mb']:>12,.0f}",
+                flush=True,
+            )
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)

@@ -44,6 +44,7 @@ def main() -> None:
     if args.fixture:
         sys.path.insert(0, str(PROJECT_ROOT / "tests" / "reports"))
         from report_warehouse_fixture import build_fixture_warehouse
+
         warehouse = build_fixture_warehouse(Path(tmp.name) / "fixture.duckdb")
     else:
         warehouse = args.warehouse or Settings.from_env().warehouse_path
@@ -59,28 +60,41 @@ def main() -> None:
         cpu = time.process_time()
         rendered = render(data, *args)
         cpu = time.process_time() - cpu
-        print(f"{name:<34}{rendered.pages:>6}{rendered.seconds:>9.2f}"
-              f"{rendered.seconds / rendered.pages:>8.2f}{cpu:>7.2f}{len(rendered.pdf) // 1024:>7}")
+        print(
+            f"{name:<34}{rendered.pages:>6}{rendered.seconds:>9.2f}"
+            f"{rendered.seconds / rendered.pages:>8.2f}{cpu:>7.2f}{len(rendered.pdf) // 1024:>7}"
+        )
         return rendered, cpu
 
     show("global (first: fonts load)", render_global_report, ORGANISATION, now, [])
     rendered, total_cpu = show("global (again)", render_global_report, ORGANISATION, now, [])
     total_pages, total_seconds = rendered.pages, rendered.seconds
     for row in data.regions:
-        rendered, cpu = show(f"region {row['region_code']}", render_region_report, row["region_code"], ORGANISATION, now)
+        rendered, cpu = show(
+            f"region {row['region_code']}", render_region_report, row["region_code"], ORGANISATION, now
+        )
         total_pages += rendered.pages
         total_seconds += rendered.seconds
         total_cpu += cpu
-    print(f"{'all reports, one after another':<34}{total_pages:>6}{total_seconds:>9.2f}"
-          f"{total_seconds / total_pages:>8.2f}{total_cpu:>7.2f}")
+    print(
+        f"{'all reports, one after another':<34}{total_pages:>6}{total_seconds:>9.2f}"
+        f"{total_seconds / total_pages:>8.2f}{total_cpu:>7.2f}"
+    )
 
     def all_seven(pool: RenderPool) -> tuple[int, int]:
         with tempfile.TemporaryDirectory() as out:
             batch = {row["region_code"]: None for row in data.regions}
             glob = publish_global_report(
-                data, Path(out), ORGANISATION, now, [], pool=pool,
+                data,
+                Path(out),
+                ORGANISATION,
+                now,
+                [],
+                pool=pool,
                 meanwhile=lambda: batch.update(  # the region renders start while the global renders
-                    {c: pool.render(data, c, ORGANISATION, now) for c in batch}))
+                    {c: pool.render(data, c, ORGANISATION, now) for c in batch}
+                ),
+            )
             pages = glob.rendered.pages + sum(f.result().pages for f in batch.values())
             return 1 + len(batch), pages
 
@@ -89,11 +103,13 @@ def main() -> None:
             pool = RenderPool()
             pool.wait_ready()
         started = time.perf_counter()
-        with (pool if warm else RenderPool()) as used:
+        with pool if warm else RenderPool() as used:
             count, pages = all_seven(used)
             wall = time.perf_counter() - started
-        print(f"all {count} reports through the worker pool ({label}): {pages} pages, "
-              f"{wall:.2f} s wall clock; load average {os.getloadavg()[0]:.1f}")
+        print(
+            f"all {count} reports through the worker pool ({label}): {pages} pages, "
+            f"{wall:.2f} s wall clock; load average {os.getloadavg()[0]:.1f}"
+        )
 
 
 if __name__ == "__main__":

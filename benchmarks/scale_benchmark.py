@@ -114,9 +114,11 @@ def _tree_rss_mb(root: int) -> float:
 
 # --- children -------------------------------------------------------------------------
 
+
 def child_pipeline(package: str, work: str, reports: bool, catalog: str = "") -> dict:
-    os.environ.update({"PARTNER_DATA_DIR": package, "WAREHOUSE_PATH": f"{work}/warehouse.duckdb",
-                       "REPORTS_DIR": f"{work}/reports"})
+    os.environ.update(
+        {"PARTNER_DATA_DIR": package, "WAREHOUSE_PATH": f"{work}/warehouse.duckdb", "REPORTS_DIR": f"{work}/reports"}
+    )
     if catalog:
         os.environ.update({"WAREHOUSE_CATALOG": catalog, "WAREHOUSE_DATA_PATH": f"{work}/lake-data"})
     from dagster import DagsterInstance
@@ -138,8 +140,13 @@ def child_pipeline(package: str, work: str, reports: bool, catalog: str = "") ->
             begun[event.step_key] = entry.timestamp
         elif event is not None and event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
             steps[event.step_key] = entry.timestamp - begun[event.step_key]
-    return {"success": result.success, "wall": wall, "cpu": cpu_seconds() - cpu, "steps": steps,
-            "rss": own_peak_rss_mb()}
+    return {
+        "success": result.success,
+        "wall": wall,
+        "cpu": cpu_seconds() - cpu,
+        "steps": steps,
+        "rss": own_peak_rss_mb(),
+    }
 
 
 def child_script(package: str) -> dict:
@@ -149,8 +156,11 @@ def child_script(package: str) -> dict:
     conn = duckdb.connect()
     for name, value in {"fx": "fx_rates", "agreements": "agreements", "transactions": "transactions"}.items():
         conn.execute(f"SET VARIABLE {name} = '{Path(package) / (value + '.csv')}'")
-    conn.execute(CORE_SCRIPT.replace("$fx", "getvariable('fx')").replace("$agreements", "getvariable('agreements')")
-                 .replace("$transactions", "getvariable('transactions')"))
+    conn.execute(
+        CORE_SCRIPT.replace("$fx", "getvariable('fx')")
+        .replace("$agreements", "getvariable('agreements')")
+        .replace("$transactions", "getvariable('transactions')")
+    )
     rows = conn.execute("SELECT count(*) FROM shares").fetchone()[0]
     return {"wall": time.perf_counter() - started, "cpu": cpu_seconds() - cpu, "rss": own_peak_rss_mb(), "rows": rows}
 
@@ -173,6 +183,7 @@ def run_child(*args: str) -> dict:
 
 
 # --- packages -------------------------------------------------------------------------
+
 
 def transactions_package(folder: Path, rows: int) -> Path:
     """The sample with N generated transactions over the agreements the sample loads."""
@@ -207,28 +218,41 @@ def transactions_package(folder: Path, rows: int) -> Path:
 
 
 def copies_package(folder: Path, copies: int) -> Path:
-    subprocess.run([sys.executable, "-m", "pipelines.sample", "--out", str(folder), "--copies", str(copies)],
-                   check=True, cwd=ROOT, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pipelines.sample", "--out", str(folder), "--copies", str(copies)],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+    )
     return folder
 
 
 # --- the parent -----------------------------------------------------------------------
+
 
 def measure(label: str, package: Path, work: Path, reports: bool, catalog: Callable[[str], str] | None) -> dict:
     rows = sum(1 for _ in (package / "transactions.csv").open("rb")) - 1
     size = sum(p.stat().st_size for p in package.iterdir()) / 1e6
     run_dir = work / f"run-{label}"
     run_dir.mkdir()
-    pipeline = run_child("--child-pipeline", str(package), str(run_dir), "1" if reports else "0",
-                         catalog(label) if catalog else "")
+    pipeline = run_child(
+        "--child-pipeline", str(package), str(run_dir), "1" if reports else "0", catalog(label) if catalog else ""
+    )
     # the sample's own transactions hold rows broken on purpose: no typed read for it
-    script = run_child("--child-script", str(package)) if package != SAMPLE else {"wall": float("nan"), "cpu": float("nan"), "rss": float("nan")}
+    script = (
+        run_child("--child-script", str(package))
+        if package != SAMPLE
+        else {"wall": float("nan"), "cpu": float("nan"), "rss": float("nan")}
+    )
     shutil.rmtree(run_dir, ignore_errors=True)
     return {"label": label, "transactions": rows, "mb": size, "pipeline": pipeline, "script": script}
 
 
-STEPS = {"load": ("ingest__imported_package", "load_partner_package"), "metrics": ("compute_region_metrics",),
-         "reports": ("reports__",)}
+STEPS = {
+    "load": ("ingest__imported_package", "load_partner_package"),
+    "metrics": ("compute_region_metrics",),
+    "reports": ("reports__",),
+}
 
 
 def step(result: dict, name: str) -> float:
@@ -240,19 +264,49 @@ def step(result: dict, name: str) -> float:
 
 
 def print_table(results: list[dict], baseline: dict) -> None:
-    header = ["package", "transactions", "MB", "pipeline s", "load s", "checks s", "metrics s", "reports s",
-              "peak RSS MB", "with workers MB", "script s", "script MB", "marginal ×", "pipeline CPU s",
-              "script CPU s", "marginal CPU ×"]
+    header = [
+        "package",
+        "transactions",
+        "MB",
+        "pipeline s",
+        "load s",
+        "checks s",
+        "metrics s",
+        "reports s",
+        "peak RSS MB",
+        "with workers MB",
+        "script s",
+        "script MB",
+        "marginal ×",
+        "pipeline CPU s",
+        "script CPU s",
+        "marginal CPU ×",
+    ]
     lines = []
     for r in results:
         p, s = r["pipeline"], r["script"]
         marginal = (p["wall"] - baseline["pipeline"]["wall"]) / s["wall"] if r is not baseline else float("nan")
         marginal_cpu = (p["cpu"] - baseline["pipeline"]["cpu"]) / s["cpu"] if r is not baseline else float("nan")
-        lines.append([r["label"], f"{r['transactions']:,}", f"{r['mb']:,.1f}", f"{p['wall']:.1f}",
-                      f"{step(r, 'load'):.1f}", f"{step(r, 'checks'):.1f}", f"{step(r, 'metrics'):.1f}",
-                      f"{step(r, 'reports'):.1f}", f"{p['rss']:,.0f}", f"{p['tree_rss']:,.0f}",
-                      f"{s['wall']:.1f}", f"{s['rss']:,.0f}", "—" if r is baseline else f"{marginal:.2f}",
-                      f"{p['cpu']:.1f}", f"{s['cpu']:.1f}", "—" if r is baseline else f"{marginal_cpu:.2f}"])
+        lines.append(
+            [
+                r["label"],
+                f"{r['transactions']:,}",
+                f"{r['mb']:,.1f}",
+                f"{p['wall']:.1f}",
+                f"{step(r, 'load'):.1f}",
+                f"{step(r, 'checks'):.1f}",
+                f"{step(r, 'metrics'):.1f}",
+                f"{step(r, 'reports'):.1f}",
+                f"{p['rss']:,.0f}",
+                f"{p['tree_rss']:,.0f}",
+                f"{s['wall']:.1f}",
+                f"{s['rss']:,.0f}",
+                "—" if r is baseline else f"{marginal:.2f}",
+                f"{p['cpu']:.1f}",
+                f"{s['cpu']:.1f}",
+                "—" if r is baseline else f"{marginal_cpu:.2f}",
+            ]
+        )
     widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
     for row in [header, *lines]:
         print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
@@ -284,6 +338,7 @@ def lake_catalogs(conninfo: str | None):
         name = "bench_" + "".join(c for c in label if c.isalnum()).lower()
         server.create_database(name)
         return f"host={server.host} port={server.port} user={server.user} dbname={name}"
+
     return server, catalog
 
 
@@ -299,10 +354,14 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=0, help="also a package with every table scaled (0: none)")
     parser.add_argument("--no-reports", action="store_true", help="leave the PDFs out")
     parser.add_argument("--work", type=Path, help="where packages go (default: a temporary folder)")
-    parser.add_argument("--warehouse", choices=["duckdb", "ducklake"], default="duckdb",
-                        help="the DuckDB file (default) or DuckLake")
-    parser.add_argument("--catalog", metavar="CONNINFO",
-                        help="ducklake: the catalog's PostgreSQL (default: a throwaway server, one database per run)")
+    parser.add_argument(
+        "--warehouse", choices=["duckdb", "ducklake"], default="duckdb", help="the DuckDB file (default) or DuckLake"
+    )
+    parser.add_argument(
+        "--catalog",
+        metavar="CONNINFO",
+        help="ducklake: the catalog's PostgreSQL (default: a throwaway server, one database per run)",
+    )
     args = parser.parse_args()
     if args.work:
         args.work.mkdir(parents=True, exist_ok=True)

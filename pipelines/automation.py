@@ -55,7 +55,7 @@ load_package = define_asset_job(
     # or nothing (pipelines/publication.py), so a load alone could not be published.
     selection=AssetSelection.groups("ingest", "metrics"),
     description="Load the partner data package and rebuild the marts; both are published together "
-                "when every blocking check passes.",
+    "when every blocking check passes.",
     tags=WRITES_WAREHOUSE,
 )
 
@@ -115,7 +115,7 @@ def quarterly_reports_schedule(assets: list):
         execution_timezone="UTC",
         default_status=DefaultScheduleStatus.RUNNING,
         description="06:00 UTC on 1 Jan/Apr/Jul/Oct: reload the package, rebuild the marts and "
-                    "write the reports for the quarter just ended.",
+        "write the reports for the quarter just ended.",
     )
     def quarterly_reports(context: ScheduleEvaluationContext) -> RunRequest:
         period = quarter_just_ended(context.scheduled_execution_time.date())
@@ -152,12 +152,13 @@ def fiscal_year_schedules(assets: list, start_month: int) -> list:
         execution_timezone="UTC",
         default_status=DefaultScheduleStatus.RUNNING,
         description="07:00 UTC on the first day of the fiscal year: reload the package, rebuild the "
-                    "marts and write the reports for the fiscal year just ended.",
+        "marts and write the reports for the fiscal year just ended.",
     )
     def fiscal_year_reports(context: ScheduleEvaluationContext) -> RunRequest:
         period = fiscal_year_just_ended(context.scheduled_execution_time.date(), start_month)
-        return RunRequest(run_key=period, run_config=period_run_config(report_ops, period),
-                          tags={"partner_reports/period": period})
+        return RunRequest(
+            run_key=period, run_config=period_run_config(report_ops, period), tags={"partner_reports/period": period}
+        )
 
     return [fiscal_year_reports]
 
@@ -229,7 +230,7 @@ def region_partitions_sensor(warehouse_path: Path, partitions_name: str):
         minimum_interval_seconds=60,
         default_status=DefaultSensorStatus.RUNNING,
         description="Adds a region report partition for each region in the published marts and "
-                    "removes those of regions no longer there.",
+        "removes those of regions no longer there.",
     )
     def region_partitions(context: SensorEvaluationContext):
         # imported here: the reports' code is not needed to define the jobs and schedules
@@ -250,8 +251,9 @@ def region_partitions_sensor(warehouse_path: Path, partitions_name: str):
             requests.append(DynamicPartitionsDefinition(name=partitions_name).build_add_request(added))
         if removed:
             requests.append(DynamicPartitionsDefinition(name=partitions_name).build_delete_request(removed))
-        context.log.info(f"Region partitions: added {', '.join(added) or 'none'}; "
-                         f"removed {', '.join(removed) or 'none'}")
+        context.log.info(
+            f"Region partitions: added {', '.join(added) or 'none'}; removed {', '.join(removed) or 'none'}"
+        )
         return SensorResult(dynamic_partitions_requests=requests)
 
     return region_partitions

@@ -35,9 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = commands.add_parser(
-        "run", help="load a package, compute the marts and write the reports",
+        "run",
+        help="load a package, compute the marts and write the reports",
         description="Run the whole pipeline through Dagster. Options override the environment "
-                    "variables (and .env) named in brackets.",
+        "variables (and .env) named in brackets.",
     )
     run.add_argument(
         "--data", metavar="DIR", help=f"partner data package [PARTNER_DATA_DIR, default {DEFAULTS['PARTNER_DATA_DIR']}]"
@@ -47,12 +48,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     run.add_argument("--reports", metavar="DIR", help=f"where PDFs go [REPORTS_DIR, default {DEFAULTS['REPORTS_DIR']}]")
     run.add_argument("--currency", metavar="CODE", help="reporting currency [REPORTING_CURRENCY, default EUR]")
-    run.add_argument("--period", metavar="PERIOD",
-                     help="the reports' period: 2025, 2025-Q3 or FY2026 [REPORT_PERIOD, default the latest "
-                          "complete calendar year with money or activity]")
-    run.add_argument("--fiscal-year-start", metavar="MONTH",
-                     help="first month of the fiscal year, 1–12; another month than 1 adds fiscal years "
-                          "(FY2026) to the marts [FISCAL_YEAR_START_MONTH, default 1]")
+    run.add_argument(
+        "--period",
+        metavar="PERIOD",
+        help="the reports' period: 2025, 2025-Q3 or FY2026 [REPORT_PERIOD, default the latest "
+        "complete calendar year with money or activity]",
+    )
+    run.add_argument(
+        "--fiscal-year-start",
+        metavar="MONTH",
+        help="first month of the fiscal year, 1–12; another month than 1 adds fiscal years "
+        "(FY2026) to the marts [FISCAL_YEAR_START_MONTH, default 1]",
+    )
     run.add_argument("--verbose", action="store_true", help="show Dagster's step-by-step log")
     run.set_defaults(handler=run_pipeline)
     add_import_parser(commands)  # `partner-reports import …` (pipelines/importers/cli.py)
@@ -73,9 +80,14 @@ class PipelineFailed(Exception):
 
 
 def run_pipeline(args: argparse.Namespace) -> int:
-    overrides = {"PARTNER_DATA_DIR": args.data, "WAREHOUSE_PATH": args.warehouse,
-                 "REPORTS_DIR": args.reports, "REPORTING_CURRENCY": args.currency,
-                 "REPORT_PERIOD": args.period, "FISCAL_YEAR_START_MONTH": args.fiscal_year_start}
+    overrides = {
+        "PARTNER_DATA_DIR": args.data,
+        "WAREHOUSE_PATH": args.warehouse,
+        "REPORTS_DIR": args.reports,
+        "REPORTING_CURRENCY": args.currency,
+        "REPORT_PERIOD": args.period,
+        "FISCAL_YEAR_START_MONTH": args.fiscal_year_start,
+    }
     as_given = ("REPORTING_CURRENCY", "REPORT_PERIOD", "FISCAL_YEAR_START_MONTH")
     load_dotenv(override=False)
     environ = dict(os.environ)
@@ -120,8 +132,9 @@ def _run(args: argparse.Namespace, settings: Settings, run_id: str) -> int:
 
     publication.last_outcome = None
     # --period reaches the reports as REPORT_PERIOD (settings)
-    result = job.execute_in_process(instance=instance, raise_on_error=False, run_id=run_id,
-                                    run_config={"loggers": loggers})
+    result = job.execute_in_process(
+        instance=instance, raise_on_error=False, run_id=run_id, run_config={"loggers": loggers}
+    )
     failed = print_checks(result)
     if not result.success:
         raise PipelineFailed(_failure_message(result))
@@ -204,8 +217,11 @@ def _failure_message(result) -> str:
             if failed_checks:
                 return f"blocking check failed, nothing was published: {check_line(failed_checks[0])}"
             return error_line(event.step_key, data.error)
-        if event.event_type_value == "RUN_FAILURE" and event.event_specific_data and \
-                getattr(event.event_specific_data, "error", None):
+        if (
+            event.event_type_value == "RUN_FAILURE"
+            and event.event_specific_data
+            and getattr(event.event_specific_data, "error", None)
+        ):
             return error_line(None, event.event_specific_data.error)
     return "the run failed (run again with --verbose for the full log)"
 
@@ -233,13 +249,17 @@ def error_line(step: str | None, error) -> str:
             break
     prefix = f"step {step}" if step else "the run"
     if "No space left on device" in text or "ENOSPC" in text:
-        return (f"disk full: {message}; nothing was published, the previous warehouse and reports are whole "
-                "(free some space; DuckDB's spill files go to DUCKDB_TEMP_DIRECTORY, at most "
-                "DUCKDB_MAX_TEMP_DIRECTORY_SIZE)")
+        return (
+            f"disk full: {message}; nothing was published, the previous warehouse and reports are whole "
+            "(free some space; DuckDB's spill files go to DUCKDB_TEMP_DIRECTORY, at most "
+            "DUCKDB_MAX_TEMP_DIRECTORY_SIZE)"
+        )
     if "Could not set lock on file" in text:
         holder = re.search(r"\(PID (\d+)\)", text)
-        return (f"{prefix} failed: the warehouse file is open in another program"
-                f"{f' (PID {holder.group(1)})' if holder else ''}: {message}")
+        return (
+            f"{prefix} failed: the warehouse file is open in another program"
+            f"{f' (PID {holder.group(1)})' if holder else ''}: {message}"
+        )
     return f"{prefix} failed: {inner.cls_name}: {message}{where}"
 
 
@@ -250,8 +270,10 @@ def load_table_lines(loads: list[tuple]) -> list[str]:
     rows = [("table", "read", "loaded", "rejected")]
     rows += [(source, f"{read:,}", f"{loaded:,}", f"{rejected:,}") for source, _file, read, loaded, rejected in loads]
     widths = [max(minimum, max(len(row[i]) for row in rows) + 2) for i, minimum in enumerate((14, 9, 9, 10))]
-    return ["  " + row[0].ljust(widths[0]) + "".join(cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True))
-            for row in rows]
+    return [
+        "  " + row[0].ljust(widths[0]) + "".join(cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True))
+        for row in rows
+    ]
 
 
 def print_summary(settings: Settings, started: float, seconds: float) -> None:

@@ -53,9 +53,11 @@ AUTOMATED_GROUPS = {"metrics"}
 
 def resources(settings: Settings) -> dict:
     return {
-        "warehouse": WarehouseResource(path=str(settings.warehouse_path),
-                                       catalog=settings.lake.catalog if settings.lake else "",
-                                       data_path=str(settings.lake.data_path) if settings.lake else ""),
+        "warehouse": WarehouseResource(
+            path=str(settings.warehouse_path),
+            catalog=settings.lake.catalog if settings.lake else "",
+            data_path=str(settings.lake.data_path) if settings.lake else "",
+        ),
         "package": PackageResource(
             data_dir=str(settings.partner_data_dir),
             reporting_currency=settings.reporting_currency,
@@ -64,7 +66,8 @@ def resources(settings: Settings) -> dict:
             max_rejected_share=settings.max_rejected_share,
         ),
         "metric_settings": metric_assets.MetricSettingsResource(
-            fiscal_year_start_month=settings.fiscal_year_start_month),
+            fiscal_year_start_month=settings.fiscal_year_start_month
+        ),
         "reports": report_assets.ReportsResource.from_env(settings),
     }
 
@@ -91,11 +94,15 @@ def build_definitions(settings: Settings) -> Definitions:
         assets=assets,
         asset_checks=load_asset_checks_from_modules(CHECK_MODULES),
         jobs=automation.jobs(),
-        schedules=[automation.quarterly_reports_schedule(assets),
-                   *automation.fiscal_year_schedules(assets, settings.fiscal_year_start_month)],
-        sensors=[automation.package_sensor(settings.partner_data_dir), automation.automation_sensor(),
-                 automation.region_partitions_sensor(settings.warehouse_path,
-                                                     report_assets.REGION_PARTITIONS.name)],
+        schedules=[
+            automation.quarterly_reports_schedule(assets),
+            *automation.fiscal_year_schedules(assets, settings.fiscal_year_start_month),
+        ],
+        sensors=[
+            automation.package_sensor(settings.partner_data_dir),
+            automation.automation_sensor(),
+            automation.region_partitions_sensor(settings.warehouse_path, report_assets.REGION_PARTITIONS.name),
+        ],
         resources=resources(settings),
         # Steps of a run execute one after another (DuckDB has one writer at a time);
         # runs queue one after another through the instance's run queue (dagster.yaml).

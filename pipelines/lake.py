@@ -40,8 +40,10 @@ def extension_directory() -> str:
     try:
         import duckdb_ext
     except ImportError:
-        raise SettingsError("WAREHOUSE_CATALOG needs the DuckDB extensions of the packages duckdb-ext-ducklake "
-                            "and duckdb-ext-postgres (requirements.lock): install them") from None
+        raise SettingsError(
+            "WAREHOUSE_CATALOG needs the DuckDB extensions of the packages duckdb-ext-ducklake "
+            "and duckdb-ext-postgres (requirements.lock): install them"
+        ) from None
     return str(Path(next(iter(duckdb_ext.__path__))) / "extensions")
 
 
@@ -81,7 +83,9 @@ def check_lake(lake: LakeSettings, min_free: int) -> None:
         conn.execute(f"ATTACH '{_quoted(lake.catalog)}' AS catalog_check (TYPE postgres, READ_ONLY)")
         conn.execute("SELECT count(*) FROM postgres_query('catalog_check', 'SELECT 1')").fetchone()
     except duckdb.Error as err:
-        raise SettingsError(f"WAREHOUSE_CATALOG {lake.catalog!r}: cannot connect to PostgreSQL: {reason(err)}") from None
+        raise SettingsError(
+            f"WAREHOUSE_CATALOG {lake.catalog!r}: cannot connect to PostgreSQL: {reason(err)}"
+        ) from None
     finally:
         conn.close()
 
@@ -114,8 +118,10 @@ class LakePublication(Publication):
         """The run's connection: a reader's inside the run's transaction; a writer's joins
         it at its `transaction()` block (pipelines/transactions.py)."""
         if not run_open(self.conn):
-            raise NotPublished("an earlier step of this run failed and rolled its transaction back; "
-                               "nothing of this run will be published")
+            raise NotPublished(
+                "an earlier step of this run failed and rolled its transaction back; "
+                "nothing of this run will be published"
+            )
         if read_only:
             join_run(self.conn)
         self.wrote = self.wrote or not read_only
@@ -128,20 +134,24 @@ class LakePublication(Publication):
             return None  # the run neither read nor wrote the warehouse
         fingerprint = consistent_fingerprint(self.conn) if self.wrote else None
         if fingerprint:
-            self.conn.execute(f"CALL {ALIAS}.set_commit_message('partner-reports', ?)",
-                              [f"run {self.run_id}: package {fingerprint}"])
+            self.conn.execute(
+                f"CALL {ALIAS}.set_commit_message('partner-reports', ?)", [f"run {self.run_id}: package {fingerprint}"]
+            )
         reached("publish:before-commit")
         try:
             self.conn.execute("COMMIT")
         except duckdb.Error as err:
             text = reason(err)
             if CONFLICT in text:
-                raise NotPublished("another run committed to the DuckLake warehouse while this run worked "
-                                   f"({text[text.index(CONFLICT):]}): nothing of this run was published, the "
-                                   "warehouse holds the other run's package whole; run this one again to load "
-                                   "its package") from None
-            raise NotPublished(f"the commit to the DuckLake catalog failed: {text}; "
-                               "nothing of this run was published") from None
+                raise NotPublished(
+                    "another run committed to the DuckLake warehouse while this run worked "
+                    f"({text[text.index(CONFLICT) :]}): nothing of this run was published, the "
+                    "warehouse holds the other run's package whole; run this one again to load "
+                    "its package"
+                ) from None
+            raise NotPublished(
+                f"the commit to the DuckLake catalog failed: {text}; nothing of this run was published"
+            ) from None
         finally:
             end_run(self.conn)
         reached("publish:after-commit")

@@ -32,8 +32,9 @@ def check_data_dir(data_dir: Path) -> None:
 def check_warehouse(warehouse: Path, min_free: int) -> None:
     warehouse = Path(warehouse)
     if warehouse.is_dir():
-        raise OutputError(f"WAREHOUSE_PATH {warehouse} is a folder; it must name a file "
-                          f"(e.g. {warehouse / 'warehouse.duckdb'})")
+        raise OutputError(
+            f"WAREHOUSE_PATH {warehouse} is a folder; it must name a file (e.g. {warehouse / 'warehouse.duckdb'})"
+        )
     if warehouse.exists() and not warehouse.is_file():
         raise OutputError(f"WAREHOUSE_PATH {warehouse} is not a regular file")
     _writable_folder(warehouse.parent, "WAREHOUSE_PATH", f"the folder of WAREHOUSE_PATH {warehouse}")
@@ -90,8 +91,9 @@ def _free_space(folder: Path, min_free: int, setting: str) -> None:
     stats = os.statvfs(folder)
     free = stats.f_bavail * stats.f_frsize
     if free < min_free:
-        raise OutputError(f"only {human(free)} free in {folder} ({setting}); a run needs "
-                          f"{human(min_free)} (MIN_FREE_DISK_SPACE)")
+        raise OutputError(
+            f"only {human(free)} free in {folder} ({setting}); a run needs {human(min_free)} (MIN_FREE_DISK_SPACE)"
+        )
 
 
 def human(size: float) -> str:

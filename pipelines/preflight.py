@@ -54,8 +54,10 @@ def _currency(code: str, data: Path) -> None:
         return
     if has_standard_files(data) and code in imf_currencies():
         return
-    raise SettingsError(f"REPORTING_CURRENCY={code}: the package's fx_rates has no {code} rate "
-                        "(every amount would be rejected); add its rates or report in EUR")
+    raise SettingsError(
+        f"REPORTING_CURRENCY={code}: the package's fx_rates has no {code} rate "
+        "(every amount would be rejected); add its rates or report in EUR"
+    )
 
 
 def package_rate_currencies(data: Path) -> set[str]:
@@ -75,9 +77,13 @@ def package_rate_currencies(data: Path) -> set[str]:
             import duckdb
 
             with duckdb.connect() as conn:
-                return {r[0].strip().upper() for r in conn.execute(
-                    "SELECT DISTINCT currency::VARCHAR FROM read_parquet(?) WHERE currency IS NOT NULL",
-                    [str(parquet_file)]).fetchall()}
+                return {
+                    r[0].strip().upper()
+                    for r in conn.execute(
+                        "SELECT DISTINCT currency::VARCHAR FROM read_parquet(?) WHERE currency IS NOT NULL",
+                        [str(parquet_file)],
+                    ).fetchall()
+                }
     except Exception:  # unreadable or odd: the load names the problem
         return set()
     return set()

@@ -167,8 +167,10 @@ class Publication:
         fsync_path(self.build)
         wal = Path(f"{self.warehouse}.wal")
         if wal.exists():
-            raise NotPublished(f"warehouse {self.warehouse} has changes of another writer in {wal.name}; "
-                               "nothing was published (close the program writing it and run again)")
+            raise NotPublished(
+                f"warehouse {self.warehouse} has changes of another writer in {wal.name}; "
+                "nothing was published (close the program writing it and run again)"
+            )
         reached("publish:before-swap")
         os.replace(self.build, self.warehouse)
         fsync_path(self.warehouse.parent)
@@ -179,8 +181,12 @@ class Publication:
 def consistent_fingerprint(conn: duckdb.DuckDBPyConnection) -> str | None:
     """The package fingerprint of the build, after checking that every mart was built from
     it; raises NotPublished otherwise."""
-    tables = {(s, t) for s, t in conn.execute(
-        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
+    tables = {
+        (s, t)
+        for s, t in conn.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()"
+        ).fetchall()
+    }
     if ("audit", "package") not in tables:
         return None
     row = conn.execute("SELECT fingerprint FROM audit.package").fetchone()
@@ -190,15 +196,25 @@ def consistent_fingerprint(conn: duckdb.DuckDBPyConnection) -> str | None:
             continue
         columns = [r[0] for r in conn.execute(f'DESCRIBE marts."{table}"').fetchall()]
         if "package_fingerprint" not in columns:
-            raise NotPublished(f"marts.{table} was built before marts carried their package's fingerprint, "
-                               f"and this run loaded package {fingerprint} without rebuilding it: nothing was "
-                               "published (run refresh_all or load_package, which rebuild the marts)")
-        other = conn.execute(f'SELECT any_value(package_fingerprint) FROM marts."{table}" '
-                             "WHERE package_fingerprint IS DISTINCT FROM ?", [fingerprint]).fetchone()
-        if other and conn.execute(f'SELECT count(*) FROM marts."{table}" WHERE package_fingerprint '
-                                  "IS DISTINCT FROM ?", [fingerprint]).fetchone()[0]:
-            raise NotPublished(f"marts.{table} is from package {other[0]} but staging from package {fingerprint}: "
-                               "nothing was published (run refresh_all or load_package, which rebuild the marts)")
+            raise NotPublished(
+                f"marts.{table} was built before marts carried their package's fingerprint, "
+                f"and this run loaded package {fingerprint} without rebuilding it: nothing was "
+                "published (run refresh_all or load_package, which rebuild the marts)"
+            )
+        other = conn.execute(
+            f'SELECT any_value(package_fingerprint) FROM marts."{table}" WHERE package_fingerprint IS DISTINCT FROM ?',
+            [fingerprint],
+        ).fetchone()
+        if (
+            other
+            and conn.execute(
+                f'SELECT count(*) FROM marts."{table}" WHERE package_fingerprint IS DISTINCT FROM ?', [fingerprint]
+            ).fetchone()[0]
+        ):
+            raise NotPublished(
+                f"marts.{table} is from package {other[0]} but staging from package {fingerprint}: "
+                "nothing was published (run refresh_all or load_package, which rebuild the marts)"
+            )
     return fingerprint
 
 
@@ -230,15 +246,15 @@ class ReportStage:
         self.run_id = run_id
         parent = self.reports_dir.parent
         beside = parent / f".{self.reports_dir.name}.partial-{run_id[:8]}"
-        self.root = beside if _same_disk_and_writable(parent, self.reports_dir) else \
-            self.reports_dir / f".partial-{run_id[:8]}"
+        self.root = (
+            beside if _same_disk_and_writable(parent, self.reports_dir) else self.reports_dir / f".partial-{run_id[:8]}"
+        )
         self.written: set[Path] = set()  # final paths written by this run
         self.region_sets: set[str] = set()  # periods whose region reports this run rendered in full
 
     def clean_stale(self) -> None:
         """Temporary folders of runs that died (the run lock is held: none is in use)."""
-        patterns = [(self.reports_dir.parent, f".{self.reports_dir.name}.partial-"),
-                    (self.reports_dir, ".partial-")]
+        patterns = [(self.reports_dir.parent, f".{self.reports_dir.name}.partial-"), (self.reports_dir, ".partial-")]
         for folder, prefix in patterns:
             if folder.is_dir():
                 for stale in folder.iterdir():

@@ -45,8 +45,9 @@ def holder(warehouse: str | Path) -> str:
     return text or "another process"
 
 
-def acquire(warehouse: str | Path, run_id: str, timeout: float,
-            say: Callable[[str], None] | None = None, poll: float = 0.2) -> None:
+def acquire(
+    warehouse: str | Path, run_id: str, timeout: float, say: Callable[[str], None] | None = None, poll: float = 0.2
+) -> None:
     """Take the run lock of `warehouse`, waiting up to `timeout` seconds (saying so once
     through `say`); raises WarehouseBusy naming the holder when it cannot."""
     path = lock_path(warehouse)
@@ -61,15 +62,18 @@ def acquire(warehouse: str | Path, run_id: str, timeout: float,
         if not _try(fd):
             who = holder(warehouse)
             if timeout <= 0:
-                raise WarehouseBusy(f"warehouse {warehouse} is in use by {who}; "
-                                    "not waiting (WAREHOUSE_LOCK_TIMEOUT=0)")
-            (say or _stderr)(f"Waiting for the run that holds warehouse {warehouse} to finish: {who} "
-                             f"(up to {timeout:g} s, WAREHOUSE_LOCK_TIMEOUT)")
+                raise WarehouseBusy(f"warehouse {warehouse} is in use by {who}; not waiting (WAREHOUSE_LOCK_TIMEOUT=0)")
+            (say or _stderr)(
+                f"Waiting for the run that holds warehouse {warehouse} to finish: {who} "
+                f"(up to {timeout:g} s, WAREHOUSE_LOCK_TIMEOUT)"
+            )
             deadline = time.monotonic() + timeout
             while not _try(fd):
                 if time.monotonic() >= deadline:
-                    raise WarehouseBusy(f"warehouse {warehouse} is in use by {holder(warehouse)}; "
-                                        f"gave up after {timeout:g} s (WAREHOUSE_LOCK_TIMEOUT)")
+                    raise WarehouseBusy(
+                        f"warehouse {warehouse} is in use by {holder(warehouse)}; "
+                        f"gave up after {timeout:g} s (WAREHOUSE_LOCK_TIMEOUT)"
+                    )
                 time.sleep(poll)
         started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         command = " ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(sys.argv[:3])) or "python"

@@ -141,23 +141,31 @@ class LakeSettings:
     machine that runs the pipeline (a network file system)."""
 
     @classmethod
-    def from_env(cls, environ: dict[str, str]) -> "LakeSettings | None":
+    def from_env(cls, environ: dict[str, str]) -> LakeSettings | None:
         catalog = (environ.get("WAREHOUSE_CATALOG") or "").strip()
         data_path = (environ.get("WAREHOUSE_DATA_PATH") or "").strip()
         if not catalog:
             if data_path:
-                raise SettingsError("WAREHOUSE_DATA_PATH is set but WAREHOUSE_CATALOG is empty: set both for "
-                                    "DuckLake, or neither for the DuckDB file WAREHOUSE_PATH")
+                raise SettingsError(
+                    "WAREHOUSE_DATA_PATH is set but WAREHOUSE_CATALOG is empty: set both for "
+                    "DuckLake, or neither for the DuckDB file WAREHOUSE_PATH"
+                )
             return None
         if CATALOG_PASSWORD.search(catalog):
-            raise SettingsError("WAREHOUSE_CATALOG holds a password: remove it and give it in PGPASSWORD "
-                                "or ~/.pgpass (the setting is shown in Dagster's UI)")
+            raise SettingsError(
+                "WAREHOUSE_CATALOG holds a password: remove it and give it in PGPASSWORD "
+                "or ~/.pgpass (the setting is shown in Dagster's UI)"
+            )
         if not data_path:
-            raise SettingsError("WAREHOUSE_CATALOG is set but WAREHOUSE_DATA_PATH is empty: name the folder "
-                                "for the warehouse's Parquet files")
+            raise SettingsError(
+                "WAREHOUSE_CATALOG is set but WAREHOUSE_DATA_PATH is empty: name the folder "
+                "for the warehouse's Parquet files"
+            )
         if re.match(r"[a-z][a-z0-9+.-]*://", data_path, re.IGNORECASE):
-            raise SettingsError(f"WAREHOUSE_DATA_PATH={data_path!r}: object stores are not supported yet; "
-                                "name a folder (a network file system shared by the machines)")
+            raise SettingsError(
+                f"WAREHOUSE_DATA_PATH={data_path!r}: object stores are not supported yet; "
+                "name a folder (a network file system shared by the machines)"
+            )
         return cls(catalog=catalog, data_path=resolve(data_path))
 
 
@@ -196,21 +204,24 @@ class Settings:
         value = {name: environ.get(name) or default for name, default in DEFAULTS.items()}
         currency = value["REPORTING_CURRENCY"].strip().upper()
         if not re.fullmatch(r"[A-Z]{3}", currency):
-            raise SettingsError(
-                f"REPORTING_CURRENCY={value['REPORTING_CURRENCY']!r} is not an ISO 4217 code"
-            )
+            raise SettingsError(f"REPORTING_CURRENCY={value['REPORTING_CURRENCY']!r} is not an ISO 4217 code")
         period = (environ.get("REPORT_PERIOD") or "").strip() or None
         if period is not None and not REPORT_PERIOD.fullmatch(period):
-            raise SettingsError(f"REPORT_PERIOD={period!r} is neither a year (2025), a quarter (2025-Q3) "
-                                "nor a fiscal year (FY2026)")
+            raise SettingsError(
+                f"REPORT_PERIOD={period!r} is neither a year (2025), a quarter (2025-Q3) nor a fiscal year (FY2026)"
+            )
         start = (environ.get("FISCAL_YEAR_START_MONTH") or "1").strip()
         if not start.isdigit() or not 1 <= int(start) <= 12:
             raise SettingsError(f"FISCAL_YEAR_START_MONTH={start!r} is not a month number 1–12")
         if period and period.startswith("FY") and int(start) == 1:
-            raise SettingsError(f"REPORT_PERIOD={period!r} is a fiscal year, but FISCAL_YEAR_START_MONTH is 1 "
-                                "(calendar years only): set the month the fiscal year starts")
-        window = (_date_setting("PLAUSIBLE_DATE_FROM", value["PLAUSIBLE_DATE_FROM"]),
-                  _date_setting("PLAUSIBLE_DATE_TO", value["PLAUSIBLE_DATE_TO"]))
+            raise SettingsError(
+                f"REPORT_PERIOD={period!r} is a fiscal year, but FISCAL_YEAR_START_MONTH is 1 "
+                "(calendar years only): set the month the fiscal year starts"
+            )
+        window = (
+            _date_setting("PLAUSIBLE_DATE_FROM", value["PLAUSIBLE_DATE_FROM"]),
+            _date_setting("PLAUSIBLE_DATE_TO", value["PLAUSIBLE_DATE_TO"]),
+        )
         if window[0] >= window[1]:
             raise SettingsError(f"PLAUSIBLE_DATE_FROM={window[0]} is not before PLAUSIBLE_DATE_TO={window[1]}")
         try:
@@ -254,8 +265,9 @@ def organisation_name(text: str | None) -> str:
     name = (text or "").strip()
     if not name:
         return DEFAULT_ORGANISATION
-    bad = next((c for c in name if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn")
-                and c not in "\u200d\u200c"), None)  # joiners are part of some scripts' words
+    bad = next(
+        (c for c in name if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") and c not in "\u200d\u200c"), None
+    )  # joiners are part of some scripts' words
     if bad is not None:
         raise SettingsError(f"ORGANISATION_NAME holds U+{ord(bad):04X}, a control or formatting character")
     if len(name) > ORGANISATION_MAX_CHARS:

@@ -40,9 +40,13 @@ from pipelines.settings import DuckDBSettings, LakeSettings, RunSettings
 
 
 @contextmanager
-def connect(path: str | Path, read_only: bool = False, settings: DuckDBSettings | None = None,
-            published: str | Path | None = None, lake: LakeSettings | None = None
-            ) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    path: str | Path,
+    read_only: bool = False,
+    settings: DuckDBSettings | None = None,
+    published: str | Path | None = None,
+    lake: LakeSettings | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to the warehouse at `path` (with `lake`: to DuckLake; `path` then only
     names the default spill folder), with `settings` (default: from the environment)
     applied. `published`: the warehouse that `path` is a build copy of (its name gives the
@@ -66,8 +70,9 @@ def connect(path: str | Path, read_only: bool = False, settings: DuckDBSettings 
         conn.close()
 
 
-def open_lake(lake: LakeSettings, read_only: bool, settings: DuckDBSettings,
-              local: str | Path) -> duckdb.DuckDBPyConnection:
+def open_lake(
+    lake: LakeSettings, read_only: bool, settings: DuckDBSettings, local: str | Path
+) -> duckdb.DuckDBPyConnection:
     """A configured connection with the DuckLake warehouse attached and in use; spill files
     go beside `local` (WAREHOUSE_PATH) unless DUCKDB_TEMP_DIRECTORY says otherwise."""
     conn = ducklake.new_connection()
@@ -168,8 +173,11 @@ def run_succeeded(context: InitResourceContext) -> bool:
     if failures:
         return False
     run = instance.get_run_by_id(run_id)
-    return run is None or run.status not in (DagsterRunStatus.CANCELING, DagsterRunStatus.CANCELED,
-                                              DagsterRunStatus.FAILURE)
+    return run is None or run.status not in (
+        DagsterRunStatus.CANCELING,
+        DagsterRunStatus.CANCELED,
+        DagsterRunStatus.FAILURE,
+    )
 
 
 def table_schema(
@@ -184,5 +192,6 @@ def _schema(describe_rows: list[tuple], descriptions: dict[str, str]) -> TableSc
     # Built outside the frame that holds the connection: the first TableColumn built keeps a
     # copy of its caller's locals (dagster_shared.check.builder), and a connection kept that
     # way made DuckDB's bindings print dozens of "leaked" lines when the CLI exited.
-    return TableSchema(columns=[TableColumn(name=r[0], type=r[1], description=descriptions.get(r[0]))
-                                for r in describe_rows])
+    return TableSchema(
+        columns=[TableColumn(name=r[0], type=r[1], description=descriptions.get(r[0])) for r in describe_rows]
+    )

@@ -12,7 +12,6 @@ def package(tmp_path: Path):
     return lambda overrides=None, extra=None: write_package(tmp_path / "package", overrides, extra)
 
 
-
 @pytest.fixture(scope="session")
 def postgres_server():
     """One real PostgreSQL server on loopback for the whole test session (tests/postgres_server.py).

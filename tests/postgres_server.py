@@ -11,6 +11,7 @@ saying what to install.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -32,8 +33,10 @@ def find_bindir() -> Path:
     found = shutil.which("pg_ctl")
     if found:
         return Path(found).resolve().parent
-    raise RuntimeError("PostgreSQL server binaries not found: install the Debian package 'postgresql' "
-                       "(or set PG_BINDIR to the folder holding pg_ctl)")
+    raise RuntimeError(
+        "PostgreSQL server binaries not found: install the Debian package 'postgresql' "
+        "(or set PG_BINDIR to the folder holding pg_ctl)"
+    )
 
 
 def free_port() -> int:
@@ -70,24 +73,42 @@ class PostgresServer:
             owner = pwd.getpwnam("postgres")
             for path in (self.root, pwfile):
                 os.chown(path, owner.pw_uid, owner.pw_gid)
-        self._run("initdb", "-D", str(self.datadir), "-U", self.user, f"--pwfile={pwfile}",
-                  "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8")
+        self._run(
+            "initdb",
+            "-D",
+            str(self.datadir),
+            "-U",
+            self.user,
+            f"--pwfile={pwfile}",
+            "--auth=scram-sha-256",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+        )
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off"
         try:
-            self._run("pg_ctl", "-D", str(self.datadir), "-o", options, "-l", str(self.root / "server.log"),
-                      "-w", "-t", "60", "start")
+            self._run(
+                "pg_ctl",
+                "-D",
+                str(self.datadir),
+                "-o",
+                options,
+                "-l",
+                str(self.root / "server.log"),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            )
         except subprocess.CalledProcessError:
-            log = (self.root / "server.log")
+            log = self.root / "server.log"
             raise RuntimeError(f"PostgreSQL did not start: {log.read_text()[-2000:] if log.exists() else ''}") from None
         return self
 
     def stop(self) -> None:
         if self.root is None:
             return
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self._run("pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "stop")
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.root, ignore_errors=True)
         self.root = None
 
@@ -98,8 +119,9 @@ class PostgresServer:
         """Create database `name` and return its URL."""
         import psycopg2
 
-        conn = psycopg2.connect(host=self.host, port=self.port, user=self.user, password=self.password,
-                                dbname="postgres")
+        conn = psycopg2.connect(
+            host=self.host, port=self.port, user=self.user, password=self.password, dbname="postgres"
+        )
         conn.autocommit = True
         try:
             with conn.cursor() as cur:
@@ -110,5 +132,10 @@ class PostgresServer:
 
     def env(self, database: str) -> dict[str, str]:
         """The DAGSTER_PG_* variables deploy/dagster.postgres.yaml reads."""
-        return {"DAGSTER_PG_HOST": self.host, "DAGSTER_PG_PORT": str(self.port), "DAGSTER_PG_DB": database,
-                "DAGSTER_PG_USERNAME": self.user, "DAGSTER_PG_PASSWORD": self.password}
+        return {
+            "DAGSTER_PG_HOST": self.host,
+            "DAGSTER_PG_PORT": str(self.port),
+            "DAGSTER_PG_DB": database,
+            "DAGSTER_PG_USERNAME": self.user,
+            "DAGSTER_PG_PASSWORD": self.password,
+        }

@@ -64,8 +64,14 @@ class Forker:
     def __init__(self, tmp: Path):
         env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}"}
         env.pop("DAGSTER_HOME", None)
-        self.proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "run_forker.py")], cwd=tmp, env=env,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "tests" / "run_forker.py")],
+            cwd=tmp,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         self.tmp = tmp
 
     def run(self, argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
@@ -121,10 +127,10 @@ def published_state(warehouse: Path) -> dict:
                 fp for (fp,) in conn.execute(f"SELECT DISTINCT package_fingerprint FROM marts.{table}").fetchall()
             }
         staged = conn.execute("SELECT sum(amount)::VARCHAR FROM staging.transactions").fetchone()[0]
-        income = conn.execute("SELECT income_eur::VARCHAR FROM marts.region_sustainability "
-                              "WHERE region_code = 'ALL' AND period = '2025'").fetchone()[0]
-    return {"fingerprint": fingerprint, "marts": mart_prints, "staged": staged, "income": income,
-            "tables": len(marts)}
+        income = conn.execute(
+            "SELECT income_eur::VARCHAR FROM marts.region_sustainability WHERE region_code = 'ALL' AND period = '2025'"
+        ).fetchone()[0]
+    return {"fingerprint": fingerprint, "marts": mart_prints, "staged": staged, "income": income, "tables": len(marts)}
 
 
 def report_files(reports: Path) -> list[str]:
@@ -162,9 +168,10 @@ def kill_at_each_point(tmp: Path, points: list[str]) -> None:
 
     def run(name: str, crash: str | None = None):
         workers = "2" if crash and crash.startswith("reports:writ") or crash == "reports:rendering" else "1"
-        return forker.run(["run", "--data", str(packages[name]), "--warehouse", str(warehouse),
-                           "--reports", str(reports)],
-                          {**env, "PARTNER_REPORTS_CRASH_AT": crash or "", "REPORT_RENDER_WORKERS": workers})
+        return forker.run(
+            ["run", "--data", str(packages[name]), "--warehouse", str(warehouse), "--reports", str(reports)],
+            {**env, "PARTNER_REPORTS_CRASH_AT": crash or "", "REPORT_RENDER_WORKERS": workers},
+        )
 
     def complete(name: str, after: str) -> None:
         code, log, marker = run(name)

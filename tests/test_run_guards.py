@@ -45,6 +45,7 @@ def fingerprint(warehouse: Path) -> str:
 
 # --- output paths: one line, before any work ------------------------------------------
 
+
 def test_a_missing_data_folder_is_one_line_and_leaves_no_warehouse(tmp_path, capsys):
     code, out, err = run(tmp_path / "nope", tmp_path / "w.duckdb", tmp_path / "reports", capsys)
     assert code == 2 and out == ""
@@ -135,6 +136,7 @@ def test_bad_run_settings_are_one_line(tmp_path, package, capsys, monkeypatch):
 
 # --- failures while working: one line, the previous state whole -----------------------
 
+
 def test_a_failed_blocking_check_names_it_and_publishes_nothing(tmp_path, package, capsys):
     warehouse, reports = tmp_path / "w.duckdb", tmp_path / "reports"
     assert run(package(), warehouse, reports, capsys)[0] == 0
@@ -161,8 +163,10 @@ def test_a_crash_in_a_step_names_the_error_and_where(tmp_path, package, capsys, 
     code, out, err = run(package(), tmp_path / "w.duckdb", tmp_path / "reports", capsys)
     assert code == 2
     line = one_line(err)
-    assert line.startswith("partner-reports: error: step compute_region_metrics failed: "
-                           "ZeroDivisionError: division by zero (pipelines/metrics/assets.py, line ")
+    assert line.startswith(
+        "partner-reports: error: step compute_region_metrics failed: "
+        "ZeroDivisionError: division by zero (pipelines/metrics/assets.py, line "
+    )
     assert not (tmp_path / "w.duckdb").exists()  # nothing was published: no warehouse at all
 
 
@@ -191,6 +195,7 @@ def test_reports_follow_the_umask(tmp_path, package, capsys):
 
 # --- a full disk ----------------------------------------------------------------------
 
+
 def test_a_full_disk_ends_the_run_with_one_line_and_the_previous_state_whole(tmp_path, package, capsys):
     disk = tmp_path / "disk"
     disk.mkdir()
@@ -217,28 +222,43 @@ def test_a_full_disk_ends_the_run_with_one_line_and_the_previous_state_whole(tmp
 
 # --- one run at a time ----------------------------------------------------------------
 
+
 def cli(*args: str, env: dict) -> subprocess.Popen:
     environment = {**os.environ, "PYTHONPATH": str(ROOT), "MIN_FREE_DISK_SPACE": "0", **env}
     environment.pop("DAGSTER_HOME", None)
-    return subprocess.Popen([sys.executable, "-c", "import sys; from pipelines.cli import main; sys.exit(main())",
-                             "run", *args], env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", "import sys; from pipelines.cli import main; sys.exit(main())", "run", *args],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_a_second_run_gives_up_with_one_line_naming_the_holder(tmp_path, package):
     warehouse = tmp_path / "w.duckdb"
     runlock.acquire(warehouse, "holder-run", timeout=0)
     try:
-        done = cli("--data", str(package()), "--warehouse", str(warehouse), "--reports", str(tmp_path / "r"),
-                   env={"WAREHOUSE_LOCK_TIMEOUT": "1"})
+        done = cli(
+            "--data",
+            str(package()),
+            "--warehouse",
+            str(warehouse),
+            "--reports",
+            str(tmp_path / "r"),
+            env={"WAREHOUSE_LOCK_TIMEOUT": "1"},
+        )
         out, err = done.communicate(timeout=120)
     finally:
         runlock.release(warehouse)
     assert done.returncode == 2 and out == ""
     waiting, final = err.strip().splitlines()
-    assert waiting.startswith(f"Waiting for the run that holds warehouse {warehouse} to finish: pid {os.getpid()} "
-                              "(run holder-run, started ")
-    assert final.startswith(f"partner-reports: error: warehouse {warehouse} is in use by pid {os.getpid()} "
-                            "(run holder-run, started ")
+    assert waiting.startswith(
+        f"Waiting for the run that holds warehouse {warehouse} to finish: pid {os.getpid()} (run holder-run, started "
+    )
+    assert final.startswith(
+        f"partner-reports: error: warehouse {warehouse} is in use by pid {os.getpid()} (run holder-run, started "
+    )
     assert final.endswith("; gave up after 1 s (WAREHOUSE_LOCK_TIMEOUT)")
     assert not warehouse.exists()
 
@@ -253,9 +273,21 @@ def test_two_runs_at_once_take_turns_and_never_interleave(tmp_path, package):
     warehouse = tmp_path / "w.duckdb"
     runs = []
     for name, folder in (("one", first), ("two", second)):
-        runs.append(cli("--data", str(folder), "--warehouse", str(warehouse), "--reports", str(tmp_path / "r"),
-                        env={"WAREHOUSE_LOCK_TIMEOUT": "120", "REPORT_RENDER_WORKERS": "1",
-                             "PARTNER_REPORTS_CRASH_LOG": str(tmp_path / f"{name}.log")}))
+        runs.append(
+            cli(
+                "--data",
+                str(folder),
+                "--warehouse",
+                str(warehouse),
+                "--reports",
+                str(tmp_path / "r"),
+                env={
+                    "WAREHOUSE_LOCK_TIMEOUT": "120",
+                    "REPORT_RENDER_WORKERS": "1",
+                    "PARTNER_REPORTS_CRASH_LOG": str(tmp_path / f"{name}.log"),
+                },
+            )
+        )
     results = [r.communicate(timeout=240) for r in runs]
     assert [r.returncode for r in runs] == [0, 0], results
     assert sum("Waiting for the run that holds warehouse" in err for _, err in results) == 1, results

@@ -29,18 +29,35 @@ def test_a_changed_declaration_changes_the_doc(monkeypatch):
 
 
 def test_show_sql_prints_a_query_duckdb_can_plan():
-    out = subprocess.run([sys.executable, "-m", "pipelines.schema", "--show-sql", "transactions"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "pipelines.schema", "--show-sql", "transactions"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert not PLACEHOLDER.search(out) and "ASOF LEFT JOIN fx" in out and "to_reporting(wide) AS amount_eur" in out
     conn = duckdb.connect()
     conn.execute((SQL_DIR / "staging" / "_macros.sql").read_text())
-    columns = ", ".join(f"NULL::VARCHAR AS {c}" for c in
-                        ("transaction_id", "agreement_id", "transaction_date", "transaction_type", "amount",
-                         "currency", "value_date"))
-    conn.execute(f"CREATE TEMP VIEW src AS SELECT 2 AS _line, false AS _blank, NULL::STRUCT(rule VARCHAR, "
-                 f"message VARCHAR) AS _control, {columns}")
-    conn.execute("CREATE SCHEMA staging; CREATE TABLE staging.agreements (agreement_id VARCHAR); "
-                 "CREATE TEMP TABLE currencies (code VARCHAR); "
-                 "CREATE TEMP VIEW fx AS SELECT 'EUR' AS currency, DATE '0001-01-01' AS rate_date, "
-                 "1::DECIMAL(24, 12) AS eur_per_unit; SET VARIABLE reporting_currency = 'EUR'")
+    columns = ", ".join(
+        f"NULL::VARCHAR AS {c}"
+        for c in (
+            "transaction_id",
+            "agreement_id",
+            "transaction_date",
+            "transaction_type",
+            "amount",
+            "currency",
+            "value_date",
+        )
+    )
+    conn.execute(
+        f"CREATE TEMP VIEW src AS SELECT 2 AS _line, false AS _blank, NULL::STRUCT(rule VARCHAR, "
+        f"message VARCHAR) AS _control, {columns}"
+    )
+    conn.execute(
+        "CREATE SCHEMA staging; CREATE TABLE staging.agreements (agreement_id VARCHAR); "
+        "CREATE TEMP TABLE currencies (code VARCHAR); "
+        "CREATE TEMP VIEW fx AS SELECT 'EUR' AS currency, DATE '0001-01-01' AS rate_date, "
+        "1::DECIMAL(24, 12) AS eur_per_unit; SET VARIABLE reporting_currency = 'EUR'"
+    )
     assert conn.execute(f"SELECT count(*) FROM ({out})").fetchone() == (1,)

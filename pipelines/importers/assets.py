@@ -17,7 +17,7 @@ IMPORTED_PACKAGE = AssetKey(["ingest", "imported_package"])
     group_name="ingest",
     kinds={"csv"},
     description="IATI and 360Giving files in the package folder's iati/ and 360giving/ subfolders, "
-                "imported with the package's own tables into <warehouse dir>/imported/.",
+    "imported with the package's own tables into <warehouse dir>/imported/.",
 )
 def imported_package(
     context: AssetExecutionContext, package: PackageResource, warehouse: WarehouseResource

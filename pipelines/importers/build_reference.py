@@ -36,14 +36,28 @@ REGIONS = {
 # region. 298 Africa regional, 498 America regional, 798 Asia regional and 998 developing
 # countries unspecified straddle regions and are deliberately absent (-> GLOBAL).
 DAC_REGIONS = {
-    "88": "EU", "89": "EU",
-    "189": "MENA", "289": "AF",
-    "380": "LAC", "389": "LAC", "489": "LAC",
+    "88": "EU",
+    "89": "EU",
+    "189": "MENA",
+    "289": "AF",
+    "380": "LAC",
+    "389": "LAC",
+    "489": "LAC",
     "589": "MENA",
-    "619": "AO", "679": "AO", "689": "AO", "789": "AO", "889": "AO",
-    "1027": "AF", "1028": "AF", "1029": "AF", "1030": "AF",
-    "1031": "LAC", "1032": "LAC",
-    "1033": "AO", "1034": "AO", "1035": "AO",
+    "619": "AO",
+    "679": "AO",
+    "689": "AO",
+    "789": "AO",
+    "889": "AO",
+    "1027": "AF",
+    "1028": "AF",
+    "1029": "AF",
+    "1030": "AF",
+    "1031": "LAC",
+    "1032": "LAC",
+    "1033": "AO",
+    "1034": "AO",
+    "1035": "AO",
 }
 
 # Codes in IATI's Country codelist that the M49 table lacks but real files use.
@@ -58,8 +72,16 @@ EXTRA_COUNTRIES = [
 # although M49 Africa includes Northern Africa and M49 Asia Western Asia, both MENA).
 EXTRA_REGION_NAMES = {
     "AF": ["Africa", "East Africa", "West Africa", "Central Africa", "Horn of Africa", "Sahel"],
-    "AO": ["Asia", "South Asia", "South-East Asia", "Southeast Asia", "East Asia", "Asia Pacific", "Pacific",
-           "Pacific Islands"],
+    "AO": [
+        "Asia",
+        "South Asia",
+        "South-East Asia",
+        "Southeast Asia",
+        "East Asia",
+        "Asia Pacific",
+        "Pacific",
+        "Pacific Islands",
+    ],
     "EU": ["European Union", "Balkans", "Western Balkans", "Scandinavia"],
     "LAC": ["Latin America", "Central and South America"],
     "MENA": ["Middle East", "Middle East and North Africa", "MENA", "North Africa"],

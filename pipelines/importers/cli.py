@@ -31,27 +31,37 @@ See docs/importers.md for the full mapping."""
 
 def add_import_parser(subcommands: argparse._SubParsersAction) -> None:
     parser = subcommands.add_parser(
-        "import", help="turn IATI or 360Giving files into a partner data package",
+        "import",
+        help="turn IATI or 360Giving files into a partner data package",
         description="Import published funding data into a partner data package.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     standards = parser.add_subparsers(dest="standard", required=True, metavar="STANDARD")
     iati = standards.add_parser(
-        "iati", help="IATI activity XML, versions 1.0x and 2.0x",
+        "iati",
+        help="IATI activity XML, versions 1.0x and 2.0x",
         description=textwrap.fill(
             "Import IATI activity files (iati-activities XML, 1.0x or 2.0x). Commitments (types 2, 11, C) "
             "become agreements per activity x partner x currency x region; incoming funds and "
             "disbursements (1, 3, IF, D) income; expenditure (4, E) expenditures; result indicators "
-            "outcomes.", 88),
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+            "outcomes.",
+            88,
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     giving = standards.add_parser(
-        "360giving", help="360Giving grants as JSON, CSV or XLSX",
+        "360giving",
+        help="360Giving grants as JSON, CSV or XLSX",
         description=textwrap.fill(
-            "Import 360Giving grant files (JSON {\"grants\": [...]}, or CSV/XLSX with the standard's "
+            'Import 360Giving grant files (JSON {"grants": [...]}, or CSV/XLSX with the standard\'s '
             "column titles). Each grant is an agreement with its funding organisation; amountDisbursed, "
-            "where given, is income against it.", 88),
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+            "where given, is income against it.",
+            88,
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     for sub, kind in ((iati, "*.xml"), (giving, "*.json, *.csv, *.xlsx")):
         sub.add_argument(
@@ -60,17 +70,27 @@ def add_import_parser(subcommands: argparse._SubParsersAction) -> None:
         sub.add_argument(
             "--out", required=True, metavar="DIR", help="package folder to write or merge into (created if missing)"
         )
-        sub.add_argument("--regions", metavar="DIR",
-                         help="folder with regions.csv and country_regions.csv (or countries.csv) and optionally "
-                              "dac_regions.csv, to map countries to regions; default: DIR's own countries.csv and "
-                              "regions.csv if present, else data/reference/ (six UN M49 regions + GLOBAL)")
+        sub.add_argument(
+            "--regions",
+            metavar="DIR",
+            help="folder with regions.csv and country_regions.csv (or countries.csv) and optionally "
+            "dac_regions.csv, to map countries to regions; default: DIR's own countries.csv and "
+            "regions.csv if present, else data/reference/ (six UN M49 regions + GLOBAL)",
+        )
         sub.add_argument("--quiet", action="store_true", help="no progress lines")
-    iati.add_argument("--workers", type=int, metavar="N",
-                      help="processes that read files in parallel (default: IMPORT_WORKERS, else one per core "
-                           "when there are several files over 16 MB in all; 1: one file after another, "
-                           "in this process). The output is the same either way.")
-    giving.add_argument("--default-currency", metavar="CODE",
-                        help="currency for grants of a file that has no currency column (e.g. GBP)")
+    iati.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="processes that read files in parallel (default: IMPORT_WORKERS, else one per core "
+        "when there are several files over 16 MB in all; 1: one file after another, "
+        "in this process). The output is the same either way.",
+    )
+    giving.add_argument(
+        "--default-currency",
+        metavar="CODE",
+        help="currency for grants of a file that has no currency column (e.g. GBP)",
+    )
     iati.set_defaults(handler=run_import)
     giving.set_defaults(handler=run_import)
 
@@ -91,11 +111,22 @@ def run_import(args: argparse.Namespace) -> int:
     progress = None if args.quiet else _progress
     try:
         if args.standard == "iati":
-            summary = import_iati(args.paths, args.out, regions_dir=args.regions, progress=progress,
-                                  workers=args.workers, log=None if args.quiet else _log)
+            summary = import_iati(
+                args.paths,
+                args.out,
+                regions_dir=args.regions,
+                progress=progress,
+                workers=args.workers,
+                log=None if args.quiet else _log,
+            )
         else:
-            summary = import_360giving(args.paths, args.out, regions_dir=args.regions,
-                                       default_currency=args.default_currency, progress=progress)
+            summary = import_360giving(
+                args.paths,
+                args.out,
+                regions_dir=args.regions,
+                default_currency=args.default_currency,
+                progress=progress,
+            )
     except ImportFailure as error:
         print(f"partner-reports import: error: {error}", file=sys.stderr)
         return 2

@@ -23,12 +23,29 @@ DISBURSEMENT_OUT = {"3", "D"}
 EXPENDITURE = {"4", "E"}
 
 TYPE_NAMES = {
-    "1": "Incoming Funds", "IF": "Incoming Funds", "2": "Outgoing Commitment", "C": "Commitment",
-    "3": "Disbursement", "D": "Disbursement", "4": "Expenditure", "E": "Expenditure",
-    "5": "Interest Payment", "6": "Loan Repayment", "7": "Reimbursement", "8": "Purchase of Equity",
-    "9": "Sale of Equity", "10": "Credit Guarantee", "11": "Incoming Commitment", "12": "Outgoing Pledge",
-    "13": "Incoming Pledge", "IR": "Interest Repayment", "LR": "Loan Repayment", "R": "Reimbursement",
-    "QP": "Purchase of Equity", "QS": "Sale of Equity", "CG": "Credit Guarantee",
+    "1": "Incoming Funds",
+    "IF": "Incoming Funds",
+    "2": "Outgoing Commitment",
+    "C": "Commitment",
+    "3": "Disbursement",
+    "D": "Disbursement",
+    "4": "Expenditure",
+    "E": "Expenditure",
+    "5": "Interest Payment",
+    "6": "Loan Repayment",
+    "7": "Reimbursement",
+    "8": "Purchase of Equity",
+    "9": "Sale of Equity",
+    "10": "Credit Guarantee",
+    "11": "Incoming Commitment",
+    "12": "Outgoing Pledge",
+    "13": "Incoming Pledge",
+    "IR": "Interest Repayment",
+    "LR": "Loan Repayment",
+    "R": "Reimbursement",
+    "QP": "Purchase of Equity",
+    "QS": "Sale of Equity",
+    "CG": "Credit Guarantee",
 }
 
 # What a flow becomes: "income" (support), "commitment", "expenditure", "pass_through".

@@ -115,10 +115,12 @@ class RateBook:
             start = max(year for year in years if year <= min(needed))
             for year in years:
                 if start <= year <= max(needed):
-                    rows.append({
-                        "currency": code,
-                        "rate_date": f"{year}-01-01",
-                        "eur_per_unit": format(self.eur_per_unit(code, year), "f"),
-                        "source": FALLBACK_SOURCE,
-                    })
+                    rows.append(
+                        {
+                            "currency": code,
+                            "rate_date": f"{year}-01-01",
+                            "eur_per_unit": format(self.eur_per_unit(code, year), "f"),
+                            "source": FALLBACK_SOURCE,
+                        }
+                    )
         return rows

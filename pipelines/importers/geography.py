@@ -80,15 +80,22 @@ class RegionMap:
         regions = {
             r["region_code"]: r["region_name"] for r in _rows(folder / "regions.csv", ("region_code", "region_name"))
         }
-        countries = {r["country_code"].upper(): (r["country_name"], r["region_code"])
-                     for r in _rows(countries_file, ("country_code", "country_name", "region_code"))}
+        countries = {
+            r["country_code"].upper(): (r["country_name"], r["region_code"])
+            for r in _rows(countries_file, ("country_code", "country_name", "region_code"))
+        }
         # DAC codes pointing at a region this mapping does not have fall back to GLOBAL
-        dac = {r["dac_region_code"]: r["region_code"] for r in _rows(dac_file, ("dac_region_code", "region_code"))
-               if r["region_code"] in regions}
+        dac = {
+            r["dac_region_code"]: r["region_code"]
+            for r in _rows(dac_file, ("dac_region_code", "region_code"))
+            if r["region_code"] in regions
+        }
         for code in sorted({*regions, *(region for _, region in countries.values())}):
             if not REGION_CODE.fullmatch(code) or code not in {*regions, GLOBAL}:
-                raise ImportFailure(f"{folder}: region code {code!r} is not in regions.csv or breaks the "
-                                    "contract's pattern (1-16 of A-Z, 0-9, _ starting with a letter)")
+                raise ImportFailure(
+                    f"{folder}: region code {code!r} is not in regions.csv or breaks the "
+                    "contract's pattern (1-16 of A-Z, 0-9, _ starting with a letter)"
+                )
         return cls(regions, countries, dac)
 
     def country_region(self, code: str) -> str | None:

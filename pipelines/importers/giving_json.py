@@ -47,15 +47,15 @@ def _grants(path: Path, events) -> Iterator[tuple[str, dict]]:
             if value == "grants":  # a map_key
                 event, value = next(events)
                 if event != "start_array":
-                    raise ImportFailure(f"{path}: no \"grants\" list at the top level")
+                    raise ImportFailure(f'{path}: no "grants" list at the top level')
                 yield from _elements(path, events)
                 return
             _skip(path, events, next(events), "the top level")
-        raise ImportFailure(f"{path}: no \"grants\" list at the top level")
+        raise ImportFailure(f'{path}: no "grants" list at the top level')
     if event == "start_array":
         yield from _elements(path, events)
         return
-    raise ImportFailure(f"{path}: no \"grants\" list at the top level")
+    raise ImportFailure(f'{path}: no "grants" list at the top level')
 
 
 def _elements(path: Path, events) -> Iterator[tuple[str, dict]]:
@@ -70,8 +70,9 @@ def _elements(path: Path, events) -> Iterator[tuple[str, dict]]:
 
 def _scalar(path: Path, value, where: str):
     if isinstance(value, str) and len(value) > MAX_JSON_TEXT_CHARS:
-        raise InputLimit(f"{path}: a string in {where} has {len(value):,} characters; "
-                         f"at most {MAX_JSON_TEXT_CHARS:,} are read")
+        raise InputLimit(
+            f"{path}: a string in {where} has {len(value):,} characters; at most {MAX_JSON_TEXT_CHARS:,} are read"
+        )
     return value
 
 

@@ -38,35 +38,66 @@ class Level:
                 self.lookup[_norm(name)] = (key, child)
 
 
-LOCATION = Level({
-    "id": ("Identifier",), "name": ("Name", "Location Name"), "countryCode": ("Country Code", "Country"),
-    "geoCode": ("Geographic Code", "Geo Code"), "geoCodeType": ("Geographic Code Type", "Geo Code Type"),
-    "latitude": ("Latitude",), "longitude": ("Longitude",), "description": ("Description",),
-})
-ORGANISATION = Level({
-    "id": ("Identifier",), "name": ("Name",), "department": ("Department",),
-    "charityNumber": ("Charity Number",), "companyNumber": ("Company Number",),
-    "streetAddress": ("Street Address",), "addressLocality": ("City", "Town"), "addressRegion": ("County",),
-    "addressCountry": ("Country", "Address Country"), "postalCode": ("Postal Code", "Postcode"),
-    "alternateName": ("Alternate Name",), "url": ("Web Address", "URL"),
-    "location": (("Location",), LOCATION),
-})
-DATES = Level({
-    "startDate": ("Start Date", "Start"), "endDate": ("End Date", "End"),
-    "duration": ("Duration (months)", "Duration", "Duration in months"), "title": ("Title",),
-})
+LOCATION = Level(
+    {
+        "id": ("Identifier",),
+        "name": ("Name", "Location Name"),
+        "countryCode": ("Country Code", "Country"),
+        "geoCode": ("Geographic Code", "Geo Code"),
+        "geoCodeType": ("Geographic Code Type", "Geo Code Type"),
+        "latitude": ("Latitude",),
+        "longitude": ("Longitude",),
+        "description": ("Description",),
+    }
+)
+ORGANISATION = Level(
+    {
+        "id": ("Identifier",),
+        "name": ("Name",),
+        "department": ("Department",),
+        "charityNumber": ("Charity Number",),
+        "companyNumber": ("Company Number",),
+        "streetAddress": ("Street Address",),
+        "addressLocality": ("City", "Town"),
+        "addressRegion": ("County",),
+        "addressCountry": ("Country", "Address Country"),
+        "postalCode": ("Postal Code", "Postcode"),
+        "alternateName": ("Alternate Name",),
+        "url": ("Web Address", "URL"),
+        "location": (("Location",), LOCATION),
+    }
+)
+DATES = Level(
+    {
+        "startDate": ("Start Date", "Start"),
+        "endDate": ("End Date", "End"),
+        "duration": ("Duration (months)", "Duration", "Duration in months"),
+        "title": ("Title",),
+    }
+)
 PROGRAMME = Level({"code": ("Code",), "title": ("Title",), "url": ("URL",)})
-GRANT = Level({
-    "id": ("Identifier",), "title": ("Title",), "description": ("Description",), "currency": ("Currency",),
-    "amountAppliedFor": ("Amount Applied For",), "amountAwarded": ("Amount Awarded",),
-    "amountDisbursed": ("Amount Disbursed",), "awardDate": ("Award Date",), "url": ("URL",),
-    "dateModified": ("Last Modified",), "dataSource": ("Data Source",), "fromOpenCall": ("From an open call?",),
-    "plannedDates": (("Planned Dates",), DATES), "actualDates": (("Actual Dates",), DATES),
-    "recipientOrganization": (("Recipient Org", "Recipient Organisation"), ORGANISATION),
-    "fundingOrganization": (("Funding Org", "Funding Organisation"), ORGANISATION),
-    "beneficiaryLocation": (("Beneficiary Location",), LOCATION),
-    "grantProgramme": (("Grant Programme", "Grant Program"), PROGRAMME),
-})
+GRANT = Level(
+    {
+        "id": ("Identifier",),
+        "title": ("Title",),
+        "description": ("Description",),
+        "currency": ("Currency",),
+        "amountAppliedFor": ("Amount Applied For",),
+        "amountAwarded": ("Amount Awarded",),
+        "amountDisbursed": ("Amount Disbursed",),
+        "awardDate": ("Award Date",),
+        "url": ("URL",),
+        "dateModified": ("Last Modified",),
+        "dataSource": ("Data Source",),
+        "fromOpenCall": ("From an open call?",),
+        "plannedDates": (("Planned Dates",), DATES),
+        "actualDates": (("Actual Dates",), DATES),
+        "recipientOrganization": (("Recipient Org", "Recipient Organisation"), ORGANISATION),
+        "fundingOrganization": (("Funding Org", "Funding Organisation"), ORGANISATION),
+        "beneficiaryLocation": (("Beneficiary Location",), LOCATION),
+        "grantProgramme": (("Grant Programme", "Grant Program"), PROGRAMME),
+    }
+)
 
 # A step of a path: (key, level of the list's elements or None for a plain field,
 # element index or None for "the first element where the field is empty").
@@ -119,8 +150,11 @@ def put(target: dict, steps: list[Step], value: object) -> None:
         return
     if index is None:
         leaf = rest[0][0]
-        index = next((i for i, item in enumerate(items) if item.get(leaf) in (None, "")), len(items)) \
-            if len(rest) == 1 and rest[0][1] is None else 0
+        index = (
+            next((i for i, item in enumerate(items) if item.get(leaf) in (None, "")), len(items))
+            if len(rest) == 1 and rest[0][1] is None
+            else 0
+        )
     put(_element(items, index), rest, value)
 
 

@@ -33,9 +33,14 @@ from pipelines.importers.session import ImportSession
 from pipelines.importers.source_files import Progress, iter_files
 
 
-def import_iati(paths: Iterable[str | Path], out_dir: str | Path, regions_dir: str | Path | None = None,
-                progress: Progress | None = None, workers: int | None = None,
-                log: Callable[[str], None] | None = None) -> ImportSummary:
+def import_iati(
+    paths: Iterable[str | Path],
+    out_dir: str | Path,
+    regions_dir: str | Path | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
+    log: Callable[[str], None] | None = None,
+) -> ImportSummary:
     """Import IATI activity files (files or folders of *.xml) into the package at `out_dir`.
 
     Several files (over 16 MB in all) are surveyed and mapped file by file in `workers`
@@ -58,8 +63,10 @@ def import_iati(paths: Iterable[str | Path], out_dir: str | Path, regions_dir: s
             if log and files:
                 seconds = time.monotonic() - started
                 megabytes = sum(p.stat().st_size for p in files) / 1e6
-                log(f"import: {len(files)}/{len(files)} files, {megabytes:,.1f} MB in {seconds:.1f} s "
-                    f"({megabytes / max(seconds, 1e-9):.1f} MB/s)")
+                log(
+                    f"import: {len(files)}/{len(files)} files, {megabytes:,.1f} MB in {seconds:.1f} s "
+                    f"({megabytes / max(seconds, 1e-9):.1f} MB/s)"
+                )
     except BaseException:
         session.writer.abort()  # the package in out_dir stays as it was
         raise
@@ -67,8 +74,14 @@ def import_iati(paths: Iterable[str | Path], out_dir: str | Path, regions_dir: s
 
 
 class IatiFile:
-    def __init__(self, path: Path, session: ImportSession, progress: Progress | None, survey: Survey,
-                 activities: Iterable[ET.Element] | None = None):
+    def __init__(
+        self,
+        path: Path,
+        session: ImportSession,
+        progress: Progress | None,
+        survey: Survey,
+        activities: Iterable[ET.Element] | None = None,
+    ):
         """`activities`: the file's activities already read (a parallel worker reads a small
         file once for the survey and the mapping); an iterable that raises the file's
         ET.ParseError, if any, after the activities before it."""
@@ -125,8 +138,15 @@ def map_activity(el: ET.Element, number: int, file: IatiFile) -> None:
     def reject(tx: Transaction, reason: str, amount: Decimal | None = None) -> None:
         """A reject row with the money as published (or `amount`, a part of it)."""
         amount = tx.amount if amount is None else amount
-        writer.reject(file.name, f"{activity.path}/transaction[{tx.index}]", reason, record="transaction",
-                      source_type=tx.code, currency=tx.currency, amount="" if amount is None else str(amount))
+        writer.reject(
+            file.name,
+            f"{activity.path}/transaction[{tx.index}]",
+            reason,
+            record="transaction",
+            source_type=tx.code,
+            currency=tx.currency,
+            amount="" if amount is None else str(amount),
+        )
 
     transactions = activity.transactions
     for tx in transactions:
@@ -139,8 +159,9 @@ def map_activity(el: ET.Element, number: int, file: IatiFile) -> None:
     session.seen_ids.add(activity.ident)
     if covered:
         for tx in transactions:
-            reject(tx, "parent activity whose components also report transactions: money counted at "
-                       "component level only")
+            reject(
+                tx, "parent activity whose components also report transactions: money counted at component level only"
+            )
         transactions = []
 
     flows = []
@@ -162,11 +183,16 @@ def map_activity(el: ET.Element, number: int, file: IatiFile) -> None:
     committed, rejected = agreements.commit([(_partner(session, f), f) for f in flows if f.kind == COMMITMENT])
     for part, total in rejected:
         currency, region = part.flow.currency, part.region
-        writer.reject(file.name, part.flow.path,
-                      f"commitments of {part.partner_id} in {currency} to {region} sum to {total}: committed_amount "
-                      f"must be >= 0 (this commitment's {region} part rejected)",
-                      record="transaction", source_type=part.flow.source_type, currency=currency,
-                      amount=str(part.amount))
+        writer.reject(
+            file.name,
+            part.flow.path,
+            f"commitments of {part.partner_id} in {currency} to {region} sum to {total}: committed_amount "
+            f"must be >= 0 (this commitment's {region} part rejected)",
+            record="transaction",
+            source_type=part.flow.source_type,
+            currency=currency,
+            amount=str(part.amount),
+        )
     for part in committed:
         writer.reconciliation.counted(file.name, part.flow.currency, part.flow.source_type, "commitment", part.amount)
 

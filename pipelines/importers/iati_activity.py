@@ -42,12 +42,22 @@ class Org:
 
 def places(el: ET.Element) -> list[Place]:
     """The recipient countries and regions of an activity or a transaction."""
-    found = [Place("country", (attr(c, "code") or "").upper(), parse_amount(attr(c, "percentage")))
-             for c in kids(el, "recipient-country") if attr(c, "code")]
+    found = [
+        Place("country", (attr(c, "code") or "").upper(), parse_amount(attr(c, "percentage")))
+        for c in kids(el, "recipient-country")
+        if attr(c, "code")
+    ]
     # 1.0x writes vocab= and may name the DAC vocabulary by word; missing means DAC
-    found += [Place("region", attr(r, "code"), parse_amount(attr(r, "percentage")),
-                    _vocabulary(attr(r, "vocabulary") or attr(r, "vocab")))
-              for r in kids(el, "recipient-region") if attr(r, "code")]
+    found += [
+        Place(
+            "region",
+            attr(r, "code"),
+            parse_amount(attr(r, "percentage")),
+            _vocabulary(attr(r, "vocabulary") or attr(r, "vocab")),
+        )
+        for r in kids(el, "recipient-region")
+        if attr(r, "code")
+    ]
     return found
 
 
@@ -120,13 +130,15 @@ class Activity:
             self.ident = f"{file_stem}#activity{number}"
         self.default_currency = (attr(el, "default-currency") or "").upper() or None
         self.reporting = Org.of(kid(el, "reporting-org"))
-        self.funders = [Org.of(p) for p in kids(el, "participating-org")
-                        if (attr(p, "role") or "").lower() in ("1", "funding")]
+        self.funders = [
+            Org.of(p) for p in kids(el, "participating-org") if (attr(p, "role") or "").lower() in ("1", "funding")
+        ]
         self.funder = next((org for org in self.funders if org), None)
         self.title = text_of(kid(el, "title")) or self.ident
         self.finance_type = attr(kid(el, "default-finance-type"), "code") or ""
-        self.transactions = [Transaction(tx, index, self.default_currency)
-                             for index, tx in enumerate(kids(el, "transaction"), start=1)]
+        self.transactions = [
+            Transaction(tx, index, self.default_currency) for index, tx in enumerate(kids(el, "transaction"), start=1)
+        ]
 
     def places(self) -> list[Place]:
         return places(self.el)
@@ -149,7 +161,9 @@ class Activity:
                 baseline = parse_amount(attr(kid(indicator, "baseline"), "value")) or Decimal(0)
                 for p, period in enumerate(kids(indicator, "period"), start=1):
                     yield IndicatorPeriod(
-                        f"{r}.{i}.{p}", name, baseline,
+                        f"{r}.{i}.{p}",
+                        name,
+                        baseline,
                         parse_iso_date(attr(kid(period, "period-end"), "iso-date")),
                         parse_amount(attr(kid(period, "target"), "value")),
                         parse_amount(attr(kid(period, "actual"), "value")),

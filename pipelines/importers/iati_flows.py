@@ -81,8 +81,9 @@ def _reporter_is_funding_org(activity: Activity) -> bool:
     return any(org and ({(org.ref or "").upper(), org.name.casefold()} & same) for org in activity.funders)
 
 
-def check(tx: Transaction, activity: Activity, role: Role, currencies: Collection[str], rates: RateBook,
-          survey: Survey) -> Checked:
+def check(
+    tx: Transaction, activity: Activity, role: Role, currencies: Collection[str], rates: RateBook, survey: Survey
+) -> Checked:
     """The transaction as a Flow, or why not (the first failed check; a remainder below a
     cent is rejected on its own and the flow goes on)."""
     out = Checked()
@@ -117,27 +118,33 @@ def check(tx: Transaction, activity: Activity, role: Role, currencies: Collectio
             return out.reject(f"no {currency} exchange rate on or before {needed} (package fx_rates or IMF table)")
     cents, remainder = to_cents(amount)
     if remainder:
-        out.reject(f"value {amount} has more than 2 decimals: remainder dropped when rounding to {cents}",
-                   amount=remainder)
+        out.reject(
+            f"value {amount} has more than 2 decimals: remainder dropped when rounding to {cents}", amount=remainder
+        )
     partner, receiver, reason = None, tx.receiver(), ""
     if kind == PASS_THROUGH:
         partner, reason = tx.provider() or activity.reporting, RECEIVER_PASSES_ON
     elif kind != SPENDING:
         partner = tx.provider() or activity.funder or activity.reporting
         if partner is None:
-            return out.reject("no provider-org, funding participating-org or reporting-org to name the partner",
-                              amount=cents)
+            return out.reject(
+                "no provider-org, funding participating-org or reporting-org to name the partner", amount=cents
+            )
         if code not in EXPENDITURE and not role.receiver:
             # a funder's outgoing flow that the receiving organisation reports too
             reporter = activity.reporting.ref if activity.reporting else None
-            known = survey.receives(tx.receiver_activity_id(), receiver.ref if receiver else None,
-                                    (partner.ref, reporter), kind)
+            known = survey.receives(
+                tx.receiver_activity_id(), receiver.ref if receiver else None, (partner.ref, reporter), kind
+            )
             if known:
                 kind, reason = PASS_THROUGH, f"{known} in this import: counted there, where it came in"
     if rates.implausible(cents, currency, value_day):
-        out.notes.append(f"transaction[{tx.index}] value {cents} {currency} is over EUR 10 billion: "
-                         "kept as published, check the source")
+        out.notes.append(
+            f"transaction[{tx.index}] value {cents} {currency} is over EUR 10 billion: "
+            "kept as published, check the source"
+        )
     finance_type = tx.finance_type() or activity.finance_type
-    out.flow = Flow(kind, code, cents, currency, day, value_day, partner, receiver, tx.index, path, finance_type,
-                    reason)
+    out.flow = Flow(
+        kind, code, cents, currency, day, value_day, partner, receiver, tx.index, path, finance_type, reason
+    )
     return out

@@ -116,8 +116,9 @@ class RecordingSurvey:
 
     def same_answers(self, survey: Survey) -> bool:
         """Whether `survey` answers every recorded question as it was answered."""
-        return (all((ident in survey.covered_parents) == answer for ident, answer in self.covered_asked.items())
-                and all(survey.receives(*question) == answer for question, answer in self.receives_asked))
+        return all((ident in survey.covered_parents) == answer for ident, answer in self.covered_asked.items()) and all(
+            survey.receives(*question) == answer for question, answer in self.receives_asked
+        )
 
 
 @dataclass
@@ -137,8 +138,7 @@ def _survey_task(path: Path) -> SurveyParts:
     return survey_file(path)
 
 
-def _first_task(path: Path, out_dir: Path, regions_dir: str | None, part_dir: Path,
-                read_once_bytes: int) -> FirstPass:
+def _first_task(path: Path, out_dir: Path, regions_dir: str | None, part_dir: Path, read_once_bytes: int) -> FirstPass:
     """A large file: its survey. A small one: read once, surveyed and mapped on its own."""
     if path.stat().st_size > read_once_bytes:
         return FirstPass(survey_file(path))
@@ -177,8 +177,9 @@ def _part_session(out_dir: Path, regions_dir: str | None, part_dir: Path) -> Imp
     return _BASE[key].for_part(part_dir, memory_bytes=PART_MEMORY)
 
 
-def _map_task(path: Path, out_dir: Path, regions_dir: str | None, part_dir: Path, survey_path: Path,
-              seen_before: set[str]) -> FileResult:
+def _map_task(
+    path: Path, out_dir: Path, regions_dir: str | None, part_dir: Path, survey_path: Path, seen_before: set[str]
+) -> FileResult:
     from pipelines.importers.iati import IatiFile
 
     if str(survey_path) not in _SURVEY:
@@ -197,10 +198,18 @@ def _map_task(path: Path, out_dir: Path, regions_dir: str | None, part_dir: Path
 def _result(session: ImportSession, part_dir: Path) -> FileResult:
     summary = session.summary
     return FileResult(
-        name=summary.files[0], texts=session.writer.texts(), part_dir=part_dir, activities=summary.activities,
-        normalised=summary.normalised, errors=summary.errors, used_partners=summary.partners,
-        regions=summary.regions, partners=session.partners, years_needed=dict(session.rates.years_needed),
-        counts=session.writer.counts, sums=session.writer.reconciliation.sums(),
+        name=summary.files[0],
+        texts=session.writer.texts(),
+        part_dir=part_dir,
+        activities=summary.activities,
+        normalised=summary.normalised,
+        errors=summary.errors,
+        used_partners=summary.partners,
+        regions=summary.regions,
+        partners=session.partners,
+        years_needed=dict(session.rates.years_needed),
+        counts=session.writer.counts,
+        sums=session.writer.reconciliation.sums(),
     )
 
 
@@ -220,9 +229,16 @@ def _base_session(out_dir: Path, regions_dir: str | None) -> ImportSession:
 
 # --- in the parent -----------------------------------------------------------------------
 
-def import_in_parallel(files: list[Path], session: ImportSession, regions_dir: str | Path | None,
-                       workers: int, progress: Callable[[str, int, int], None] | None = None,
-                       log: Callable[[str], None] | None = None, read_once_bytes: int = READ_ONCE_BYTES) -> None:
+
+def import_in_parallel(
+    files: list[Path],
+    session: ImportSession,
+    regions_dir: str | Path | None,
+    workers: int,
+    progress: Callable[[str, int, int], None] | None = None,
+    log: Callable[[str], None] | None = None,
+    read_once_bytes: int = READ_ONCE_BYTES,
+) -> None:
     """Survey and map `files` in `workers` processes into `session`, as if one by one."""
     work = session.writer.tmp / "parts"
     work.mkdir()
@@ -233,8 +249,10 @@ def import_in_parallel(files: list[Path], session: ImportSession, regions_dir: s
     regions = str(regions_dir) if regions_dir else None
     with worker_pool(workers) as pool:
         parts, seen, repeated, firsts, held = SurveyParts(), set(), [], [], 0
-        first = [pool.submit(_first_task, path, out_dir, regions, work / f"part-{i}", read_once_bytes)
-                 for i, path in enumerate(files)]
+        first = [
+            pool.submit(_first_task, path, out_dir, regions, work / f"part-{i}", read_once_bytes)
+            for i, path in enumerate(files)
+        ]
         for i, future in enumerate(first):
             done = future.result()
             first[i] = None
@@ -244,8 +262,9 @@ def import_in_parallel(files: list[Path], session: ImportSession, regions_dir: s
             parts.merge(done.parts)
             recorded = done.recorded
             if done.result is not None:
-                size = sum(len(text) for text in (done.result.texts or {}).values()) + \
-                    QUESTION_BYTES * (len(recorded.covered_asked) + len(recorded.receives_asked))
+                size = sum(len(text) for text in (done.result.texts or {}).values()) + QUESTION_BYTES * (
+                    len(recorded.covered_asked) + len(recorded.receives_asked)
+                )
                 if held + size > HELD_BYTES:  # part and questions wait on disk for the whole survey
                     recorded = _spool(done.result, recorded, work / f"part-{i}.pickle")
                 else:
@@ -254,15 +273,19 @@ def import_in_parallel(files: list[Path], session: ImportSession, regions_dir: s
         del seen
         survey = parts.survey()
         del parts
-        ready = [result is not None and not repeated[i] and _recorded(recorded).same_answers(survey)
-                 for i, (result, recorded) in enumerate(firsts)]
+        ready = [
+            result is not None and not repeated[i] and _recorded(recorded).same_answers(survey)
+            for i, (result, recorded) in enumerate(firsts)
+        ]
         survey_path = work / "survey.pickle"
         with open(survey_path, "wb") as f:
             pickle.dump(survey, f, protocol=pickle.HIGHEST_PROTOCOL)
         del survey
         if log:
-            log(f"import: read {len(files)} files, {total_mb:,.1f} MB in {time.monotonic() - started:.1f} s; "
-                f"{ready.count(True)} mapped in the same pass, {ready.count(False)} to map with the whole survey")
+            log(
+                f"import: read {len(files)} files, {total_mb:,.1f} MB in {time.monotonic() - started:.1f} s; "
+                f"{ready.count(True)} mapped in the same pass, {ready.count(False)} to map with the whole survey"
+            )
         # at most a few files ahead of the merge: finished parts wait here in memory
         window, pending = 2 * workers, {}
         upcoming = (j for j in range(len(files)) if not ready[j])
@@ -271,8 +294,9 @@ def import_in_parallel(files: list[Path], session: ImportSession, regions_dir: s
             while len(pending) < window and (j := next(upcoming, None)) is not None:
                 if firsts[j][0] is not None:
                     shutil.rmtree(firsts[j][0].part_dir, ignore_errors=True)
-                pending[j] = pool.submit(_map_task, files[j], out_dir, regions, work / f"part-{j}-again",
-                                         survey_path, repeated[j])
+                pending[j] = pool.submit(
+                    _map_task, files[j], out_dir, regions, work / f"part-{j}-again", survey_path, repeated[j]
+                )
             result = pending.pop(i).result() if i in pending else firsts[i][0]
             firsts[i], repeated[i] = None, None
             _merge(session, path, result)
@@ -282,8 +306,10 @@ def import_in_parallel(files: list[Path], session: ImportSession, regions_dir: s
             now = time.monotonic()
             if log and (now - last >= 5 or i == len(files) - 1):
                 last = now
-                log(f"import: {i + 1}/{len(files)} files, {done_mb:,.1f} of {total_mb:,.1f} MB in "
-                    f"{now - started:.1f} s ({done_mb / max(now - started, 1e-9):.1f} MB/s)")
+                log(
+                    f"import: {i + 1}/{len(files)} files, {done_mb:,.1f} of {total_mb:,.1f} MB in "
+                    f"{now - started:.1f} s ({done_mb / max(now - started, 1e-9):.1f} MB/s)"
+                )
 
 
 def _spool(result: FileResult, recorded: RecordingSurvey, path: Path) -> Path:

@@ -35,8 +35,9 @@ class Survey:
     # (receiving org ref, providing org ref, kind), refs upper-cased
     received_from: set[tuple[str, str, str]] = field(default_factory=set)
 
-    def receives(self, activity_id: str | None, receiver_ref: str | None, funder_refs: Iterable[str | None],
-                 kind: str) -> str | None:
+    def receives(
+        self, activity_id: str | None, receiver_ref: str | None, funder_refs: Iterable[str | None], kind: str
+    ) -> str | None:
         """How we know the receiving side reports this flow (for the note), or None."""
         if activity_id and kind in self.received_by_activity.get(activity_id, ()):
             return f"activity {activity_id} reports receiving it"
@@ -72,8 +73,11 @@ class SurveyParts:
 
     def survey(self) -> Survey:
         parents = self.parent_of_paying | {parent for parent, child in self.children if child in self.paying}
-        return Survey(covered_parents=parents & self.paying,
-                      received_by_activity=self.received_by_activity, received_from=self.received_from)
+        return Survey(
+            covered_parents=parents & self.paying,
+            received_by_activity=self.received_by_activity,
+            received_from=self.received_from,
+        )
 
 
 def survey_activity(el: ET.Element, number: int, stem: str, parts: SurveyParts) -> None:
@@ -117,8 +121,11 @@ def _identifier(el: ET.Element) -> str:
 
 def _record_money_received(el: ET.Element, ident: str, survey: Survey | SurveyParts) -> None:
     receiver = (attr(kid(el, "reporting-org"), "ref") or "").upper()
-    funding = [attr(p, "ref") for p in kids(el, "participating-org")
-               if (attr(p, "role") or "").lower() in ("1", "funding") and attr(p, "ref")]
+    funding = [
+        attr(p, "ref")
+        for p in kids(el, "participating-org")
+        if (attr(p, "role") or "").lower() in ("1", "funding") and attr(p, "ref")
+    ]
     for tx in kids(el, "transaction"):
         kind = INCOMING_KINDS.get((attr(kid(tx, "transaction-type"), "code") or "").upper())
         if kind is None:

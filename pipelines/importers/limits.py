@@ -56,8 +56,10 @@ class BoundedReader:
             return block
         self.read_bytes += len(block)
         if self.max_bytes is not None and self.read_bytes > self.max_bytes:
-            raise InputLimit(f"{self.name}: expands to more than {self.max_bytes:,} bytes; refused "
-                             "(a file this large is not a published grants or activities file)")
+            raise InputLimit(
+                f"{self.name}: expands to more than {self.max_bytes:,} bytes; refused "
+                "(a file this large is not a published grants or activities file)"
+            )
         last = block.rfind(b"<")
         if last < 0:
             self._run += len(block)
@@ -73,8 +75,10 @@ class BoundedReader:
         return block
 
     def _too_long(self) -> None:
-        raise InputLimit(f"{self.name}: a text node, attribute or tag ending after byte {self.read_bytes:,} is "
-                         f"longer than {self.max_text:,} bytes; refused")
+        raise InputLimit(
+            f"{self.name}: a text node, attribute or tag ending after byte {self.read_bytes:,} is "
+            f"longer than {self.max_text:,} bytes; refused"
+        )
 
     def close(self) -> None:
         self.raw.close()

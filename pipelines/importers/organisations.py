@@ -8,11 +8,20 @@ import re
 # IATI OrganisationType -> contract partner_type. 30 (public-private partnership, e.g.
 # Gavi, the Global Fund) counts as multilateral, as the OECD DAC lists those bodies.
 IATI_ORG_TYPES = {
-    "10": "government", "11": "government", "15": "government",
-    "21": "ngo", "22": "ngo", "23": "ngo", "24": "ngo",
-    "30": "multilateral", "40": "multilateral",
+    "10": "government",
+    "11": "government",
+    "15": "government",
+    "21": "ngo",
+    "22": "ngo",
+    "23": "ngo",
+    "24": "ngo",
+    "30": "multilateral",
+    "40": "multilateral",
     "60": "foundation",
-    "70": "corporate", "71": "corporate", "72": "corporate", "73": "corporate",
+    "70": "corporate",
+    "71": "corporate",
+    "72": "corporate",
+    "73": "corporate",
     "80": "academic",
 }
 _GOVERNMENT_REF = re.compile(r"-GOV-|^[A-Z]{2}(-\d+)?$|^GB-(LAE|LAS|LANI|PLA|NHS|SHPE|UKPRN-GOV)-")

@@ -46,13 +46,23 @@ _EXTRAS: dict[str, list[str]] = {
     "fx_rates": ["source"],
 }
 COLUMNS: dict[str, list[str]] = {
-    table.name: [c.name for c in table.columns if not c.converts] + _EXTRAS.get(table.name, [])
-    for table in INPUTS
+    table.name: [c.name for c in table.columns if not c.converts] + _EXTRAS.get(table.name, []) for table in INPUTS
 } | {
     # not a contract table (the loader never reads it): money a receiver passed on, kept
     # for analysts but not counted as support, since it was counted where it came in
-    "pass_through": ["pass_through_id", "activity_id", "region_code", "flow_date", "amount", "currency",
-                     "source_type", "provider", "receiver", "reason", "source_file"],
+    "pass_through": [
+        "pass_through_id",
+        "activity_id",
+        "region_code",
+        "flow_date",
+        "amount",
+        "currency",
+        "source_type",
+        "provider",
+        "receiver",
+        "reason",
+        "source_file",
+    ],
 }
 KEYS: dict[str, tuple[str, ...]] = {table.name: table.key for table in INPUTS} | {"pass_through": ("pass_through_id",)}
 EXISTING_WINS = {"regions", "countries", "partners", "fx_rates"}
@@ -105,8 +115,9 @@ class PartWriter:
         self._files = {}
         self._writers = {}
         for name, columns in {**COLUMNS, **LOG_FILES}.items():
-            handle = io.StringIO() if memory_bytes else \
-                (self.folder / f"{name}.csv").open("w", newline="", encoding="utf-8")
+            handle = (
+                io.StringIO() if memory_bytes else (self.folder / f"{name}.csv").open("w", newline="", encoding="utf-8")
+            )
             writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
             if header:
                 writer.writeheader()
@@ -123,8 +134,7 @@ class PartWriter:
             handle = (self.folder / f"{name}.csv").open("w", newline="", encoding="utf-8")
             handle.write(buffer.getvalue())
             self._files[name] = handle
-            self._writers[name] = csv.DictWriter(handle, fieldnames=self._writers[name].fieldnames,
-                                                 lineterminator="\n")
+            self._writers[name] = csv.DictWriter(handle, fieldnames=self._writers[name].fieldnames, lineterminator="\n")
         self.memory_bytes = 0
 
     def texts(self) -> dict[str, str] | None:
@@ -138,18 +148,39 @@ class PartWriter:
         self.counts[table] += 1
         if self.memory_bytes:
             self._rows += 1
-            if self._rows % self.CHECK_EVERY == 0 and \
-                    sum(buffer.tell() for buffer in self._files.values()) > self.memory_bytes:
+            if (
+                self._rows % self.CHECK_EVERY == 0
+                and sum(buffer.tell() for buffer in self._files.values()) > self.memory_bytes
+            ):
                 self._spill()
         outcome = TABLE_OUTCOMES.get(table)
         if outcome:
-            self.reconciliation.counted(row["source_file"], row["currency"], row["source_type"], outcome,
-                                        Decimal(row["amount"]))
+            self.reconciliation.counted(
+                row["source_file"], row["currency"], row["source_type"], outcome, Decimal(row["amount"])
+            )
 
-    def reject(self, file: str, path: str, reason: str, record: str = "", source_type: str = "",
-               currency: str = "", amount: str = "") -> None:
-        self.add("rejects", {"file": file, "path": path, "reason": reason, "record": record,
-                             "source_type": source_type, "currency": currency, "amount": amount})
+    def reject(
+        self,
+        file: str,
+        path: str,
+        reason: str,
+        record: str = "",
+        source_type: str = "",
+        currency: str = "",
+        amount: str = "",
+    ) -> None:
+        self.add(
+            "rejects",
+            {
+                "file": file,
+                "path": path,
+                "reason": reason,
+                "record": record,
+                "source_type": source_type,
+                "currency": currency,
+                "amount": amount,
+            },
+        )
         if amount:
             self.reconciliation.counted(file, currency, source_type, "rejected", Decimal(amount))
 
@@ -177,8 +208,9 @@ class PackageWriter(PartWriter):
         self.tmp.mkdir()
         super().__init__(self.tmp)
 
-    def append_part(self, texts: dict[str, str] | None, folder: Path | None, counts: dict[str, int],
-                    sums: dict) -> None:
+    def append_part(
+        self, texts: dict[str, str] | None, folder: Path | None, counts: dict[str, int], sums: dict
+    ) -> None:
         """Append a worker's part (written without headers by a PartWriter: `texts` if it
         stayed in memory, else the files in `folder`) after the rows written so far, and
         take over its counts and reconciliation."""

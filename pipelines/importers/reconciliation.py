@@ -22,7 +22,8 @@ TABLE_OUTCOMES = {"transactions": "support", "expenditures": "expenditure", "pas
 class Reconciliation:
     def __init__(self) -> None:
         self._sums: dict[tuple[str, str, str], dict[str, Decimal]] = defaultdict(
-            lambda: {"published": Decimal(0), **{o: Decimal(0) for o in OUTCOMES}})
+            lambda: {"published": Decimal(0), **{o: Decimal(0) for o in OUTCOMES}}
+        )
 
     def published(self, file: str, currency: str, source_type: str, amount: Decimal) -> None:
         self._sums[(file, currency, source_type)]["published"] += amount
@@ -44,15 +45,21 @@ class Reconciliation:
     def rows(self) -> list[dict[str, str]]:
         """One row per file x currency x type, amounts as plain decimals."""
         return [
-            {"file": file, "currency": currency, "source_type": source_type,
-             **{name: _plain(value) for name, value in sums.items()}, "unaccounted": _plain(_unaccounted(sums))}
+            {
+                "file": file,
+                "currency": currency,
+                "source_type": source_type,
+                **{name: _plain(value) for name, value in sums.items()},
+                "unaccounted": _plain(_unaccounted(sums)),
+            }
             for (file, currency, source_type), sums in sorted(self._sums.items())
         ]
 
     def totals(self) -> dict[tuple[str, str], dict[str, Decimal]]:
         """The same summed over files: (currency, type) -> published, outcomes, unaccounted."""
         totals: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(
-            lambda: {"published": Decimal(0), **{o: Decimal(0) for o in OUTCOMES}})
+            lambda: {"published": Decimal(0), **{o: Decimal(0) for o in OUTCOMES}}
+        )
         for (_, currency, source_type), sums in self._sums.items():
             for name, value in sums.items():
                 totals[(currency, source_type)][name] += value

@@ -47,8 +47,11 @@ class ImportSession:
         known = self.partners.get(pid)
         if known is None:
             self.partners[pid] = {
-                "partner_id": pid, "name": name or pid, "partner_type": ptype,
-                "country_code": home_country(ref, set(self.regions.countries)), "since": "",
+                "partner_id": pid,
+                "name": name or pid,
+                "partner_type": ptype,
+                "country_code": home_country(ref, set(self.regions.countries)),
+                "since": "",
             }
         elif known["name"] == pid and name:
             known["name"] = name

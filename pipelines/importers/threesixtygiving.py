@@ -33,8 +33,31 @@ from pipelines.months import add_months
 
 SUFFIXES = (".json", ".csv", ".xlsx")
 # UK statistical geographies (360Giving geoCodeType codelist): all lie in GB.
-UK_GEOCODE_TYPES = {"OA", "LSOA", "MSOA", "PAR", "WD", "UA", "NMD", "MD", "LONB", "CTY", "RGN/GOR", "RGN",
-                    "GOR", "WPC", "EER", "CTRY", "LAD", "LAC", "WZ", "CMWD", "CMLAD", "CCG", "LEP"}
+UK_GEOCODE_TYPES = {
+    "OA",
+    "LSOA",
+    "MSOA",
+    "PAR",
+    "WD",
+    "UA",
+    "NMD",
+    "MD",
+    "LONB",
+    "CTY",
+    "RGN/GOR",
+    "RGN",
+    "GOR",
+    "WPC",
+    "EER",
+    "CTRY",
+    "LAD",
+    "LAC",
+    "WZ",
+    "CMWD",
+    "CMLAD",
+    "CCG",
+    "LEP",
+}
 # UK statistical geography codes (GSS: E/W/S/N + 8 digits, K for UK-wide areas).
 UK_GEOCODE = re.compile(r"[EKNSW]\d{8}")
 # "24", 24, "24 months", "2 years", "1.5 yrs": a number of months, or of years
@@ -44,8 +67,13 @@ MAX_DURATION_MONTHS = 1200  # a longer planned duration (100 years) is not read
 GOVERNMENT_IDS = re.compile(r"^GB-(GOV|LAE|LAS|LANI|PLA|NHS|SHPE)-|-GOV-", re.IGNORECASE)
 
 
-def import_360giving(paths: Iterable[str | Path], out_dir: str | Path, regions_dir: str | Path | None = None,
-                     default_currency: str | None = None, progress: Progress | None = None) -> ImportSummary:
+def import_360giving(
+    paths: Iterable[str | Path],
+    out_dir: str | Path,
+    regions_dir: str | Path | None = None,
+    default_currency: str | None = None,
+    progress: Progress | None = None,
+) -> ImportSummary:
     """Import 360Giving files (files or folders of .json/.csv/.xlsx) into the package at
     `out_dir`. `default_currency` is used only for files without a currency column."""
     files = list(iter_files(paths, SUFFIXES))
@@ -94,8 +122,21 @@ def iter_grants(path: Path) -> Iterator[tuple[str, dict]]:
                 yield from _table_grants(path, enumerate(csv.reader(f), start=1), spreadsheet=False)
     except ImportFailure:
         raise
-    except (OSError, UnicodeDecodeError, KeyError, ValueError, IndexError, TypeError, StopIteration, csv.Error,
-            zipfile.BadZipFile, zipfile.LargeZipFile, ET.ParseError, RecursionError, MemoryError) as error:
+    except (
+        OSError,
+        UnicodeDecodeError,
+        KeyError,
+        ValueError,
+        IndexError,
+        TypeError,
+        StopIteration,
+        csv.Error,
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        ET.ParseError,
+        RecursionError,
+        MemoryError,
+    ) as error:
         message = " ".join(str(error).split())[:200] or type(error).__name__
         raise ImportFailure(f"{path}: cannot be read as 360Giving {suffix[1:].upper()} ({message})") from None
 
@@ -138,8 +179,16 @@ def _first(obj: dict, key: str) -> dict:
 
 
 class GrantMapper:
-    def __init__(self, grant: dict, path: str, file: str, session: ImportSession, places: Places,
-                 order: str, default_currency: str | None):
+    def __init__(
+        self,
+        grant: dict,
+        path: str,
+        file: str,
+        session: ImportSession,
+        places: Places,
+        order: str,
+        default_currency: str | None,
+    ):
         self.grant, self.path, self.file, self.session = grant, path, file, session
         self.places, self.order = places, order
         self.writer = session.writer
@@ -174,8 +223,15 @@ class GrantMapper:
         written = False
         for key, amount in amounts.items():
             if amount is not None:
-                self.writer.reject(self.file, self.path, reason, record=record, source_type=key,
-                                   currency=self.currency, amount=str(amount))
+                self.writer.reject(
+                    self.file,
+                    self.path,
+                    reason,
+                    record=record,
+                    source_type=key,
+                    currency=self.currency,
+                    amount=str(amount),
+                )
                 written = True
         if not written:
             self.writer.reject(self.file, self.path, reason, record=record, currency=self.currency)
@@ -259,7 +315,8 @@ class GrantMapper:
         if not places:
             recipient = _first(self.grant, "recipientOrganization")
             found = self.places.find(recipient.get("addressCountry")) or next(
-                filter(None, map(self._place, _list(recipient, "location"))), None)
+                filter(None, map(self._place, _list(recipient, "location"))), None
+            )
             if found:
                 self.notes.append(f"no usable beneficiary location: recipient's {found[0]} {found[1]} used")
                 places.append(found)
@@ -305,8 +362,14 @@ class GrantMapper:
             return self._reject(f"no readable awardDate or planned start date ({self.grant.get('awardDate')!r})")
         disbursed = self._amount("amountDisbursed")
         if disbursed is None and str(self.grant.get("amountDisbursed") or "").strip():
-            self.writer.reject(self.file, self.path, f"amountDisbursed: {self._amount_problem('amountDisbursed')}: "
-                               "no income row", record="amount", source_type="amountDisbursed", currency=self.currency)
+            self.writer.reject(
+                self.file,
+                self.path,
+                f"amountDisbursed: {self._amount_problem('amountDisbursed')}: no income row",
+                record="amount",
+                source_type="amountDisbursed",
+                currency=self.currency,
+            )
         if disbursed == 0:
             self.notes.append("amountDisbursed is 0: no income row")
         paid_on = self._paid_on(start) if disbursed else None
@@ -323,28 +386,50 @@ class GrantMapper:
         for region, part in split_by_shares(awarded, split.shares).items():
             agreement_id = f"{grant_id}~{region}"
             self.session.used(pid, region)
-            self.writer.add("agreements", {
-                "agreement_id": agreement_id, "partner_id": pid, "region_code": region, "title": title,
-                "instrument": "grant", "start_date": start.isoformat(), "end_date": end.isoformat(),
-                "committed_amount": format_amount(part), "currency": currency, "renews": "",
-                "source_file": self.file, "source_id": grant_id,
-            })
+            self.writer.add(
+                "agreements",
+                {
+                    "agreement_id": agreement_id,
+                    "partner_id": pid,
+                    "region_code": region,
+                    "title": title,
+                    "instrument": "grant",
+                    "start_date": start.isoformat(),
+                    "end_date": end.isoformat(),
+                    "committed_amount": format_amount(part),
+                    "currency": currency,
+                    "renews": "",
+                    "source_file": self.file,
+                    "source_id": grant_id,
+                },
+            )
             self.writer.reconciliation.counted(self.file, currency, "amountAwarded", "commitment", part)
             if paid.get(region):
-                self.writer.add("transactions", {
-                    "transaction_id": f"{grant_id}#disbursed~{region}", "agreement_id": agreement_id,
-                    "transaction_date": paid_on.isoformat(), "transaction_type": "income",
-                    "amount": format_amount(paid[region]), "currency": currency, "value_date": paid_on.isoformat(),
-                    "source_type": "amountDisbursed", "source_file": self.file,
-                })
+                self.writer.add(
+                    "transactions",
+                    {
+                        "transaction_id": f"{grant_id}#disbursed~{region}",
+                        "agreement_id": agreement_id,
+                        "transaction_date": paid_on.isoformat(),
+                        "transaction_type": "income",
+                        "amount": format_amount(paid[region]),
+                        "currency": currency,
+                        "value_date": paid_on.isoformat(),
+                        "source_type": "amountDisbursed",
+                        "source_file": self.file,
+                    },
+                )
         for note in self.notes:
             self.writer.note(self.file, self.path, note)
 
     def _cents(self, key: str, amount: Decimal) -> Decimal:
         cents, remainder = to_cents(amount)
         if remainder:
-            self._reject(f"{key} {amount} has more than 2 decimals: remainder dropped when rounding to {cents}",
-                         record="amount", amounts={key: remainder})
+            self._reject(
+                f"{key} {amount} has more than 2 decimals: remainder dropped when rounding to {cents}",
+                record="amount",
+                amounts={key: remainder},
+            )
         return cents
 
 

@@ -35,8 +35,9 @@ def package_to_load(data_dir: str | Path, warehouse_path: str | Path) -> Path:
     return imported_dir(warehouse_path) if has_standard_files(data_dir) else Path(data_dir)
 
 
-def build_imported_package(data_dir: str | Path, work_dir: str | Path,
-                           log: Callable[[str], None] | None = None) -> dict[str, ImportSummary]:
+def build_imported_package(
+    data_dir: str | Path, work_dir: str | Path, log: Callable[[str], None] | None = None
+) -> dict[str, ImportSummary]:
     """Rebuild `work_dir` from scratch: own tables, then iati/, then 360giving/; `log`
     receives the IATI import's progress lines (files done, MB/s)."""
     data_dir, work_dir = Path(data_dir), Path(work_dir)

@@ -148,6 +148,5 @@ def _drop(parent: ET.Element | None, el: ET.Element) -> None:
 
 def _shared(strings: list[str], index: str, where: str) -> str:
     if not (index.isdigit() and int(index) < len(strings)):
-        raise ImportFailure(f"{where}: shared string {index[:20]!r} does not exist "
-                            f"(the file has {len(strings):,})")
+        raise ImportFailure(f"{where}: shared string {index[:20]!r} does not exist (the file has {len(strings):,})")
     return strings[int(index)]

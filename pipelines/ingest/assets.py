@@ -1,6 +1,5 @@
 """Dagster assets of the ingest group: the loaded package, table by table."""
 
-
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -32,14 +31,25 @@ LOAD_SUMMARY = AssetKey(["audit", "load_summary"])
 # Every loaded table depends on the imported package: it is what gets loaded when the
 # package folder holds IATI / 360Giving files.
 SPECS = [
-    AssetSpec(staging_key(t.name), description=t.description, group_name="ingest", kinds={"duckdb"},
-              deps=[IMPORTED_PACKAGE])
+    AssetSpec(
+        staging_key(t.name), description=t.description, group_name="ingest", kinds={"duckdb"}, deps=[IMPORTED_PACKAGE]
+    )
     for t in TABLES
 ] + [
-    AssetSpec(REJECTS, group_name="ingest", kinds={"duckdb"}, deps=[IMPORTED_PACKAGE],
-              description="Every input row that broke a rule of the data contract: file line, rule, message, raw row."),
-    AssetSpec(LOAD_SUMMARY, group_name="ingest", kinds={"duckdb"}, deps=[IMPORTED_PACKAGE],
-              description="Rows read, loaded and rejected per table of the last load, and the package fingerprint."),
+    AssetSpec(
+        REJECTS,
+        group_name="ingest",
+        kinds={"duckdb"},
+        deps=[IMPORTED_PACKAGE],
+        description="Every input row that broke a rule of the data contract: file line, rule, message, raw row.",
+    ),
+    AssetSpec(
+        LOAD_SUMMARY,
+        group_name="ingest",
+        kinds={"duckdb"},
+        deps=[IMPORTED_PACKAGE],
+        description="Rows read, loaded and rejected per table of the last load, and the package fingerprint.",
+    ),
 ]
 
 # The staging tables' column descriptions in the UI, from pipelines/schema/inputs.yml.
@@ -51,9 +61,7 @@ COLUMN_DESCRIPTIONS = {staging_key(t.name): t.descriptions() for t in INPUTS}
     name="load_partner_package",
     description="Validate the partner data package and load it into DuckDB in one transaction.",
 )
-def load_partner_package(
-    context: AssetExecutionContext, package: PackageResource, warehouse: WarehouseResource
-):
+def load_partner_package(context: AssetExecutionContext, package: PackageResource, warehouse: WarehouseResource):
     # A package that arrives as IATI / 360Giving files is loaded from the folder the
     # importers built next to the warehouse.
     folder = package_to_load(package.data_dir, warehouse.path)
@@ -62,10 +70,13 @@ def load_partner_package(
         with warehouse.get_connection() as conn:
             # Per table: rows read, loaded and rejected, rows/s and elapsed time, in the run
             # log and on the CLI's output.
-            report = load_package(folder, conn, package.reporting_currency, progress=context.log.info,
-                                  date_window=package.date_window)
-            schemas = {key: table_schema(conn, ".".join(key.path), COLUMN_DESCRIPTIONS.get(key))
-                       for key in (s.key for s in SPECS)}
+            report = load_package(
+                folder, conn, package.reporting_currency, progress=context.log.info, date_window=package.date_window
+            )
+            schemas = {
+                key: table_schema(conn, ".".join(key.path), COLUMN_DESCRIPTIONS.get(key))
+                for key in (s.key for s in SPECS)
+            }
     except PackageError as err:
         # A clean message in the UI instead of a traceback: the file, and what is wrong with it.
         raise Failure(description=str(err), allow_retries=False) from None

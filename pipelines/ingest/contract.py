@@ -34,10 +34,13 @@ class Table:
 
 # Parents before children: a foreign key is checked against rows already loaded.
 TABLES: tuple[Table, ...] = tuple(
-    Table(t.name, t.description,
-          columns=tuple(c.name for c in t.columns if not c.converts),
-          optional=tuple(c.name for c in t.columns if c.optional),
-          converted=tuple(c.name for c in t.columns if c.converts))
+    Table(
+        t.name,
+        t.description,
+        columns=tuple(c.name for c in t.columns if not c.converts),
+        optional=tuple(c.name for c in t.columns if c.optional),
+        converted=tuple(c.name for c in t.columns if c.converts),
+    )
     for t in INPUTS
 )
 

@@ -1,7 +1,8 @@
 """Load a partner data package into the warehouse: `staging.*` plus `audit.*`.
 
 The whole load is one DuckDB transaction (with DuckLake, part of the run's one:
-pipelines/transactions.py): a load that fails part-way leaves the previous warehouse as it was, and loading the same package twice gives the same tables.
+pipelines/transactions.py): a load that fails part-way leaves the previous warehouse as it
+was, and loading the same package twice gives the same tables.
 Every input row ends up in its staging table or in `audit.rejects`, with the rule it broke.
 """
 
@@ -85,9 +86,13 @@ class LoadReport:
         return sum(t.rows_rejected for t in self.tables)
 
 
-def load_package(folder: str | Path, conn: duckdb.DuckDBPyConnection, reporting_currency: str = "EUR",
-                 progress: Callable[[str], None] | None = None,
-                 date_window: tuple[date, date] = DEFAULT_DATE_WINDOW) -> LoadReport:
+def load_package(
+    folder: str | Path,
+    conn: duckdb.DuckDBPyConnection,
+    reporting_currency: str = "EUR",
+    progress: Callable[[str], None] | None = None,
+    date_window: tuple[date, date] = DEFAULT_DATE_WINDOW,
+) -> LoadReport:
     """Read every table of the package at `folder`, validate it and replace the staging
     and audit tables in one transaction. Raises `PackageError` when a file is unusable, or
     when the reporting currency is not EUR and has no loaded rate (nothing is then changed).
@@ -143,8 +148,9 @@ def _read(conn: duckdb.DuckDBPyConnection, source: Source, scan: Bytes | None, s
     return rows
 
 
-def _load_table(conn: duckdb.DuckDBPyConnection, source: Source, scan: Bytes | None, rows_read: int,
-                steps: Progress) -> TableLoad:
+def _load_table(
+    conn: duckdb.DuckDBPyConnection, source: Source, scan: Bytes | None, rows_read: int, steps: Progress
+) -> TableLoad:
     table = source.table
     rows_view = create_src(conn, source, scan)
     query = staging_query(input_table(table.name), (STAGING_SQL / f"{table.name}.sql").read_text())
@@ -168,8 +174,10 @@ def _load_table(conn: duckdb.DuckDBPyConnection, source: Source, scan: Bytes | N
     ).fetchone()
     conn.execute("DROP TABLE checked")
     result = TableLoad(table.name, source.path.name, rows_read, loaded, rejected)
-    conn.execute("INSERT INTO audit.load_summary VALUES (?, ?, ?, ?, ?)",
-                 [result.source, result.file, result.rows_read, result.rows_loaded, result.rows_rejected])
+    conn.execute(
+        "INSERT INTO audit.load_summary VALUES (?, ?, ?, ?, ?)",
+        [result.source, result.file, result.rows_read, result.rows_loaded, result.rows_rejected],
+    )
     steps.done(f"{table.name}: {loaded:,} loaded, {rejected:,} rejected of", rows_read)
     return result
 
@@ -179,10 +187,12 @@ def _require_reporting_rate(conn: duckdb.DuckDBPyConnection, currency: str, fx_f
     rejected and the reports would show nothing. Stops the load (rolled back)."""
     if currency == "EUR":
         return
-    (rates,), = conn.execute("SELECT count(*) FROM staging.fx_rates WHERE currency = ?", [currency]).fetchall()
+    ((rates,),) = conn.execute("SELECT count(*) FROM staging.fx_rates WHERE currency = ?", [currency]).fetchall()
     if not rates:
-        raise PackageError(f"{fx_file}: no loaded rate for the reporting currency {currency} "
-                           "(REPORTING_CURRENCY / --currency); add its rates or report in EUR")
+        raise PackageError(
+            f"{fx_file}: no loaded rate for the reporting currency {currency} "
+            "(REPORTING_CURRENCY / --currency); add its rates or report in EUR"
+        )
 
 
 def _within_total(conn: duckdb.DuckDBPyConnection, column: str) -> None:
@@ -190,9 +200,10 @@ def _within_total(conn: duckdb.DuckDBPyConnection, column: str) -> None:
     rows in line order), in absolute value, may add up to MAX_MONEY; from the row that
     passes it on, rows are rejected. Summed in DECIMAL(38,2), which no package can overflow
     (10^36). A single sum decides whether the window is needed at all."""
-    (total,), = conn.execute(f"SELECT coalesce(sum(abs({column})::DECIMAL(38, 2)), 0) FROM checked "
-                             "WHERE reject IS NULL").fetchall()
-    (before,), = conn.execute("SELECT getvariable('money_total')").fetchall()
+    ((total,),) = conn.execute(
+        f"SELECT coalesce(sum(abs({column})::DECIMAL(38, 2)), 0) FROM checked WHERE reject IS NULL"
+    ).fetchall()
+    ((before,),) = conn.execute("SELECT getvariable('money_total')").fetchall()
     if before + total > MAX_MONEY:
         conn.execute(f"""
             UPDATE checked SET {column} = NULL, reject = reject('total_out_of_range',
@@ -204,6 +215,7 @@ def _within_total(conn: duckdb.DuckDBPyConnection, column: str) -> None:
                   FROM checked WHERE reject IS NULL) AS r
             WHERE checked._line = r._line AND r.running > max_money()
         """)
-        (total,), = conn.execute(f"SELECT coalesce(sum(abs({column})::DECIMAL(38, 2)), 0) FROM checked "
-                                 "WHERE reject IS NULL").fetchall()
+        ((total,),) = conn.execute(
+            f"SELECT coalesce(sum(abs({column})::DECIMAL(38, 2)), 0) FROM checked WHERE reject IS NULL"
+        ).fetchall()
     conn.execute("SET VARIABLE money_total = ?::DECIMAL(38, 2)", [before + total])

@@ -76,11 +76,14 @@ def _confined(path: Path) -> bool:
     except OSError as err:
         raise PackageError(f"{path}: cannot be read ({err.strerror})") from None
     if stat.S_ISLNK(mode):
-        raise PackageError(f"{path}: is a link; table files must be regular files inside the package "
-                           "folder (copy the file in instead of linking to it)")
+        raise PackageError(
+            f"{path}: is a link; table files must be regular files inside the package "
+            "folder (copy the file in instead of linking to it)"
+        )
     if not stat.S_ISREG(mode):
-        raise PackageError(f"{path}: is not a regular file; table files must be regular files inside "
-                           "the package folder")
+        raise PackageError(
+            f"{path}: is not a regular file; table files must be regular files inside the package folder"
+        )
     return True
 
 
@@ -175,7 +178,7 @@ class Bytes:
 
 # Bytes that may start a control character in UTF-8 → 0, any other byte → 1: one
 # `translate` and a search for b"\0" per block tell whether a file may hold any.
-_CONTROL_LEADS = set(range(0x00, 0x0a)) | set(range(0x0b, 0x20)) | {0x7f, 0xc2, 0xe2}
+_CONTROL_LEADS = set(range(0x00, 0x0A)) | set(range(0x0B, 0x20)) | {0x7F, 0xC2, 0xE2}
 _CONTROL_TABLE = bytes(0 if b in _CONTROL_LEADS else 1 for b in range(256))
 # The characters themselves: C0 but LF (tab and CR are allowed in free text only); DEL;
 # C1 (U+0080-U+009F); U+202A-U+202E; U+2066-U+2069. A line break inside a quoted field is
@@ -221,8 +224,9 @@ def package_fingerprint(files: list[Path]) -> str:
     return scan_files(files)[0]
 
 
-def read_into(conn: duckdb.DuckDBPyConnection, source: Source, scan: Bytes | None,
-              running: Callable[[float], None] | None = None) -> int:
+def read_into(
+    conn: duckdb.DuckDBPyConnection, source: Source, scan: Bytes | None, running: Callable[[float], None] | None = None
+) -> int:
     """Read the file into the temp table `raw_<table>` and create the view `rows_<table>`
     (module docstring). Returns the rows read, empty lines included. Run it outside a
     transaction: row ids count from 0 only in a committed table. `running(fraction done)`
@@ -231,15 +235,21 @@ def read_into(conn: duckdb.DuckDBPyConnection, source: Source, scan: Bytes | Non
     names = [f"c{i}" for i in range(len(source.header))]
     if source.is_parquet:
         columns = ", ".join(f"{_identifier(name)}::VARCHAR AS c{i}" for i, name in enumerate(source.header))
-        _execute(conn, f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT {columns} FROM read_parquet(?)",
-                 [str(source.path)], running)
+        _execute(
+            conn,
+            f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT {columns} FROM read_parquet(?)",
+            [str(source.path)],
+            running,
+        )
     else:
         _read_csv(conn, raw, source, names, scan, running)
-    (records,), = conn.execute(f"SELECT count(*) FROM {raw}").fetchall()
+    ((records,),) = conn.execute(f"SELECT count(*) FROM {raw}").fetchall()
     if source.is_parquet or scan.lines == source.header_lines + records:
         # Record n (rowid n - 1: a table keeps DuckDB's file order) starts on line header + n.
-        conn.execute(f"CREATE OR REPLACE TEMP VIEW {rows_view} AS "
-                     f"SELECT rowid + {source.header_lines + 1} AS _line, * FROM {raw}")
+        conn.execute(
+            f"CREATE OR REPLACE TEMP VIEW {rows_view} AS "
+            f"SELECT rowid + {source.header_lines + 1} AS _line, * FROM {raw}"
+        )
         return records
     rows = _lines_by_csv_module(conn, line_of, source, records)
     nulls = ", ".join(f"NULL::VARCHAR AS {n}" for n in names)
@@ -266,12 +276,15 @@ def create_src(conn: duckdb.DuckDBPyConnection, source: Source, scan: Bytes | No
     if scan is None or scan.controls or scan.quotes:
         tests = " ".join(
             f"WHEN regexp_matches({c}, '{pattern}') THEN control_reject('{c}', {c}, '{pattern}')"
-            for c in source.table.columns if source.column(c)
+            for c in source.table.columns
+            if source.column(c)
             for pattern in [TEXT_CONTROLS if c in FREE_TEXT else CODE_CONTROLS]
         )
         control = f"CASE {tests} END" if tests else NO_REJECT
-    conn.execute(f"CREATE OR REPLACE TEMP VIEW src AS SELECT *, {control} AS _control FROM "
-                 f"(SELECT _line, {blank} AS _blank, {values} FROM {rows_view})")
+    conn.execute(
+        f"CREATE OR REPLACE TEMP VIEW src AS SELECT *, {control} AS _control FROM "
+        f"(SELECT _line, {blank} AS _blank, {values} FROM {rows_view})"
+    )
     return rows_view
 
 
@@ -288,8 +301,10 @@ TEXT_CONTROLS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\x{202A}-\x{202E}\x{2066}-
 def drop(conn: duckdb.DuckDBPyConnection, source: Source) -> None:
     """Drop what `read_into` and `create_src` made for this table, if they exist."""
     raw, rows_view, line_of = _names(source)
-    conn.execute(f"DROP VIEW IF EXISTS src; DROP VIEW IF EXISTS {rows_view}; "
-                 f"DROP TABLE IF EXISTS {line_of}; DROP TABLE IF EXISTS {raw}")
+    conn.execute(
+        f"DROP VIEW IF EXISTS src; DROP VIEW IF EXISTS {rows_view}; "
+        f"DROP TABLE IF EXISTS {line_of}; DROP TABLE IF EXISTS {raw}"
+    )
 
 
 def _names(source: Source) -> tuple[str, str, str]:
@@ -302,11 +317,16 @@ def _read_csv(conn, raw: str, source: Source, names: list[str], scan: Bytes, run
     # DuckDB's parallel reader cannot pad short rows once a quoted field holds a line
     # break: a file with any double quote is read by one thread (on two cores, as fast).
     try:
-        _execute(conn, (
-            f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT * FROM read_csv(?, header = true, "
-            f"auto_detect = false, columns = {{{columns}}}, delim = ',', quote = '\"', escape = '\"', "
-            f"strict_mode = true, null_padding = true, parallel = {str(not scan.quotes).lower()})"
-        ), [str(source.path)], running)
+        _execute(
+            conn,
+            (
+                f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT * FROM read_csv(?, header = true, "
+                f"auto_detect = false, columns = {{{columns}}}, delim = ',', quote = '\"', escape = '\"', "
+                f"strict_mode = true, null_padding = true, parallel = {str(not scan.quotes).lower()})"
+            ),
+            [str(source.path)],
+            running,
+        )
     except duckdb.Error as err:
         raise PackageError(_explain_csv_error(source.path, err)) from None
 
@@ -363,8 +383,10 @@ def _lines_by_csv_module(conn, line_of_table: str, source: Source, records: int)
     if starts:
         _check_closed_quotes(source.path, starts[-1], line - 1)
     if len(starts) != records:
-        raise PackageError(f"{source.path}: not a readable CSV file (DuckDB read {records:,} records, "
-                           f"Python's csv module {len(starts):,}); check its quoting")
+        raise PackageError(
+            f"{source.path}: not a readable CSV file (DuckDB read {records:,} records, "
+            f"Python's csv module {len(starts):,}); check its quoting"
+        )
     import numpy as np
     import pyarrow as pa
 
@@ -394,8 +416,10 @@ def _check_closed_quotes(path: Path, start: int, last: int) -> None:
             if number >= start:
                 quotes += text.count('"')
     if quotes % 2:
-        raise PackageError(f"{path}, line {start}: a quoted field opened on this line is never closed "
-                           f"(it would run to the end of the file, line {last}); close the quote")
+        raise PackageError(
+            f"{path}, line {start}: a quoted field opened on this line is never closed "
+            f"(it would run to the end of the file, line {last}); close the quote"
+        )
 
 
 def _explain_csv_error(path: Path, err: Exception) -> str:

@@ -60,10 +60,12 @@ class MetricSettingsResource(ConfigurableResource):
 
     hhi_moderate_from: float = Field(DEFAULTS.hhi_moderate_from, description="HHI from which concentration is moderate")
     hhi_high_above: float = Field(DEFAULTS.hhi_high_above, description="HHI above which concentration is high")
-    dominant_funder_share_above: float = Field(DEFAULTS.dominant_funder_share_above,
-                                               description="top funder share above which `dominant_funder` is raised")
-    short_runway_months_below: float = Field(DEFAULTS.short_runway_months_below,
-                                             description="runway (months) below which `short_runway` is raised")
+    dominant_funder_share_above: float = Field(
+        DEFAULTS.dominant_funder_share_above, description="top funder share above which `dominant_funder` is raised"
+    )
+    short_runway_months_below: float = Field(
+        DEFAULTS.short_runway_months_below, description="runway (months) below which `short_runway` is raised"
+    )
     top_funder_cliff_months_below: float = Field(
         DEFAULTS.top_funder_cliff_months_below,
         description="runway without the top funder below which `top_funder_cliff` is raised",
@@ -71,8 +73,9 @@ class MetricSettingsResource(ConfigurableResource):
     low_renewal_below: float = Field(
         DEFAULTS.low_renewal_below, description="renewal rate below which `low_renewal` is raised"
     )
-    low_engagement_below: float = Field(DEFAULTS.low_engagement_below,
-                                        description="engaged partner share below which `low_engagement` is raised")
+    low_engagement_below: float = Field(
+        DEFAULTS.low_engagement_below, description="engaged partner share below which `low_engagement` is raised"
+    )
     weight_diversification: float = Field(DEFAULTS.weight_diversification, description="score weight of 1 − HHI")
     weight_runway: float = Field(DEFAULTS.weight_runway, description="score weight of min(runway / 12, 1)")
     weight_renewal: float = Field(DEFAULTS.weight_renewal, description="score weight of the renewal rate")
@@ -82,24 +85,30 @@ class MetricSettingsResource(ConfigurableResource):
     weight_margin: float = Field(
         DEFAULTS.weight_margin, description="score weight of clip(operating margin + 0.5, 0, 1)"
     )
-    fiscal_year_start_month: int = Field(DEFAULTS.fiscal_year_start_month,
-                                         description="1 = calendar years only; another month adds fiscal years")
-    min_spending_share: float = Field(DEFAULTS.min_spending_share,
-                                      description="12-month spending below this share of 12-month support: "
-                                                  "runway, coverage and margin are withheld from the report")
+    fiscal_year_start_month: int = Field(
+        DEFAULTS.fiscal_year_start_month, description="1 = calendar years only; another month adds fiscal years"
+    )
+    min_spending_share: float = Field(
+        DEFAULTS.min_spending_share,
+        description="12-month spending below this share of 12-month support: "
+        "runway, coverage and margin are withheld from the report",
+    )
 
     def metric_settings(self) -> MetricSettings:
         return MetricSettings(**{name: getattr(self, name) for name in DEFAULTS.__dataclass_fields__})
 
 
 @multi_asset(
-    specs=[AssetSpec(key, description=DESCRIPTIONS[key], group_name="metrics", kinds={"polars", "duckdb"}, deps=STAGING)
-           for key in DESCRIPTIONS],
+    specs=[
+        AssetSpec(key, description=DESCRIPTIONS[key], group_name="metrics", kinds={"polars", "duckdb"}, deps=STAGING)
+        for key in DESCRIPTIONS
+    ],
     name="compute_region_metrics",
     description="Compute the sustainability metrics per region with Polars and publish the marts.",
 )
-def region_metrics(context: AssetExecutionContext, warehouse: WarehouseResource,
-                   metric_settings: MetricSettingsResource):
+def region_metrics(
+    context: AssetExecutionContext, warehouse: WarehouseResource, metric_settings: MetricSettingsResource
+):
     reached("metrics:started")
     try:
         settings = metric_settings.metric_settings()
@@ -122,8 +131,9 @@ def region_metrics(context: AssetExecutionContext, warehouse: WarehouseResource,
     yield from materializations(marts, settings, schemas, datetime.now(UTC).date(), insight)
 
 
-def materializations(marts: Marts, settings: MetricSettings, schemas: dict, today: date,
-                     insight: InsightMarts | None = None):
+def materializations(
+    marts: Marts, settings: MetricSettings, schemas: dict, today: date, insight: InsightMarts | None = None
+):
     settings_md = MetadataValue.md(settings_markdown(settings))
     rows = {
         SUSTAINABILITY: marts.sustainability.height,
@@ -133,8 +143,11 @@ def materializations(marts: Marts, settings: MetricSettings, schemas: dict, toda
         METRIC_SETTINGS: len(settings.rows()),
     }
     if insight is not None:
-        rows |= {TRENDS: insight.trends.height, CHANGES: insight.changes.height,
-                 CASH_PROJECTION: insight.cash_projection.height}
+        rows |= {
+            TRENDS: insight.trends.height,
+            CHANGES: insight.changes.height,
+            CASH_PROJECTION: insight.cash_projection.height,
+        }
     for key, row_count in rows.items():
         metadata = {"dagster/row_count": row_count, "dagster/column_schema": schemas[key]}
         if key == SUSTAINABILITY:
@@ -153,14 +166,15 @@ def latest_year_markdown(sustainability: pl.DataFrame, choice: YearChoice, today
     if choice.period is None:
         return no_year_message(choice, today)
     year = choice.period
-    rows = (
-        sustainability.filter(pl.col("period") == year)
-        .sort(pl.col("region_code") == ALL, pl.col("sustainability_score"), descending=[False, True], nulls_last=True)
+    rows = sustainability.filter(pl.col("period") == year).sort(
+        pl.col("region_code") == ALL, pl.col("sustainability_score"), descending=[False, True], nulls_last=True
     )
-    lines = [f"**{year}**", "",
-             "| region | score | HHI | band | runway (months) | without top funder | flags "
-             "| spending figures withheld |",
-             "|---|---:|---:|---|---:|---:|---|---|"]
+    lines = [
+        f"**{year}**",
+        "",
+        "| region | score | HHI | band | runway (months) | without top funder | flags | spending figures withheld |",
+        "|---|---:|---:|---|---:|---:|---|---|",
+    ]
     for r in rows.iter_rows(named=True):
         lines.append(
             f"| {r['region_code']} | {_number(r['sustainability_score'], 1)} | {_number(r['hhi'], 3)} "

@@ -15,8 +15,11 @@ SHARE_TOLERANCE = 1e-9
 SCORE_OUTSIDE_0_100 = "sustainability_score < 0 OR sustainability_score > 100 OR isnan(sustainability_score)"
 
 
-@asset_check(asset=SUSTAINABILITY, blocking=True,
-             description="Every sustainability_score is between 0 and 100 (or null when no component is known).")
+@asset_check(
+    asset=SUSTAINABILITY,
+    blocking=True,
+    description="Every sustainability_score is between 0 and 100 (or null when no component is known).",
+)
 def score_within_0_100(warehouse: WarehouseResource) -> AssetCheckResult:
     with warehouse.get_connection(read_only=True) as conn:
         rows, scored, outside = conn.execute(
@@ -39,16 +42,20 @@ def score_within_0_100(warehouse: WarehouseResource) -> AssetCheckResult:
     )
 
 
-@asset_check(asset=SUPPORT_MIX, blocking=True,
-             description="Partner-type shares add up to 1 in every region × period with positive support.")
+@asset_check(
+    asset=SUPPORT_MIX,
+    blocking=True,
+    description="Partner-type shares add up to 1 in every region × period with positive support.",
+)
 def shares_sum_to_one(warehouse: WarehouseResource) -> AssetCheckResult:
     with warehouse.get_connection(read_only=True) as conn:
         totals = conn.execute(
             "SELECT region_code, period, sum(share) AS total FROM marts.region_support_mix "
             "GROUP BY region_code, period HAVING sum(support_eur) > 0 ORDER BY region_code, period"
         ).fetchall()
-    off = [(region, period, total) for region, period, total in totals
-           if total is None or abs(total - 1) > SHARE_TOLERANCE]
+    off = [
+        (region, period, total) for region, period, total in totals if total is None or abs(total - 1) > SHARE_TOLERANCE
+    ]
     return AssetCheckResult(
         passed=not off,
         metadata={
@@ -60,8 +67,11 @@ def shares_sum_to_one(warehouse: WarehouseResource) -> AssetCheckResult:
     )
 
 
-@asset_check(asset=SUSTAINABILITY, blocking=True,
-             description="Every region of staging.regions, and the 'ALL' row, has a row for every period.")
+@asset_check(
+    asset=SUSTAINABILITY,
+    blocking=True,
+    description="Every region of staging.regions, and the 'ALL' row, has a row for every period.",
+)
 def every_region_present(warehouse: WarehouseResource) -> AssetCheckResult:
     with warehouse.get_connection(read_only=True) as conn:
         missing = conn.execute(
@@ -79,11 +89,19 @@ def every_region_present(warehouse: WarehouseResource) -> AssetCheckResult:
     missing_regions = sorted({region for region, _ in missing})
     return AssetCheckResult(
         passed=not missing and periods > 0,
-        metadata={"failing_rows": (_inline(missing[:5], len(missing), "region × period missing") if missing
-                                   else "none" if periods else "the mart has no period at all (no region loaded?)"),
-                  "regions_in_staging": regions, "periods": periods,
-                  "missing_region_periods": len(missing),
-                  "regions_missing": ", ".join(missing_regions) or "none"},
+        metadata={
+            "failing_rows": (
+                _inline(missing[:5], len(missing), "region × period missing")
+                if missing
+                else "none"
+                if periods
+                else "the mart has no period at all (no region loaded?)"
+            ),
+            "regions_in_staging": regions,
+            "periods": periods,
+            "missing_region_periods": len(missing),
+            "regions_missing": ", ".join(missing_regions) or "none",
+        },
     )
 
 

@@ -17,8 +17,9 @@ def agreements_in_force(agreements: pl.DataFrame, periods: pl.DataFrame) -> pl.D
     Rows in the agreements' order, then the periods'; only the agreement columns used later.
     """
     return (
-        agreements.select("agreement_id", "partner_id", "region_code", "title", "start_date", "end_date",
-                          "committed_eur")
+        agreements.select(
+            "agreement_id", "partner_id", "region_code", "title", "start_date", "end_date", "committed_eur"
+        )
         .with_row_index("_agreement")
         .join_where(
             periods.select("period", "period_end").with_row_index("_period"),
@@ -37,16 +38,24 @@ def with_remaining(in_force: pl.DataFrame, transactions: pl.DataFrame) -> pl.Dat
     (an as-of join on the running totals, not a join of every day against every period).
     """
     running = (
-        transactions.group_by("agreement_id", "transaction_date").agg(pl.col("amount_eur").sum())
+        transactions.group_by("agreement_id", "transaction_date")
+        .agg(pl.col("amount_eur").sum())
         .sort("agreement_id", "transaction_date")
         .select("agreement_id", "transaction_date", received_eur=pl.col("amount_eur").cum_sum().over("agreement_id"))
         .sort("transaction_date")
     )
     received = (
-        in_force.select("agreement_id", "period", "period_end").unique()
+        in_force.select("agreement_id", "period", "period_end")
+        .unique()
         .sort("period_end")
-        .join_asof(running, left_on="period_end", right_on="transaction_date", by="agreement_id",
-                   strategy="backward", check_sortedness=False)
+        .join_asof(
+            running,
+            left_on="period_end",
+            right_on="transaction_date",
+            by="agreement_id",
+            strategy="backward",
+            check_sortedness=False,
+        )
         .select("agreement_id", "period", "received_eur")
     )
     left = pl.col("committed_eur") - pl.col("received_eur")
@@ -71,8 +80,9 @@ def _trailing_sum(facts: pl.DataFrame, date_column: str, periods: pl.DataFrame, 
     daily = facts.group_by("region_code", date_column).agg(pl.col("amount_eur").sum())
     windows = periods.select("period", "period_end", window_start=months_before(pl.col("period_end"), 12))
     return (
-        daily.join_where(windows, pl.col(date_column) > pl.col("window_start"),
-                         pl.col(date_column) <= pl.col("period_end"))
+        daily.join_where(
+            windows, pl.col(date_column) > pl.col("window_start"), pl.col(date_column) <= pl.col("period_end")
+        )
         .group_by(KEYS)
         .agg(pl.col("amount_eur").sum().alias(name))
     )
@@ -141,8 +151,10 @@ def spending_figures_withheld(min_spending_share: float) -> pl.Expr:
     spent = pl.col("expenditure_12m_eur")
     threshold = (min_spending_share * pl.col("support_12m_eur").cast(pl.Float64)).round(6)
     return (
-        pl.when(spent <= 0).then(pl.lit(NO_SPENDING_RECORDED))
-        .when(spent.cast(pl.Float64) < threshold).then(pl.lit(SPENDING_BELOW_MIN_SHARE))
+        pl.when(spent <= 0)
+        .then(pl.lit(NO_SPENDING_RECORDED))
+        .when(spent.cast(pl.Float64) < threshold)
+        .then(pl.lit(SPENDING_BELOW_MIN_SHARE))
         .otherwise(pl.lit(None, pl.String))
         .alias("spending_figures_withheld")
     )
@@ -151,6 +163,5 @@ def spending_figures_withheld(min_spending_share: float) -> pl.Expr:
 def expiring_within_a_year(in_force_remaining: pl.DataFrame) -> pl.DataFrame:
     """In-force agreements whose end_date falls in (period_end, period_end + 12 months]."""
     return in_force_remaining.filter(
-        (pl.col("end_date") > pl.col("period_end"))
-        & (pl.col("end_date") <= months_after(pl.col("period_end"), 12))
+        (pl.col("end_date") > pl.col("period_end")) & (pl.col("end_date") <= months_after(pl.col("period_end"), 12))
     )

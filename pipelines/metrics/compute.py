@@ -8,38 +8,57 @@ from typing import NamedTuple
 import polars as pl
 
 from pipelines.metrics import commitments, impact, partnerships, support
-from pipelines.metrics.facts import ALL, MONEY, sums_with_all, prepare_facts, with_all
+from pipelines.metrics.facts import ALL, prepare_facts, sums_with_all, with_all
 from pipelines.metrics.periods import build_periods, in_periods
-from pipelines.progress import Progress
-from pipelines.schema import published_schema
 from pipelines.metrics.score import risk_flags, sustainability_score
 from pipelines.metrics.settings import MetricSettings
+from pipelines.progress import Progress
+from pipelines.schema import published_schema
 
 KEYS = ["region_code", "period"]
 PERIOD_COLUMNS = ["period_type", "period_start", "period_end"]
 
 # Figures the sustainability computation forms on the way and does not publish (every other
 # column it computes is declared in pipelines/schema/marts.yml, which checks it).
-SUSTAINABILITY_WORKING = {"top_funder_pipeline_eur", "pipeline_next_12m_eur", "expenditure_12m_eur",
-                          "support_12m_eur", "previous_start", "previous_end"}
+SUSTAINABILITY_WORKING = {
+    "top_funder_pipeline_eur",
+    "pipeline_next_12m_eur",
+    "expenditure_12m_eur",
+    "support_12m_eur",
+    "previous_start",
+    "previous_end",
+}
 
 # Figures that are counts or sums: 0, not null, when nothing happened in the period.
 ZERO_WHEN_ABSENT = {
-    "income_eur", "in_kind_eur", "expenditure_eur", "funder_count", "committed_pipeline_eur",
-    "top_funder_pipeline_eur", "pipeline_next_12m_eur", "expenditure_12m_eur", "support_12m_eur", "agreements_ended",
-    "active_partners", "new_partners", "activities", "participants", "libraries_reached",
+    "income_eur",
+    "in_kind_eur",
+    "expenditure_eur",
+    "funder_count",
+    "committed_pipeline_eur",
+    "top_funder_pipeline_eur",
+    "pipeline_next_12m_eur",
+    "expenditure_12m_eur",
+    "support_12m_eur",
+    "agreements_ended",
+    "active_partners",
+    "new_partners",
+    "activities",
+    "participants",
+    "libraries_reached",
 }
 
 
 class Marts(NamedTuple):
-    sustainability: pl.DataFrame         # marts.region_sustainability
-    support_mix: pl.DataFrame            # marts.region_support_mix
-    partner_support: pl.DataFrame        # marts.region_partner_support
-    expiring_commitments: pl.DataFrame   # marts.region_expiring_commitments
+    sustainability: pl.DataFrame  # marts.region_sustainability
+    support_mix: pl.DataFrame  # marts.region_support_mix
+    partner_support: pl.DataFrame  # marts.region_partner_support
+    expiring_commitments: pl.DataFrame  # marts.region_expiring_commitments
 
 
-def compute_region_metrics(frames: Mapping[str, pl.DataFrame], settings: MetricSettings | None = None,
-                           progress: Progress | None = None) -> Marts:
+def compute_region_metrics(
+    frames: Mapping[str, pl.DataFrame], settings: MetricSettings | None = None, progress: Progress | None = None
+) -> Marts:
     """Every metric of metrics.md per region × period, plus the 'ALL' rows.
 
     `frames` maps staging table names (regions, partners, agreements, transactions,
@@ -57,25 +76,35 @@ def compute_region_metrics(frames: Mapping[str, pl.DataFrame], settings: MetricS
     by_partner = support.partner_net_support(support_in_period)
     concentration = support.concentration(by_partner, settings)
     in_force = with_all(
-        commitments.with_remaining(commitments.agreements_in_force(facts.agreements, periods), facts.transactions))
+        commitments.with_remaining(commitments.agreements_in_force(facts.agreements, periods), facts.transactions)
+    )
     agreement_partners, active, previously_active = partnerships.active_now_and_before(
-        facts.agreements, facts.interactions, periods)
+        facts.agreements, facts.interactions, periods
+    )
     partner_rows = _partner_rows(by_partner, agreement_partners)
     # Last contacts for the rows that use them: partners in force (engagement) and the partner mart.
-    last_contact = partnerships.last_interactions(facts.interactions, pl.concat([
-        in_force.select(partnerships.PARTNER_KEYS + ["period_end"]),
-        partner_rows.join(periods.select("period", "period_end"), on="period"),
-    ]))
+    last_contact = partnerships.last_interactions(
+        facts.interactions,
+        pl.concat(
+            [
+                in_force.select(partnerships.PARTNER_KEYS + ["period_end"]),
+                partner_rows.join(periods.select("period", "period_end"), on="period"),
+            ]
+        ),
+    )
     daily_expenditure = with_all(facts.expenditures)
     daily_support = with_all(
-        facts.transactions.group_by("region_code", "transaction_date").agg(pl.col("amount_eur").sum()))
+        facts.transactions.group_by("region_code", "transaction_date").agg(pl.col("amount_eur").sum())
+    )
 
     parts = [
         support.support_totals(support_in_period),
         sums_with_all(
             in_periods(facts.expenditures, periods, "expenditure_date")
-            .group_by(KEYS).agg(expenditure_eur=pl.col("amount_eur").sum()),
-            ["expenditure_eur"]),
+            .group_by(KEYS)
+            .agg(expenditure_eur=pl.col("amount_eur").sum()),
+            ["expenditure_eur"],
+        ),
         concentration,
         commitments.pipeline_figures(in_force, concentration),
         commitments.trailing_expenditure(daily_expenditure, periods),
@@ -100,31 +129,44 @@ def compute_region_metrics(frames: Mapping[str, pl.DataFrame], settings: MetricS
         grid.with_columns(pl.col(c).fill_null(0) for c in ZERO_WHEN_ABSENT)
         .with_columns(support_eur=pl.col("income_eur") + pl.col("in_kind_eur"))
         .with_columns(
+            *commitments.runway_columns(),
             operating_margin=pl.when(pl.col("support_eur") > 0).then(
                 (pl.col("support_eur") - pl.col("expenditure_eur")).cast(pl.Float64)
-                / pl.col("support_eur").cast(pl.Float64)),
+                / pl.col("support_eur").cast(pl.Float64)
+            ),
             cost_per_participant_eur=pl.when(pl.col("participants") > 0).then(
-                pl.col("expenditure_eur") / pl.col("participants")),
-            *commitments.runway_columns(),
+                pl.col("expenditure_eur") / pl.col("participants")
+            ),
         )
         .with_columns(_engagement_if_recorded(facts.interactions))
-        .with_columns(sustainability_score(settings), risk_flags(settings),
-                      commitments.spending_figures_withheld(settings.min_spending_share))
+        .with_columns(
+            sustainability_score(settings),
+            risk_flags(settings),
+            commitments.spending_figures_withheld(settings.min_spending_share),
+        )
     )
     mix = support.support_mix(support_in_period, facts.partners)
     return Marts(
-        sustainability=_published(sustainability, "region_sustainability",
-                                  ["region_code", "period_type", "period_start"], SUSTAINABILITY_WORKING),
+        sustainability=_published(
+            sustainability,
+            "region_sustainability",
+            ["region_code", "period_type", "period_start"],
+            SUSTAINABILITY_WORKING,
+        ),
         support_mix=_published(mix, "region_support_mix", ["region_code", "period", "partner_type"]),
         partner_support=_published(
             _partner_support(partner_rows, by_partner, in_force, last_contact, facts.partners, periods),
-            "region_partner_support", ["region_code", "period_type", "period", "partner_id"]),
+            "region_partner_support",
+            ["region_code", "period_type", "period", "partner_id"],
+        ),
         expiring_commitments=_published(
             commitments.expiring_within_a_year(in_force)
             .join(facts.partners.select("partner_id", partner_name="name"), on="partner_id", how="left")
             .join(periods.select("period", "period_type"), on="period"),
-            "region_expiring_commitments", ["region_code", "period_type", "period", "end_date", "agreement_id"],
-            working={"committed_eur", "received_eur", "period_end"}),
+            "region_expiring_commitments",
+            ["region_code", "period_type", "period", "end_date", "agreement_id"],
+            working={"committed_eur", "received_eur", "period_end"},
+        ),
     )
 
 
@@ -145,8 +187,7 @@ def _partner_support(partner_rows, by_partner, in_force, last_contact, partners,
     """One row per partner with support in P or an agreement in the region overlapping P (`partner_rows`)."""
     in_force_counts = in_force.group_by(partnerships.PARTNER_KEYS).agg(agreements_in_force=pl.len())
     return (
-        partner_rows
-        .join(by_partner, on=partnerships.PARTNER_KEYS, how="left")
+        partner_rows.join(by_partner, on=partnerships.PARTNER_KEYS, how="left")
         .join(partners.select("partner_id", "partner_type", partner_name="name"), on="partner_id", how="left")
         .join(last_contact, on=partnerships.PARTNER_KEYS, how="left")
         .join(in_force_counts, on=partnerships.PARTNER_KEYS, how="left")

@@ -34,8 +34,16 @@ COLUMNS: dict[str, dict[str, pl.DataType]] = {
     for name, columns in {
         "regions": ["region_code"],
         "partners": ["partner_id", "name", "partner_type", "since"],
-        "agreements": ["agreement_id", "partner_id", "region_code", "title", "start_date", "end_date",
-                       "committed_eur", "renews"],
+        "agreements": [
+            "agreement_id",
+            "partner_id",
+            "region_code",
+            "title",
+            "start_date",
+            "end_date",
+            "committed_eur",
+            "renews",
+        ],
         "transactions": ["agreement_id", "transaction_date", "transaction_type", "amount_eur"],
         "expenditures": ["region_code", "expenditure_date", "amount_eur"],
         "activities": ["region_code", "start_date", "participants", "libraries_reached"],
@@ -51,20 +59,29 @@ class MetricsInputError(ValueError):
 
 @dataclass(frozen=True)
 class Facts:
-    region_codes: list[str]         # the regions of staging.regions, sorted, without 'ALL'
+    region_codes: list[str]  # the regions of staging.regions, sorted, without 'ALL'
     partners: pl.DataFrame
-    agreements: pl.DataFrame        # one row per agreement, with `renewed` (bool)
-    transactions: pl.DataFrame      # income and in kind per agreement, type and day, with its partner and region
-    expenditures: pl.DataFrame      # per region and day
+    agreements: pl.DataFrame  # one row per agreement, with `renewed` (bool)
+    transactions: pl.DataFrame  # income and in kind per agreement, type and day, with its partner and region
+    expenditures: pl.DataFrame  # per region and day
     activities: pl.DataFrame
-    interactions: pl.DataFrame      # one row per partner, region and day
+    interactions: pl.DataFrame  # one row per partner, region and day
     outcomes: pl.DataFrame
 
     def rows(self) -> int:
         """Rows of the compacted facts (what the metrics work from)."""
-        return sum(frame.height for frame in (
-            self.partners, self.agreements, self.transactions, self.expenditures, self.activities,
-            self.interactions, self.outcomes))
+        return sum(
+            frame.height
+            for frame in (
+                self.partners,
+                self.agreements,
+                self.transactions,
+                self.expenditures,
+                self.activities,
+                self.interactions,
+                self.outcomes,
+            )
+        )
 
     def dated_span(self) -> tuple[date | None, date | None]:
         """Earliest and latest date of a recorded event: the span the periods cover.
@@ -72,12 +89,14 @@ class Facts:
         Agreement and outcome dates are left out: an agreement's end date can lie years
         ahead, and no money, spending, activity or contact has happened there yet.
         """
-        dates = pl.concat([
-            self.transactions.select(day=pl.col("transaction_date")),
-            self.expenditures.select(day=pl.col("expenditure_date")),
-            self.activities.select(day=pl.col("start_date")),
-            self.interactions.select(day=pl.col("interaction_date")),
-        ])
+        dates = pl.concat(
+            [
+                self.transactions.select(day=pl.col("transaction_date")),
+                self.expenditures.select(day=pl.col("expenditure_date")),
+                self.activities.select(day=pl.col("start_date")),
+                self.interactions.select(day=pl.col("interaction_date")),
+            ]
+        )
         return dates["day"].min(), dates["day"].max()
 
 
@@ -92,19 +111,22 @@ def prepare_facts(frames: Mapping[str, pl.DataFrame], renewal_window_days: int =
     agreements = typed["agreements"]
     # A day's sum is cast back to DECIMAL(18,2), the type of the amounts it adds up.
     transactions = (
-        typed["transactions"].lazy()
+        typed["transactions"]
+        .lazy()
         .filter(pl.col("transaction_type").is_in(["income", "in_kind"]))
         .group_by("agreement_id", "transaction_type", "transaction_date")
         .agg(pl.col("amount_eur").sum().cast(MONEY))
         .join(agreements.lazy().select("agreement_id", "partner_id", "region_code"), on="agreement_id", how="inner")
     )
     expenditures = (
-        typed["expenditures"].lazy()
+        typed["expenditures"]
+        .lazy()
         .group_by("region_code", "expenditure_date")
         .agg(pl.col("amount_eur").sum().cast(MONEY))
     )
-    transactions, expenditures, interactions = pl.collect_all([
-        transactions, expenditures, typed["interactions"].lazy().unique()])
+    transactions, expenditures, interactions = pl.collect_all(
+        [transactions, expenditures, typed["interactions"].lazy().unique()]
+    )
     return Facts(
         region_codes=region_codes,
         partners=typed["partners"],
@@ -155,9 +177,7 @@ def _typed(frames: Mapping[str, pl.DataFrame], name: str, columns: dict[str, pl.
 def _renewed(agreements: pl.DataFrame, window_days: int) -> pl.Series:
     """True for an agreement another one continues: it names it in `renews`, or it has the
     same partner and region and starts after it, no later than its end + `window_days`."""
-    named = agreements.filter(
-        pl.col("renews").is_not_null() & (pl.col("renews") != pl.col("agreement_id"))
-    )["renews"]
+    named = agreements.filter(pl.col("renews").is_not_null() & (pl.col("renews") != pl.col("agreement_id")))["renews"]
     by_window = (
         agreements.select("agreement_id", "partner_id", "region_code", "start_date", "end_date")
         .join(

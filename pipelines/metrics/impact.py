@@ -19,10 +19,14 @@ def activity_figures(activities: pl.DataFrame, periods: pl.DataFrame) -> pl.Data
         participants=pl.col("participants").sum(),
         libraries_reached=pl.col("libraries_reached").sum(),
     )
-    regional = in_periods(monthly, periods, "month").group_by(KEYS).agg(
-        pl.col("activities", "participants", "libraries_reached").sum())
+    regional = (
+        in_periods(monthly, periods, "month")
+        .group_by(KEYS)
+        .agg(pl.col("activities", "participants", "libraries_reached").sum())
+    )
     return sums_with_all(regional, ["activities", "participants", "libraries_reached"]).with_columns(
-        pl.col("activities").cast(pl.Int32))
+        pl.col("activities").cast(pl.Int32)
+    )
 
 
 def outcome_achievement(outcomes: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
@@ -30,12 +34,17 @@ def outcome_achievement(outcomes: pl.DataFrame, periods: pl.DataFrame) -> pl.Dat
     in P; outcomes whose target equals their baseline have no planned change and are left out."""
     planned = pl.col("target") - pl.col("baseline")
     return (
-        in_periods(outcomes.rename({"period_end": "outcome_period_end"}).with_row_index("outcome_order"),
-                   periods, "outcome_period_end")
+        in_periods(
+            outcomes.rename({"period_end": "outcome_period_end"}).with_row_index("outcome_order"),
+            periods,
+            "outcome_period_end",
+        )
         .filter(planned != 0)
         .group_by(KEYS)
         .agg(  # the mean in the outcomes' order, so reruns give the same last digit
             outcome_achievement=((pl.col("actual") - pl.col("baseline")) / planned)
-            .clip(upper_bound=ACHIEVEMENT_CAP).sort_by("outcome_order").mean()
+            .clip(upper_bound=ACHIEVEMENT_CAP)
+            .sort_by("outcome_order")
+            .mean()
         )
     )

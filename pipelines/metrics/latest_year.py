@@ -27,15 +27,14 @@ COLUMNS = ("region_code", "period", "period_type", "period_end", *MONEY_COLUMNS,
 
 def has_money_or_activity(row: Mapping) -> bool:
     """True when the mart row records any support, expenditure or activity (nulls count as 0)."""
-    return (any((row.get(c) or 0) != 0 for c in MONEY_COLUMNS)
-            or any((row.get(c) or 0) > 0 for c in ACTIVITY_COLUMNS))
+    return any((row.get(c) or 0) != 0 for c in MONEY_COLUMNS) or any((row.get(c) or 0) > 0 for c in ACTIVITY_COLUMNS)
 
 
 @dataclass(frozen=True)
 class YearChoice:
-    period: str | None           # the chosen year; None when no ended year has anything
-    skipped: tuple[str, ...]     # ended years after it (all of them when None) with nothing recorded
-    ended: tuple[str, ...]       # every year that ended before `today`, oldest first
+    period: str | None  # the chosen year; None when no ended year has anything
+    skipped: tuple[str, ...]  # ended years after it (all of them when None) with nothing recorded
+    ended: tuple[str, ...]  # every year that ended before `today`, oldest first
 
     def skipped_sentence(self) -> str | None:
         """'2026 and 2027 have no money or activity recorded and were skipped.'"""
@@ -49,14 +48,13 @@ def latest_complete_year(rows: Iterable[Mapping], today: date) -> YearChoice:
     rows of period_type 'year' are looked at.
     """
     years = sorted(
-        (r for r in rows
-         if r["region_code"] == ALL and r["period_type"] == "year" and r["period_end"] < today),
+        (r for r in rows if r["region_code"] == ALL and r["period_type"] == "year" and r["period_end"] < today),
         key=lambda r: r["period_end"],
     )
     ended = tuple(r["period"] for r in years)
     for index in range(len(years) - 1, -1, -1):
         if has_money_or_activity(years[index]):
-            return YearChoice(years[index]["period"], ended[index + 1:], ended)
+            return YearChoice(years[index]["period"], ended[index + 1 :], ended)
     return YearChoice(None, ended, ended)
 
 
@@ -72,9 +70,13 @@ def skipped_sentence(skipped: Iterable[str]) -> str | None:
 def no_year_message(choice: YearChoice, today: date) -> str:
     """Why there is no default year, in one line."""
     if not choice.ended:
-        return (f"marts.region_sustainability has no calendar year that ended before {today}; "
-                "run the metrics first or pass a period")
+        return (
+            f"marts.region_sustainability has no calendar year that ended before {today}; "
+            "run the metrics first or pass a period"
+        )
     years = ", ".join(choice.ended)
-    return (f"no calendar year that ended before {today} has any support, expenditure or activity "
-            f"in marts.region_sustainability (years ended: {years}); "
-            "load a package that records some or pass a period")
+    return (
+        f"no calendar year that ended before {today} has any support, expenditure or activity "
+        f"in marts.region_sustainability (years ended: {years}); "
+        "load a package that records some or pass a period"
+    )

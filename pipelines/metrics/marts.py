@@ -26,10 +26,10 @@ MART_TYPES: dict[str, dict[str, str]] = {table.name: table.duckdb_types() for ta
 # themselves are all computed by Polars (compute.py), which compacts raw frames the same way.
 COMPACTED = {
     "transactions": "SELECT agreement_id, transaction_date, transaction_type, "
-                    "CAST(sum(amount_eur) AS DECIMAL(18,2)) AS amount_eur FROM staging.transactions "
-                    "WHERE transaction_type IN ('income', 'in_kind') GROUP BY ALL",
+    "CAST(sum(amount_eur) AS DECIMAL(18,2)) AS amount_eur FROM staging.transactions "
+    "WHERE transaction_type IN ('income', 'in_kind') GROUP BY ALL",
     "expenditures": "SELECT region_code, expenditure_date, CAST(sum(amount_eur) AS DECIMAL(18,2)) AS amount_eur "
-                    "FROM staging.expenditures GROUP BY ALL",
+    "FROM staging.expenditures GROUP BY ALL",
     "interactions": "SELECT DISTINCT partner_id, region_code, interaction_date FROM staging.interactions",
 }
 
@@ -55,14 +55,21 @@ def staged_rows(conn: duckdb.DuckDBPyConnection) -> int:
 
 def staged_fingerprint(conn: duckdb.DuckDBPyConnection) -> str | None:
     """The fingerprint of the loaded package (audit.package), None without one."""
-    exists = conn.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-                          "AND schema_name = 'audit' AND table_name = 'package'").fetchone()[0]
+    exists = conn.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'audit' AND table_name = 'package'"
+    ).fetchone()[0]
     row = conn.execute("SELECT fingerprint FROM audit.package").fetchone() if exists else None
     return row[0] if row else None
 
 
-def write_marts(conn: duckdb.DuckDBPyConnection, marts: Marts, settings: MetricSettings,
-                insight: InsightMarts | None = None, fingerprint: str | None = None) -> None:
+def write_marts(
+    conn: duckdb.DuckDBPyConnection,
+    marts: Marts,
+    settings: MetricSettings,
+    insight: InsightMarts | None = None,
+    fingerprint: str | None = None,
+) -> None:
     """Replace every mart table in one transaction: readers see all old or all new tables.
     `insight` (trends, changes, cash projection) is written in the same transaction when given.
     Every row carries `fingerprint` (default: the loaded package's, audit.package)."""
@@ -75,17 +82,23 @@ def write_marts(conn: duckdb.DuckDBPyConnection, marts: Marts, settings: MetricS
         "metric_settings": pl.DataFrame(settings.rows(), schema=["name", "value"], orient="row"),
     }
     if insight is not None:
-        frames |= {"region_trends": insight.trends, "region_changes": insight.changes,
-                   "region_cash_projection": insight.cash_projection}
+        frames |= {
+            "region_trends": insight.trends,
+            "region_changes": insight.changes,
+            "region_cash_projection": insight.cash_projection,
+        }
     with transaction(conn):  # the run's, with DuckLake (pipelines/transactions.py)
         conn.execute("CREATE SCHEMA IF NOT EXISTS marts")
         for table, frame in frames.items():
             if frame.columns != list(computed_schema(table)):  # what compute.py publishes, so never in a run
-                raise ValueError(f"marts.{table}: the frame's columns {frame.columns} are not the declared ones "
-                                 "(pipelines/schema/marts.yml)")
-            columns = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' if c != FINGERPRINT.name
-                                else f'CAST(? AS VARCHAR) AS "{c}"'
-                                for c, t in MART_TYPES[table].items())
+                raise ValueError(
+                    f"marts.{table}: the frame's columns {frame.columns} are not the declared ones "
+                    "(pipelines/schema/marts.yml)"
+                )
+            columns = ", ".join(
+                f'CAST("{c}" AS {t}) AS "{c}"' if c != FINGERPRINT.name else f'CAST(? AS VARCHAR) AS "{c}"'
+                for c, t in MART_TYPES[table].items()
+            )
             conn.register("mart_frame", frame)
             conn.execute(f"CREATE OR REPLACE TABLE marts.{table} AS SELECT {columns} FROM mart_frame", [fingerprint])
             conn.unregister("mart_frame")

@@ -27,7 +27,8 @@ def partners_with_agreements(agreements: pl.DataFrame, periods: pl.DataFrame) ->
     """(region, period, partner) for agreements overlapping [period_start, period_end], with the
     'ALL' rows. `agreements` are the regions' own (no 'ALL' copies)."""
     return partners_with_all(
-        agreements.select("region_code", "partner_id", "start_date", "end_date").unique()
+        agreements.select("region_code", "partner_id", "start_date", "end_date")
+        .unique()
         .join_where(
             periods.select("period", "period_start", "period_end"),
             pl.col("start_date") <= pl.col("period_end"),
@@ -44,8 +45,9 @@ def partners_in_contact(interactions: pl.DataFrame, periods: pl.DataFrame) -> pl
     return partners_with_all(in_periods(monthly, periods, "month"))
 
 
-def active_now_and_before(agreements: pl.DataFrame, interactions: pl.DataFrame,
-                          periods: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def active_now_and_before(
+    agreements: pl.DataFrame, interactions: pl.DataFrame, periods: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(with_agreements, active, previously_active): (region, period, partner) rows of the
     partners with an agreement overlapping each period, of those active in it (an agreement
     or an interaction), and of those active in the period before it (labelled with the period).
@@ -53,22 +55,27 @@ def active_now_and_before(agreements: pl.DataFrame, interactions: pl.DataFrame,
     The period before is itself a period except for the first year, quarter or fiscal year,
     so each date range is worked out once.
     """
-    ranges = pl.concat([
-        periods.select("period", "period_start", "period_end"),
-        periods.select(period=pl.lit("before ") + pl.col("period"),
-                       period_start="previous_start", period_end="previous_end"),
-    ]).unique(subset=["period_start", "period_end"], keep="first", maintain_order=True)
+    ranges = pl.concat(
+        [
+            periods.select("period", "period_start", "period_end"),
+            periods.select(
+                period=pl.lit("before ") + pl.col("period"), period_start="previous_start", period_end="previous_end"
+            ),
+        ]
+    ).unique(subset=["period_start", "period_end"], keep="first", maintain_order=True)
     with_agreements = partners_with_agreements(agreements, ranges)
     active = pl.concat([with_agreements, partners_in_contact(interactions, ranges)]).unique()
     before = periods.select("period", "previous_start", "previous_end").join(
         ranges.select(range="period", previous_start="period_start", previous_end="period_end"),
-        on=["previous_start", "previous_end"])
+        on=["previous_start", "previous_end"],
+    )
     in_periods = periods.select("period")
     return (
         with_agreements.join(in_periods, on="period", how="semi"),
         active.join(in_periods, on="period", how="semi"),
-        active.join(before.select("range", "period"), left_on="period", right_on="range")
-        .select("region_code", pl.col("period_right").alias("period"), "partner_id"),
+        active.join(before.select("range", "period"), left_on="period", right_on="range").select(
+            "region_code", pl.col("period_right").alias("period"), "partner_id"
+        ),
     )
 
 
@@ -76,11 +83,13 @@ def first_contacts(agreements: pl.DataFrame, interactions: pl.DataFrame, partner
     """Each partner's first agreement start or interaction in any region, or its `since`
     date when the relationship is recorded as older than both."""
     return (
-        pl.concat([
-            agreements.select("partner_id", first_contact="start_date"),
-            interactions.select("partner_id", first_contact="interaction_date"),
-            partners.select("partner_id", first_contact="since").drop_nulls(),
-        ])
+        pl.concat(
+            [
+                agreements.select("partner_id", first_contact="start_date"),
+                interactions.select("partner_id", first_contact="interaction_date"),
+                partners.select("partner_id", first_contact="since").drop_nulls(),
+            ]
+        )
         .group_by("partner_id")
         .agg(pl.col("first_contact").min())
     )
@@ -93,15 +102,21 @@ def last_interactions(interactions: pl.DataFrame, wanted: pl.DataFrame) -> pl.Da
     An as-of join: only the rows the marts need, not every partner against every period.
     """
     contacts = (
-        with_all(interactions.select("region_code", "partner_id", "interaction_date")).unique()
-        .sort("interaction_date")
+        with_all(interactions.select("region_code", "partner_id", "interaction_date")).unique().sort("interaction_date")
     )
     return (
-        wanted.select(PARTNER_KEYS + ["period_end"]).unique()
+        wanted.select(PARTNER_KEYS + ["period_end"])
+        .unique()
         .sort("period_end")
-        .join_asof(contacts, left_on="period_end", right_on="interaction_date",
-                   by=["region_code", "partner_id"], strategy="backward", coalesce=False,
-                   check_sortedness=False)
+        .join_asof(
+            contacts,
+            left_on="period_end",
+            right_on="interaction_date",
+            by=["region_code", "partner_id"],
+            strategy="backward",
+            coalesce=False,
+            check_sortedness=False,
+        )
         .select(PARTNER_KEYS + [pl.col("interaction_date").alias("last_interaction_date")])
     )
 
@@ -122,8 +137,10 @@ def partnership_figures(
         .group_by(KEYS)
         .agg(
             active_partners=pl.len().cast(pl.Int32),
-            new_partners=pl.col("first_contact").is_between(pl.col("period_start"), pl.col("period_end"))
-            .sum().cast(pl.Int32),
+            new_partners=pl.col("first_contact")
+            .is_between(pl.col("period_start"), pl.col("period_end"))
+            .sum()
+            .cast(pl.Int32),
         )
     )
     retention = (
@@ -132,17 +149,18 @@ def partnership_figures(
         .agg(partner_retention=pl.col("again").fill_null(False).mean())
     )
     engagement = (
-        in_force.select(PARTNER_KEYS + ["period_end"]).unique()
+        in_force.select(PARTNER_KEYS + ["period_end"])
+        .unique()
         .join(last_contact, on=PARTNER_KEYS, how="left")
         .group_by(KEYS)
         .agg(
             engaged_partner_share=(
-                pl.col("last_interaction_date")
-                >= pl.col("period_end") - pl.duration(days=ENGAGEMENT_WINDOW_DAYS - 1)
-            ).fill_null(False).mean()
+                pl.col("last_interaction_date") >= pl.col("period_end") - pl.duration(days=ENGAGEMENT_WINDOW_DAYS - 1)
+            )
+            .fill_null(False)
+            .mean()
         )
     )
-    return (
-        counts.join(retention, on=KEYS, how="full", coalesce=True)
-        .join(engagement, on=KEYS, how="full", coalesce=True)
+    return counts.join(retention, on=KEYS, how="full", coalesce=True).join(
+        engagement, on=KEYS, how="full", coalesce=True
     )

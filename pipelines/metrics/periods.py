@@ -43,8 +43,14 @@ def build_periods(first: date | None, last: date | None, fiscal_year_start_month
                 rows.append((f"FY{end_year}", "fiscal_year", date(end_year - 1, start, 1), 12))
     return pl.DataFrame(
         [
-            (name, kind, begin, add_months(begin, months) - timedelta(days=1),
-             add_months(begin, -months), begin - timedelta(days=1))
+            (
+                name,
+                kind,
+                begin,
+                add_months(begin, months) - timedelta(days=1),
+                add_months(begin, -months),
+                begin - timedelta(days=1),
+            )
             for name, kind, begin, months in rows
         ],
         schema=PERIOD_SCHEMA,

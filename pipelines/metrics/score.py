@@ -7,8 +7,13 @@ import polars as pl
 from pipelines.metrics.settings import MetricSettings
 
 RISK_FLAGS = (
-    "high_concentration", "dominant_funder", "short_runway", "top_funder_cliff",
-    "low_renewal", "low_engagement", "deficit",
+    "high_concentration",
+    "dominant_funder",
+    "short_runway",
+    "top_funder_cliff",
+    "low_renewal",
+    "low_engagement",
+    "deficit",
 )
 
 
@@ -29,10 +34,9 @@ def sustainability_score(settings: MetricSettings) -> pl.Expr:
     weights = settings.weights()
     components = score_components()
     weighted = pl.sum_horizontal([components[name].fill_null(0.0) * w for name, w in weights.items()])
-    present = pl.sum_horizontal([
-        pl.when(components[name].is_not_null()).then(pl.lit(w)).otherwise(pl.lit(0.0))
-        for name, w in weights.items()
-    ])
+    present = pl.sum_horizontal(
+        [pl.when(components[name].is_not_null()).then(pl.lit(w)).otherwise(pl.lit(0.0)) for name, w in weights.items()]
+    )
     return pl.when(present > 0).then(100 * weighted / present).alias("sustainability_score")
 
 

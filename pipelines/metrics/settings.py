@@ -50,9 +50,7 @@ class MetricSettings:
                 f"≤ hhi_high_above ({self.hhi_high_above}) ≤ 1"
             )
         if not 0 <= self.min_spending_share <= 1:
-            raise MetricSettingsError(
-                f"min_spending_share={self.min_spending_share!r} must be a share between 0 and 1"
-            )
+            raise MetricSettingsError(f"min_spending_share={self.min_spending_share!r} must be a share between 0 and 1")
         weights = self.weights()
         negative = [f"weight_{name}" for name, w in weights.items() if w < 0]
         if negative:

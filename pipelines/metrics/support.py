@@ -18,11 +18,9 @@ def support_in_periods(transactions: pl.DataFrame, periods: pl.DataFrame) -> pl.
     A partner appears in a period when it has a transaction there, even if they add up to 0.
     Summed per month before the months are matched to periods.
     """
-    monthly = (
-        transactions.group_by("region_code", "partner_id", "transaction_type",
-                              month=pl.col("transaction_date").dt.month_start())
-        .agg(pl.col("amount_eur").sum())
-    )
+    monthly = transactions.group_by(
+        "region_code", "partner_id", "transaction_type", month=pl.col("transaction_date").dt.month_start()
+    ).agg(pl.col("amount_eur").sum())
     regional = (
         in_periods(monthly, periods, "month")
         .group_by(KEYS + ["partner_id", "transaction_type"])
@@ -49,9 +47,7 @@ def partner_net_support(transactions_in_period: pl.DataFrame) -> pl.DataFrame:
     net = transactions_in_period.group_by(KEYS + ["partner_id"]).agg(support_eur=pl.col("amount_eur").sum())
     positive = pl.col("support_eur") > 0
     positive_total = pl.col("support_eur").filter(positive).sum().over(KEYS).cast(pl.Float64)
-    return net.with_columns(
-        share=pl.when(positive).then(pl.col("support_eur").cast(pl.Float64) / positive_total)
-    )
+    return net.with_columns(share=pl.when(positive).then(pl.col("support_eur").cast(pl.Float64) / positive_total))
 
 
 def concentration(partner_support: pl.DataFrame, settings: MetricSettings) -> pl.DataFrame:
@@ -77,8 +73,10 @@ def concentration(partner_support: pl.DataFrame, settings: MetricSettings) -> pl
         )
         .with_columns(
             effective_funders=1 / hhi,
-            concentration_band=pl.when(banded > settings.hhi_high_above).then(pl.lit("high"))
-            .when(banded >= settings.hhi_moderate_from).then(pl.lit("moderate"))
+            concentration_band=pl.when(banded > settings.hhi_high_above)
+            .then(pl.lit("high"))
+            .when(banded >= settings.hhi_moderate_from)
+            .then(pl.lit("moderate"))
             .otherwise(pl.lit("unconcentrated")),
         )
     )

@@ -22,7 +22,6 @@ so all seven render at once on every core; the region step then writes what it f
 rendered for the same data (else renders them itself).
 """
 
-
 import base64
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -51,6 +50,7 @@ from pipelines import publication
 from pipelines.output_checks import check_reports_dir
 from pipelines.publication import ReportStage
 from pipelines.reports.data import ReportData, ReportDataError, default_period, load_report_data
+from pipelines.reports.parts import complete_set, drop_other_keys, part_path, write_part
 from pipelines.reports.paths import UnsafeReportPath, region_report_path
 from pipelines.reports.publish import (
     PublishedReport,
@@ -62,7 +62,6 @@ from pipelines.reports.publish import (
     publish_region_reports,
     submit_region_reports,
 )
-from pipelines.reports.parts import complete_set, drop_other_keys, part_path, write_part
 from pipelines.reports.render import render_region_report
 from pipelines.schema import MARTS
 from pipelines.settings import DEFAULT_ORGANISATION, RunSettings, Settings, SettingsError
@@ -91,8 +90,8 @@ class ReportsResource(ConfigurableResource):
     # REPORT_PERIOD: used when the run config names no period ('2025', '2025-Q3', 'FY2026').
     period: str | None = None
     render_workers: int = Field(
-        default=0, description="worker processes that render PDFs; 0: one per core, "
-                               "1: render in the step's own process")
+        default=0, description="worker processes that render PDFs; 0: one per core, 1: render in the step's own process"
+    )
     _pool: RenderPool | None = PrivateAttr(default=None)
     _batch: RenderBatch | None = PrivateAttr(default=None)
     _stage: ReportStage | None = PrivateAttr(default=None)
@@ -167,17 +166,21 @@ class ReportsResource(ConfigurableResource):
         workers = (os.environ.get("REPORT_RENDER_WORKERS") or "0").strip()
         if not workers.isdigit():
             raise SettingsError(f"REPORT_RENDER_WORKERS={workers!r} is not a whole number (0: one per core)")
-        return cls(reports_dir=str(settings.reports_dir), render_workers=int(workers),
-                   organisation=settings.organisation, period=settings.report_period)
+        return cls(
+            reports_dir=str(settings.reports_dir),
+            render_workers=int(workers),
+            organisation=settings.organisation,
+            period=settings.report_period,
+        )
 
 
 class ReportConfig(Config):
     period: str | None = Field(
         default=None,
         description="'2025', '2025-Q3' or 'FY2026' (a fiscal year, when the metrics run with a "
-                    "fiscal_year_start_month other than 1); default: REPORT_PERIOD if set, else the "
-                    "latest calendar year in the marts that has ended and has any support, "
-                    "expenditure or activity.",
+        "fiscal_year_start_month other than 1); default: REPORT_PERIOD if set, else the "
+        "latest calendar year in the marts that has ended and has any support, "
+        "expenditure or activity.",
     )
 
 
@@ -185,8 +188,13 @@ def _today():
     return datetime.now(UTC).date()
 
 
-def _load(context: AssetExecutionContext, warehouse: WarehouseResource, config: ReportConfig,
-          announce: bool, setting: str | None = None) -> ReportData:
+def _load(
+    context: AssetExecutionContext,
+    warehouse: WarehouseResource,
+    config: ReportConfig,
+    announce: bool,
+    setting: str | None = None,
+) -> ReportData:
     """The report data of the configured period, else of the default year; a warehouse that
     cannot give one fails the step with the one-line reason."""
     try:
@@ -203,14 +211,15 @@ def _load(context: AssetExecutionContext, warehouse: WarehouseResource, config: 
     if config.period or setting:
         log(f"Reporting period {data.period} (as configured)")
     else:
-        log(f"Reporting period {data.period}, the latest complete year with money or activity"
-            + (f"; {data.skipped_sentence}" if data.skipped_sentence else ""))
+        log(
+            f"Reporting period {data.period}, the latest complete year with money or activity"
+            + (f"; {data.skipped_sentence}" if data.skipped_sentence else "")
+        )
     return data
 
 
 def _period_metadata(data: ReportData) -> dict:
-    return {"period": data.period,
-            "skipped_empty_periods": ", ".join(data.skipped_periods) or "none"}
+    return {"period": data.period, "skipped_empty_periods": ", ".join(data.skipped_periods) or "none"}
 
 
 def _glyph_check(asset_key: AssetKey, reports: list[PublishedReport]) -> AssetCheckResult:
@@ -220,11 +229,12 @@ def _glyph_check(asset_key: AssetKey, reports: list[PublishedReport]) -> AssetCh
         check_name=GLYPH_CHECK,
         passed=not missing,
         severity=AssetCheckSeverity.ERROR,
-        description=(f"{len(missing)} character(s) that no report font can draw, printed as empty "
-                     f"boxes: {'; '.join(missing)}")
-        if missing else "Every character has a glyph in the report fonts.",
-        metadata={"missing_glyphs": MetadataValue.md(
-            "\n".join(f"- {m}" for m in missing) or "none")},
+        description=(
+            f"{len(missing)} character(s) that no report font can draw, printed as empty boxes: {'; '.join(missing)}"
+        )
+        if missing
+        else "Every character has a glyph in the report fonts.",
+        metadata={"missing_glyphs": MetadataValue.md("\n".join(f"- {m}" for m in missing) or "none")},
     )
 
 
@@ -232,8 +242,7 @@ def _preview_md(report: PublishedReport) -> str:
     png = first_page_png(report.location)
     if png is None:
         return "(no preview: poppler's pdftoppm is not installed)"
-    return (f"![first page of {report.path.name}]"
-            f"(data:image/png;base64,{base64.b64encode(png).decode()})")
+    return f"![first page of {report.path.name}](data:image/png;base64,{base64.b64encode(png).decode()})"
 
 
 def _in_run(context: AssetExecutionContext, key: AssetKey) -> bool:
@@ -246,8 +255,9 @@ def _in_run(context: AssetExecutionContext, key: AssetKey) -> bool:
 
 
 def _written(context: AssetExecutionContext, report: PublishedReport) -> None:
-    context.log.info(f"wrote {report.path} ({report.rendered.pages} pages, "
-                     f"rendered in {report.rendered.seconds:.1f} s)")
+    context.log.info(
+        f"wrote {report.path} ({report.rendered.pages} pages, rendered in {report.rendered.seconds:.1f} s)"
+    )
 
 
 def _previews(reports: list[PublishedReport]) -> list[str]:
@@ -277,9 +287,15 @@ def _check_results(context: AssetExecutionContext) -> list[dict]:
                 status = "pending"
             else:
                 status = "passed" if evaluation.passed else "failed"
-        rows.append({"asset": key.asset_key.to_user_string(), "check": key.name,
-                     "description": graph.get_check_spec(key).description or "",
-                     "status": status, "run": run})
+        rows.append(
+            {
+                "asset": key.asset_key.to_user_string(),
+                "check": key.name,
+                "description": graph.get_check_spec(key).description or "",
+                "status": status,
+                "run": run,
+            }
+        )
     return rows
 
 
@@ -289,19 +305,28 @@ def _check_results(context: AssetExecutionContext) -> list[dict]:
     group_name="reports",
     kinds={"pdf"},
     description="The leadership report: all regions, stress test, data quality and methodology.",
-    check_specs=[AssetCheckSpec(GLYPH_CHECK, asset=GLOBAL_REPORT,
-                                description="No character fell back to an empty .notdef box.")],
+    check_specs=[
+        AssetCheckSpec(GLYPH_CHECK, asset=GLOBAL_REPORT, description="No character fell back to an empty .notdef box.")
+    ],
 )
-def global_report(context: AssetExecutionContext, config: ReportConfig,
-                  warehouse: WarehouseResource, reports: ReportsResource) -> MaterializeResult:
+def global_report(
+    context: AssetExecutionContext, config: ReportConfig, warehouse: WarehouseResource, reports: ReportsResource
+) -> MaterializeResult:
     data = _load(context, warehouse, config, announce=True, setting=reports.period)
     generated_at = reports.generated_at()
     prefetch = None
     if reports.pool is not None and data.regions and _in_run(context, REGION_REPORTS):
         prefetch = lambda: reports.start_region_reports(data, generated_at)  # noqa: E731
-    report = publish_global_report(data, Path(reports.reports_dir), reports.organisation,
-                                   generated_at, _check_results(context), pool=reports.pool,
-                                   meanwhile=prefetch, stage=reports.stage)
+    report = publish_global_report(
+        data,
+        Path(reports.reports_dir),
+        reports.organisation,
+        generated_at,
+        _check_results(context),
+        pool=reports.pool,
+        meanwhile=prefetch,
+        stage=reports.stage,
+    )
     _written(context, report)
     return MaterializeResult(
         metadata={
@@ -323,11 +348,13 @@ def global_report(context: AssetExecutionContext, config: ReportConfig,
     group_name="reports",
     kinds={"pdf"},
     description="One PDF per region: the region's section and its full partner list.",
-    check_specs=[AssetCheckSpec(GLYPH_CHECK, asset=REGION_REPORTS,
-                                description="No character fell back to an empty .notdef box.")],
+    check_specs=[
+        AssetCheckSpec(GLYPH_CHECK, asset=REGION_REPORTS, description="No character fell back to an empty .notdef box.")
+    ],
 )
-def region_reports(context: AssetExecutionContext, config: ReportConfig,
-                   warehouse: WarehouseResource, reports: ReportsResource) -> MaterializeResult:
+def region_reports(
+    context: AssetExecutionContext, config: ReportConfig, warehouse: WarehouseResource, reports: ReportsResource
+) -> MaterializeResult:
     data = _load(context, warehouse, config, announce=False, setting=reports.period)  # the global report says it
     reports_dir = Path(reports.reports_dir)
     on_written = lambda _, report: _written(context, report)  # noqa: E731
@@ -335,23 +362,29 @@ def region_reports(context: AssetExecutionContext, config: ReportConfig,
     # partitions for exactly this data and code is published as it is.
     parts = None if _in_run(context, GLOBAL_REPORT) else complete_set(reports_dir, data, reports.organisation)
     if parts is not None:
-        context.log.info(f"Publishing the {len(parts)} region reports rendered as partitions of "
-                         f"{REGION_REPORT.to_user_string()}")
+        context.log.info(
+            f"Publishing the {len(parts)} region reports rendered as partitions of {REGION_REPORT.to_user_string()}"
+        )
         published = publish_region_parts(data, reports_dir, parts, on_written=on_written, stage=reports.stage)
     else:
-        published = publish_region_reports(data, reports_dir, reports.organisation,
-                                           reports.generated_at(), workers=reports.render_workers,
-                                           pool=reports.pool, batch=reports.take_region_batch(),
-                                           on_written=on_written, stage=reports.stage)
+        published = publish_region_reports(
+            data,
+            reports_dir,
+            reports.organisation,
+            reports.generated_at(),
+            workers=reports.render_workers,
+            pool=reports.pool,
+            batch=reports.take_region_batch(),
+            on_written=on_written,
+            stage=reports.stage,
+        )
     drop_other_keys(reports_dir, data, reports.organisation)  # parts of other data: never publishable
     if reports.stage is not None:
         reports.stage.region_sets.add(data.period)  # every region of the period written
     lines = ["| region | pages | size (KB) | path |", "|---|---:|---:|---|"]
     for code, report in published.items():
-        lines.append(f"| {code} | {report.rendered.pages} | {report.size_bytes // 1024} "
-                     f"| `{report.path}` |")
-    previews = [f"**{code}**\n\n{md}"
-                for code, md in zip(published, _previews(list(published.values())), strict=True)]
+        lines.append(f"| {code} | {report.rendered.pages} | {report.size_bytes // 1024} | `{report.path}` |")
+    previews = [f"**{code}**\n\n{md}" for code, md in zip(published, _previews(list(published.values())), strict=True)]
     return MaterializeResult(
         metadata={
             **_period_metadata(data),
@@ -374,12 +407,14 @@ def region_reports(context: AssetExecutionContext, config: ReportConfig,
     group_name="reports",
     kinds={"pdf"},
     description="One region's PDF in a run of its own (a partition per region); region_reports "
-                "publishes the complete set.",
-    check_specs=[AssetCheckSpec(GLYPH_CHECK, asset=REGION_REPORT,
-                                description="No character fell back to an empty .notdef box.")],
+    "publishes the complete set.",
+    check_specs=[
+        AssetCheckSpec(GLYPH_CHECK, asset=REGION_REPORT, description="No character fell back to an empty .notdef box.")
+    ],
 )
-def region_report(context: AssetExecutionContext, config: ReportConfig,
-                  warehouse: WarehouseResource, reports: ReportsResource) -> MaterializeResult:
+def region_report(
+    context: AssetExecutionContext, config: ReportConfig, warehouse: WarehouseResource, reports: ReportsResource
+) -> MaterializeResult:
     code = context.partition_key
     data = _load(context, warehouse, config, announce=True, setting=reports.period)
     try:
@@ -391,8 +426,10 @@ def region_report(context: AssetExecutionContext, config: ReportConfig,
     rendered = render_region_report(data, code, reports.organisation, reports.generated_at())
     write_part(part, rendered)
     report = PublishedReport(final, rendered, part)
-    context.log.info(f"wrote {part} ({rendered.pages} pages, rendered in {rendered.seconds:.1f} s); "
-                     f"{REGION_REPORTS.to_user_string()} publishes it as {final} with the other regions")
+    context.log.info(
+        f"wrote {part} ({rendered.pages} pages, rendered in {rendered.seconds:.1f} s); "
+        f"{REGION_REPORTS.to_user_string()} publishes it as {final} with the other regions"
+    )
     return MaterializeResult(
         metadata={
             "region": code,

@@ -23,8 +23,7 @@ from pipelines.reports.formatting import SPENDING_NOT_RECORDED, short
 from pipelines.reports.svg_text import figure_svg
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
-REGION_PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
-                  "#000000", "#F0E442"]
+REGION_PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442"]
 EXPENDITURE_COLOUR = "#9A9A9A"
 TEXT_COLOUR = "#333333"
 LABEL_CHARS = 34
@@ -45,8 +44,7 @@ RC = {
 
 def region_colours(region_codes: list[str]) -> dict[str, str]:
     """One colour per region, by sorted code, so every chart and report agrees."""
-    return {code: REGION_PALETTE[i % len(REGION_PALETTE)]
-            for i, code in enumerate(sorted(region_codes))}
+    return {code: REGION_PALETTE[i % len(REGION_PALETTE)] for i, code in enumerate(sorted(region_codes))}
 
 
 def data_uri(svg: str) -> str:
@@ -75,8 +73,7 @@ def quarter_chart(quarters: list[dict], colour: str, currency: str) -> str:
         support = [float(q["support_eur"] or 0) for q in quarters]
         spent = [float(q["expenditure_eur"] or 0) for q in quarters]
         ax.bar([i - 0.2 for i in x], support, width=0.38, color=colour, label="Support")
-        ax.bar([i + 0.2 for i in x], spent, width=0.38, color=EXPENDITURE_COLOUR,
-               label="Expenditure")
+        ax.bar([i + 0.2 for i in x], spent, width=0.38, color=EXPENDITURE_COLOUR, label="Expenditure")
         ax.set_xticks(list(x), [q["period"] for q in quarters])
         ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
         ax.set_ylabel(currency)
@@ -99,8 +96,9 @@ def funder_chart(partners: list[dict], colour: str, limit: int = 8) -> str:
         for label in ax.get_yticklabels():
             label.set_parse_math(False)  # a '$' in a partner name is text, not TeX
         for yi, p in zip(y, funders, strict=True):
-            ax.text(p["share"] + 0.01, yi, f"{p['share'] * 100:.0f} %", va="center",
-                    color=TEXT_COLOUR, parse_math=False)
+            ax.text(
+                p["share"] + 0.01, yi, f"{p['share'] * 100:.0f} %", va="center", color=TEXT_COLOUR, parse_math=False
+            )
         ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_xlim(0, max(1.0, max(p["share"] for p in funders) + 0.1) if funders else 1.0)
         ax.grid(axis="x", color="#E5E5E5", linewidth=0.6)
@@ -121,20 +119,23 @@ def stress_chart(regions: list[dict], colours: dict[str, str]) -> str:
                 ax.text(0.1, yi, SPENDING_NOT_RECORDED, va="center", color=TEXT_COLOUR, fontsize=7)
                 continue
             if with_top is None:
-                ax.text(0.1, yi, "n/a (no expenditure to burn)", va="center",
-                        color=TEXT_COLOUR, fontsize=7)
+                ax.text(0.1, yi, "n/a (no expenditure to burn)", va="center", color=TEXT_COLOUR, fontsize=7)
                 continue
             ax.barh(yi + 0.18, with_top, height=0.34, color=colour)
-            ax.barh(yi - 0.18, without or 0, height=0.34, color="white", edgecolor=colour,
-                    hatch="////", linewidth=0.8)
+            ax.barh(yi - 0.18, without or 0, height=0.34, color="white", edgecolor=colour, hatch="////", linewidth=0.8)
         ax.set_yticks(y, [_short(r["region_name"]) for r in regions])
         for label in ax.get_yticklabels():
             label.set_parse_math(False)
         ax.set_xlabel("months of committed runway")
         ax.grid(axis="x", color="#E5E5E5", linewidth=0.6)
         ax.set_axisbelow(True)
-        ax.legend(handles=[Patch(color="#777777", label="all funders"),
-                           Patch(facecolor="white", edgecolor="#777777", hatch="////",
-                                 label="without the top funder")],
-                  frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        ax.legend(
+            handles=[
+                Patch(color="#777777", label="all funders"),
+                Patch(facecolor="white", edgecolor="#777777", hatch="////", label="without the top funder"),
+            ],
+            frameon=False,
+            loc="upper left",
+            bbox_to_anchor=(1.0, 1.0),
+        )
         return _svg(fig)

@@ -31,8 +31,8 @@ class ReportData:
     period_end: date
     fingerprint: str
     currency: str
-    total: dict                      # the 'ALL' row of marts.region_sustainability
-    regions: list[dict]              # one row per region, ranked by score (best first)
+    total: dict  # the 'ALL' row of marts.region_sustainability
+    regions: list[dict]  # one row per region, ranked by score (best first)
     quarters: dict[str, list[dict]]  # region -> the four quarters ending at period_end
     support_mix: dict[str, list[dict]]
     partners: dict[str, list[dict]]
@@ -40,7 +40,7 @@ class ReportData:
     metric_settings: list[dict]
     load_summary: list[dict]
     rejects_by_rule: list[dict]
-    region_names: dict[str, str]     # region code -> display name (staging.regions)
+    region_names: dict[str, str]  # region code -> display name (staging.regions)
     # Ended years after `period` skipped by the default choice because nothing is recorded in them.
     skipped_periods: tuple[str, ...] = ()
     # Trends, what changed and the funding cliff (pipelines/reports/insight.py).
@@ -63,18 +63,21 @@ class ReportData:
         for row in self.regions:
             if row["region_code"] == code:
                 return row
-        raise ReportDataError(f"region {code!r} has no row in marts.region_sustainability "
-                              f"for period {self.period}")
+        raise ReportDataError(f"region {code!r} has no row in marts.region_sustainability for period {self.period}")
 
 
 def default_period(conn: duckdb.DuckDBPyConnection, today: date) -> latest_year.YearChoice:
     """The year a report is about when none is asked for: the latest calendar year that ended
     before `today` with any support, expenditure or activity in the global row, and the empty
     ended years after it (pipelines/metrics/latest_year.py, docs/reports.md)."""
-    rows = _rows(conn, f"""
+    rows = _rows(
+        conn,
+        f"""
         SELECT {", ".join(latest_year.COLUMNS)} FROM marts.region_sustainability
         WHERE region_code = ? AND period_type = 'year'
-    """, [ALL])
+    """,
+        [ALL],
+    )
     choice = latest_year.latest_complete_year(rows, today)
     if choice.period is None:
         raise ReportDataError(latest_year.no_year_message(choice, today))
@@ -92,24 +95,31 @@ def _by_region(rows: list[dict]) -> dict[str, list[dict]]:
     return dict(grouped)
 
 
-def load_report_data(conn: duckdb.DuckDBPyConnection, period: str,
-                     skipped_periods: Sequence[str] = ()) -> ReportData:
+def load_report_data(conn: duckdb.DuckDBPyConnection, period: str, skipped_periods: Sequence[str] = ()) -> ReportData:
     """Everything the reports of `period` print; `skipped_periods` are the empty years the
     default choice passed over (`default_period(...).skipped`), which the reports name."""
     if not PERIOD.fullmatch(period):
-        raise ReportDataError(f"period {period!r} is neither a year (2025), a quarter (2025-Q3) "
-                              "nor a fiscal year (FY2026)")
-    rows = _rows(conn, """
+        raise ReportDataError(
+            f"period {period!r} is neither a year (2025), a quarter (2025-Q3) nor a fiscal year (FY2026)"
+        )
+    rows = _rows(
+        conn,
+        """
         SELECT s.*, coalesce(r.region_name, s.region_code) AS region_name
         FROM marts.region_sustainability s
         LEFT JOIN staging.regions r USING (region_code)
         WHERE s.period = ?
         ORDER BY s.sustainability_score DESC NULLS LAST, s.region_code
-    """, [period])
+    """,
+        [period],
+    )
     total = next((r for r in rows if r["region_code"] == ALL), None)
     if total is None:
-        hint = (" (fiscal years are in the marts only when the metrics run with a "
-                "fiscal_year_start_month other than 1)" if period.startswith("FY") else "")
+        hint = (
+            " (fiscal years are in the marts only when the metrics run with a fiscal_year_start_month other than 1)"
+            if period.startswith("FY")
+            else ""
+        )
         raise ReportDataError(
             f"marts.region_sustainability has no global row (region_code 'ALL') for period {period}{hint}"
         )
@@ -120,27 +130,43 @@ def load_report_data(conn: duckdb.DuckDBPyConnection, period: str,
     if not package:
         raise ReportDataError("audit.package is empty: load a package first")
 
-    quarters = _rows(conn, """
+    quarters = _rows(
+        conn,
+        """
         SELECT region_code, period, support_eur, expenditure_eur
         FROM marts.region_sustainability
         WHERE period_type = 'quarter' AND period_end <= ? AND period_end > ? - INTERVAL 12 MONTH
         ORDER BY region_code, period_end
-    """, [total["period_end"], total["period_end"]])
-    support_mix = _rows(conn, """
+    """,
+        [total["period_end"], total["period_end"]],
+    )
+    support_mix = _rows(
+        conn,
+        """
         SELECT region_code, partner_type, support_eur, share FROM marts.region_support_mix
         WHERE period = ? ORDER BY region_code, support_eur DESC, partner_type
-    """, [period])
-    partners = _rows(conn, """
+    """,
+        [period],
+    )
+    partners = _rows(
+        conn,
+        """
         SELECT region_code, partner_id, partner_name, partner_type, support_eur, share,
                last_interaction_date, agreements_in_force
         FROM marts.region_partner_support
         WHERE period = ? ORDER BY region_code, support_eur DESC, partner_name, partner_id
-    """, [period])
-    expiring = _rows(conn, """
+    """,
+        [period],
+    )
+    expiring = _rows(
+        conn,
+        """
         SELECT region_code, agreement_id, partner_id, partner_name, title, end_date, remaining_eur
         FROM marts.region_expiring_commitments
         WHERE period = ? ORDER BY region_code, end_date, agreement_id
-    """, [period])
+    """,
+        [period],
+    )
     return ReportData(
         period=period,
         period_type=total["period_type"],
@@ -155,14 +181,20 @@ def load_report_data(conn: duckdb.DuckDBPyConnection, period: str,
         partners=_by_region(partners),
         expiring=_by_region(expiring),
         metric_settings=_rows(conn, "SELECT name, value FROM marts.metric_settings ORDER BY name"),
-        load_summary=_rows(conn, """
+        load_summary=_rows(
+            conn,
+            """
             SELECT source, file, rows_read, rows_loaded, rows_rejected
             FROM audit.load_summary ORDER BY source, file
-        """),
-        rejects_by_rule=_rows(conn, """
+        """,
+        ),
+        rejects_by_rule=_rows(
+            conn,
+            """
             SELECT source, rule, count(*) AS rows_rejected, min(message) AS example
             FROM audit.rejects GROUP BY source, rule ORDER BY source, rule
-        """),
+        """,
+        ),
         region_names={r["region_code"]: r["region_name"] for r in regions},
         skipped_periods=tuple(skipped_periods),
         insight=load_insight(conn, period, total["period_type"], total["period_end"]),
@@ -171,7 +203,10 @@ def load_report_data(conn: duckdb.DuckDBPyConnection, period: str,
 
 def report_region_codes(conn: duckdb.DuckDBPyConnection) -> list[str]:
     """Every region that has a row in the marts, for any period (the report partitions)."""
-    return [code for (code,) in conn.sql(
-        "SELECT DISTINCT region_code FROM marts.region_sustainability "
-        "WHERE region_code <> ? ORDER BY region_code", params=[ALL]
-    ).fetchall()]
+    return [
+        code
+        for (code,) in conn.sql(
+            "SELECT DISTINCT region_code FROM marts.region_sustainability WHERE region_code <> ? ORDER BY region_code",
+            params=[ALL],
+        ).fetchall()
+    ]

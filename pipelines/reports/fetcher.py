@@ -58,9 +58,7 @@ class TemplateOnlyURLFetcher(URLFetcher):
         if not path.is_file():
             self._refuse(url, "no such file in the template folder")
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(
-            path.as_uri(), body=path.read_bytes(), headers={"Content-Type": content_type}
-        )
+        return URLFetcherResponse(path.as_uri(), body=path.read_bytes(), headers={"Content-Type": content_type})
 
     def _refuse(self, url: str, reason: str):
         self.refused.append(url)

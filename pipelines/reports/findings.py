@@ -39,20 +39,23 @@ def _join(items: list[str]) -> str:
 
 def key_findings(data: ReportData) -> list[str]:
     if not data.has_money_or_activity:
-        return [f"No support, expenditure or activity is recorded in {period_label(data.period)}: "
-                "there is nothing to report for this period."]
+        return [
+            f"No support, expenditure or activity is recorded in {period_label(data.period)}: "
+            "there is nothing to report for this period."
+        ]
     findings = [_overall(data)]
     findings += _dependent_regions(data)
-    findings += [s for s in (_score_range(data), _short_runway(data), _deficits(data),
-                             _low_renewal(data)) if s]
+    findings += [s for s in (_score_range(data), _short_runway(data), _deficits(data), _low_renewal(data)) if s]
     return findings[:MAX_FINDINGS]
 
 
 def _overall(data: ReportData) -> str:
     t = data.total
-    sentence = (f"Across all regions the organisation received "
-                f"{money_short(t['support_eur'], data.currency)} in support and spent "
-                f"{money_short(t['expenditure_eur'], data.currency)} in {period_label(data.period)}")
+    sentence = (
+        f"Across all regions the organisation received "
+        f"{money_short(t['support_eur'], data.currency)} in support and spent "
+        f"{money_short(t['expenditure_eur'], data.currency)} in {period_label(data.period)}"
+    )
     if spending_withheld(t):
         sentence += f"; with {SPENDING_NOT_RECORDED}, runway and margin are not given"
     elif t["operating_margin"] is not None:
@@ -70,11 +73,16 @@ def _dependent_regions(data: ReportData) -> list[str]:
     sentences = []
     for r in dependent[:MAX_DEPENDENT_REGIONS]:
         sentence = f"{_name(r)} receives {pct(r['top_funder_share'])} of its support from one funder"
-        if (not spending_withheld(r) and r["runway_months"] is not None
-                and r["runway_without_top_funder_months"] is not None):
-            sentence += (f"; if it left, committed runway would fall from "
-                         f"{months(r['runway_months'])} to "
-                         f"{months(r['runway_without_top_funder_months'])} months")
+        if (
+            not spending_withheld(r)
+            and r["runway_months"] is not None
+            and r["runway_without_top_funder_months"] is not None
+        ):
+            sentence += (
+                f"; if it left, committed runway would fall from "
+                f"{months(r['runway_months'])} to "
+                f"{months(r['runway_without_top_funder_months'])} months"
+            )
         sentences.append(sentence + ".")
     return sentences
 
@@ -85,9 +93,11 @@ def _score_range(data: ReportData) -> str | None:
     if len(scored) < 2:
         return None
     best, worst = scored[0], scored[-1]  # regions arrive ranked by score
-    return (f"{_name(best)} has the strongest sustainability score "
-            f"({best['sustainability_score']:.1f} of 100); {_name(worst)} the weakest "
-            f"({worst['sustainability_score']:.1f}).")
+    return (
+        f"{_name(best)} has the strongest sustainability score "
+        f"({best['sustainability_score']:.1f} of 100); {_name(worst)} the weakest "
+        f"({worst['sustainability_score']:.1f})."
+    )
 
 
 def _short_runway(data: ReportData) -> str | None:

@@ -29,8 +29,11 @@ YEARS_SHOWN = 5
 QUARTERS_SHOWN = 8
 TABLES = ("region_trends", "region_changes", "region_cash_projection")
 COMPONENT_LABELS = {
-    "diversification": "diversification", "runway": "runway", "renewal": "renewal",
-    "engagement": "engagement", "margin": "margin",
+    "diversification": "diversification",
+    "runway": "runway",
+    "renewal": "renewal",
+    "engagement": "engagement",
+    "margin": "margin",
 }
 SPENDING_COMPONENTS = frozenset({"runway", "margin"})  # rest on recorded spending
 CHECKPOINTS = (3, 6, 12, 24)  # months of the projection printed in the global table
@@ -39,7 +42,7 @@ CHECKPOINTS = (3, 6, 12, 24)  # months of the projection printed in the global t
 @dataclass(frozen=True)
 class Insight:
     available: bool = False
-    long_type: str = "year"                                     # 'year' or 'fiscal_year'
+    long_type: str = "year"  # 'year' or 'fiscal_year'
     years: dict[str, list[dict]] = field(default_factory=dict)  # region -> up to 5, oldest first
     quarters: dict[str, list[dict]] = field(default_factory=dict)
     changes: dict[str, list[dict]] = field(default_factory=dict)
@@ -48,8 +51,10 @@ class Insight:
 
 
 def _has_tables(conn: duckdb.DuckDBPyConnection) -> bool:
-    found = {name for (name,) in conn.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()}
+    found = {
+        name
+        for (name,) in conn.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()
+    }
     return all(t in found for t in TABLES)
 
 
@@ -64,30 +69,65 @@ def load_insight(conn: duckdb.DuckDBPyConnection, period: str, period_type: str,
     if not _has_tables(conn):
         return Insight()
     long_type = "fiscal_year" if period_type == "fiscal_year" else "year"
-    trend_rows = conn.sql("""
+    trend_rows = (
+        conn.sql(
+            """
         SELECT * FROM marts.region_trends
         WHERE period_type IN (?, 'quarter') AND period_start <= ?
         ORDER BY region_code, period_type, period_start
-    """, params=[long_type, period_end]).pl().to_dicts()
+    """,
+            params=[long_type, period_end],
+        )
+        .pl()
+        .to_dicts()
+    )
     years: dict[str, list[dict]] = defaultdict(list)
     quarters: dict[str, list[dict]] = defaultdict(list)
     for row in trend_rows:
         (years if row["period_type"] == long_type else quarters)[row["region_code"]].append(row)
-    changes = conn.sql("""
+    changes = (
+        conn.sql(
+            """
         SELECT * FROM marts.region_changes WHERE period = ?
         ORDER BY region_code, change_kind, subject_id
-    """, params=[period]).pl().to_dicts()
-    kinds = ("score_component", "flag_raised", "flag_cleared", "funder_gained", "funder_lost",
-             "agreement_ended_unrenewed", "partner_went_silent")
+    """,
+            params=[period],
+        )
+        .pl()
+        .to_dicts()
+    )
+    kinds = (
+        "score_component",
+        "flag_raised",
+        "flag_cleared",
+        "funder_gained",
+        "funder_lost",
+        "agreement_ended_unrenewed",
+        "partner_went_silent",
+    )
     components = list(COMPONENT_LABELS)
-    changes.sort(key=lambda r: (r["region_code"], kinds.index(r["change_kind"]),
-                                components.index(r["subject_id"]) if r["change_kind"] == "score_component" else 0,
-                                -(r["amount_eur"] or 0), r["subject_id"]))
-    projection = conn.sql("""
+    changes.sort(
+        key=lambda r: (
+            r["region_code"],
+            kinds.index(r["change_kind"]),
+            components.index(r["subject_id"]) if r["change_kind"] == "score_component" else 0,
+            -(r["amount_eur"] or 0),
+            r["subject_id"],
+        )
+    )
+    projection = (
+        conn.sql(
+            """
         SELECT * FROM marts.region_cash_projection WHERE period = ? ORDER BY region_code, month_number
-    """, params=[period]).pl().to_dicts()
-    previous = conn.execute("SELECT previous_period FROM marts.region_trends WHERE period = ? LIMIT 1",
-                            [period]).fetchone()
+    """,
+            params=[period],
+        )
+        .pl()
+        .to_dicts()
+    )
+    previous = conn.execute(
+        "SELECT previous_period FROM marts.region_trends WHERE period = ? LIMIT 1", [period]
+    ).fetchone()
     return Insight(
         available=True,
         long_type=long_type,
@@ -144,15 +184,19 @@ def cliff_sentence(region_name: str, row: dict, months: list[dict]) -> str:
         return f"{name}: no spending in the twelve months to the period end, so no cliff."
     cliff = first["cliff_month"]
     if cliff is None:
-        return (f"{name}: committed funding covers spending for all {len(months)} months "
-                f"projected, to {month_label(last['month'])}.")
+        return (
+            f"{name}: committed funding covers spending for all {len(months)} months "
+            f"projected, to {month_label(last['month'])}."
+        )
     coverage = row.get("multi_year_coverage")
     share = f" (commitments cover {pct(coverage)} of the next twelve months' spending)" if coverage is not None else ""
     if cliff == first["month"]:
         return f"{name}: committed funding falls short of spending from the first month, {month_label(cliff)}{share}."
     before = next(m["month"] for m in reversed(months) if m["month"] < cliff)
-    return (f"{name}: committed funding covers spending until {month_label(before)}; "
-            f"short from {month_label(cliff)}{share}.")
+    return (
+        f"{name}: committed funding covers spending until {month_label(before)}; "
+        f"short from {month_label(cliff)}{share}."
+    )
 
 
 def change_lines(row: dict, changes: list[dict], currency: str) -> dict:
@@ -172,10 +216,16 @@ def change_lines(row: dict, changes: list[dict], currency: str) -> dict:
             components.append(f"{label}: {SPENDING_NOT_RECORDED}")
         else:
             components.append(f"{label} {signed_points(c['points'])}")
-    raised = [flag_label(c["subject_id"]) for c in by_kind["flag_raised"]
-              if not (withheld and c["subject_id"] in SPENDING_FLAGS)]
-    cleared = [flag_label(c["subject_id"]) for c in by_kind["flag_cleared"]
-               if not (withheld and c["subject_id"] in SPENDING_FLAGS)]
+    raised = [
+        flag_label(c["subject_id"])
+        for c in by_kind["flag_raised"]
+        if not (withheld and c["subject_id"] in SPENDING_FLAGS)
+    ]
+    cleared = [
+        flag_label(c["subject_id"])
+        for c in by_kind["flag_cleared"]
+        if not (withheld and c["subject_id"] in SPENDING_FLAGS)
+    ]
     return {
         "components": components,
         "flags_raised": raised,
@@ -201,8 +251,10 @@ def change_lines(row: dict, changes: list[dict], currency: str) -> dict:
 
 
 def _trend_rows(rows: list[dict], report_end: date, today: date) -> list[dict]:
-    return [{**r, "heading": period_heading(r, report_end, today),
-             "incomplete": incomplete(r, report_end, today)} for r in rows]
+    return [
+        {**r, "heading": period_heading(r, report_end, today), "incomplete": incomplete(r, report_end, today)}
+        for r in rows
+    ]
 
 
 def region_context(data, code: str, colour: str, today: date) -> dict:
@@ -219,16 +271,27 @@ def region_context(data, code: str, colour: str, today: date) -> dict:
         "row": row,
         "years": years,
         "quarters": quarters,
-        "trend_chart": charts.data_uri(insight_charts.region_trend_chart(
-            years, [r["period"] for r in years], [r["incomplete"] for r in years], colour, data.currency))
-        if years else None,
+        "trend_chart": charts.data_uri(
+            insight_charts.region_trend_chart(
+                years, [r["period"] for r in years], [r["incomplete"] for r in years], colour, data.currency
+            )
+        )
+        if years
+        else None,
         "changes": change_lines(row, insight.changes.get(code, []), data.currency),
-        "score_change": next((r["sustainability_score_change"] for r in insight.years.get(code, []) +
-                              insight.quarters.get(code, []) if r["period"] == data.period), None),
+        "score_change": next(
+            (
+                r["sustainability_score_change"]
+                for r in insight.years.get(code, []) + insight.quarters.get(code, [])
+                if r["period"] == data.period
+            ),
+            None,
+        ),
         "cliff_sentence": cliff_sentence(row["region_name"], row, months),
         "months": months,
         "cliff_chart": charts.data_uri(insight_charts.cliff_chart(months, colour, data.currency))
-        if shows_cliff else None,
+        if shows_cliff
+        else None,
     }
 
 
@@ -241,16 +304,21 @@ def global_context(data, colours: dict[str, str], today: date) -> dict:
         return {"insight": insight, "long_type": insight.long_type}
     regions = [r["region_code"] for r in data.regions]
     names = {**data.region_names, ALL: "All regions"}
-    by_region = {code: region_context(data, code, colours.get(code, "#0b2d4f"), today)
-                 for code in regions + [ALL]}
+    by_region = {code: region_context(data, code, colours.get(code, "#0b2d4f"), today) for code in regions + [ALL]}
     year_periods = [r["period"] for r in by_region[ALL]["years"]]
 
     def series(measure: str) -> dict:
         out = {}
         for code in regions:
             rows = {r["period"]: r for r in by_region[code]["years"]}
-            out[code] = [(p, None if rows.get(p, {}).get(measure) is None else float(rows[p][measure]),
-                          bool(rows.get(p, {}).get("incomplete"))) for p in year_periods]
+            out[code] = [
+                (
+                    p,
+                    None if rows.get(p, {}).get(measure) is None else float(rows[p][measure]),
+                    bool(rows.get(p, {}).get("incomplete")),
+                )
+                for p in year_periods
+            ]
         return out
 
     shown = [c for c in regions if by_region[c]["cliff_chart"]]
@@ -259,14 +327,23 @@ def global_context(data, colours: dict[str, str], today: date) -> dict:
         "long_type": insight.long_type,
         "by_region": by_region,
         "year_periods": [(r["period"], r["heading"]) for r in by_region[ALL]["years"]],
-        "score_chart": charts.data_uri(insight_charts.small_multiples(
-            series("sustainability_score"), names, colours, "score", y_limits=(0, 100)))
-        if year_periods and regions else None,
-        "support_chart": charts.data_uri(insight_charts.small_multiples(
-            series("support_eur"), names, colours, data.currency, money_axis=True))
-        if year_periods and regions else None,
-        "cliff_chart": charts.data_uri(insight_charts.cliff_small_multiples(
-            {c: by_region[c]["months"] for c in shown}, names, colours, data.currency)) if shown else None,
+        "score_chart": charts.data_uri(
+            insight_charts.small_multiples(series("sustainability_score"), names, colours, "score", y_limits=(0, 100))
+        )
+        if year_periods and regions
+        else None,
+        "support_chart": charts.data_uri(
+            insight_charts.small_multiples(series("support_eur"), names, colours, data.currency, money_axis=True)
+        )
+        if year_periods and regions
+        else None,
+        "cliff_chart": charts.data_uri(
+            insight_charts.cliff_small_multiples(
+                {c: by_region[c]["months"] for c in shown}, names, colours, data.currency
+            )
+        )
+        if shown
+        else None,
         "cliff_regions": shown,
         "checkpoints": CHECKPOINTS,
     }
@@ -282,6 +359,9 @@ def signed_pp(value) -> str:
 
 
 TEMPLATE_GLOBALS = {
-    "signed_points": signed_points, "signed_money": signed_money, "signed_decimal": signed_decimal,
-    "signed_pp": signed_pp, "month_label": month_label,
+    "signed_points": signed_points,
+    "signed_money": signed_money,
+    "signed_decimal": signed_decimal,
+    "signed_pp": signed_pp,
+    "month_label": month_label,
 }

@@ -28,13 +28,25 @@ def _line(ax, xs, ys, flags, colour, **kw):
     ax.plot(xs, [math.nan if y is None else y for y in ys], color=colour, **kw)
     for x, y, inc in zip(xs, ys, flags, strict=True):
         if y is not None:
-            ax.plot([x], [y], marker="o", markersize=3.2, color=colour,
-                    markerfacecolor="white" if inc else colour, linestyle="none")
+            ax.plot(
+                [x],
+                [y],
+                marker="o",
+                markersize=3.2,
+                color=colour,
+                markerfacecolor="white" if inc else colour,
+                linestyle="none",
+            )
 
 
-def small_multiples(series: dict[str, list[tuple[str, float | None, bool]]], names: dict[str, str],
-                    colours: dict[str, str], y_label: str, money_axis: bool = False,
-                    y_limits: tuple[float, float] | None = None) -> str:
+def small_multiples(
+    series: dict[str, list[tuple[str, float | None, bool]]],
+    names: dict[str, str],
+    colours: dict[str, str],
+    y_label: str,
+    money_axis: bool = False,
+    y_limits: tuple[float, float] | None = None,
+) -> str:
     """One panel per region (in the given order): its line in its colour over the others in grey.
 
     `series` maps region code -> [(period label, value, incomplete), ...], oldest first, all
@@ -56,10 +68,20 @@ def small_multiples(series: dict[str, list[tuple[str, float | None, bool]]], nam
             xs = list(range(len(series[code])))
             for other in codes:
                 if other != code:
-                    ax.plot(xs, [math.nan if v is None else v for _, v, _ in series[other]],
-                            color=CONTEXT_COLOUR, linewidth=0.8)
-            _line(ax, xs, [v for _, v, _ in series[code]], [inc for _, _, inc in series[code]],
-                  colours.get(code, "#0b2d4f"), linewidth=1.6)
+                    ax.plot(
+                        xs,
+                        [math.nan if v is None else v for _, v, _ in series[other]],
+                        color=CONTEXT_COLOUR,
+                        linewidth=0.8,
+                    )
+            _line(
+                ax,
+                xs,
+                [v for _, v, _ in series[code]],
+                [inc for _, _, inc in series[code]],
+                colours.get(code, "#0b2d4f"),
+                linewidth=1.6,
+            )
             ax.set_title(_short(names.get(code, code)), fontsize=7.5, color=TEXT_COLOUR, loc="left")
             ax.title.set_parse_math(False)
             ax.set_xticks(xs, labels, fontsize=6.5)
@@ -87,10 +109,24 @@ def region_trend_chart(rows: list[dict], labels: list[str], flags: list[bool], c
         _line(score_ax, xs, [r["sustainability_score"] for r in rows], flags, colour, linewidth=1.6)
         score_ax.set_ylim(0, 100)
         score_ax.set_title("Sustainability score (0–100)", fontsize=7.5, loc="left", color=TEXT_COLOUR)
-        _line(money_ax, xs, [None if r["support_eur"] is None else float(r["support_eur"]) for r in rows],
-              flags, colour, linewidth=1.6, label="Support")
-        _line(money_ax, xs, [None if r["expenditure_eur"] is None else float(r["expenditure_eur"]) for r in rows],
-              flags, EXPENDITURE_COLOUR, linewidth=1.6, label="Expenditure")
+        _line(
+            money_ax,
+            xs,
+            [None if r["support_eur"] is None else float(r["support_eur"]) for r in rows],
+            flags,
+            colour,
+            linewidth=1.6,
+            label="Support",
+        )
+        _line(
+            money_ax,
+            xs,
+            [None if r["expenditure_eur"] is None else float(r["expenditure_eur"]) for r in rows],
+            flags,
+            EXPENDITURE_COLOUR,
+            linewidth=1.6,
+            label="Expenditure",
+        )
         money_ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
         money_ax.set_title(f"Support and expenditure ({currency})", fontsize=7.5, loc="left", color=TEXT_COLOUR)
         money_ax.legend(frameon=False, fontsize=6.5, loc="lower left")
@@ -106,22 +142,36 @@ def region_trend_chart(rows: list[dict], labels: list[str], flags: list[bool], c
 
 def _cliff_axes(ax, months: list[dict], colour: str, small: bool) -> None:
     xs = [m["month_number"] for m in months]
-    ax.plot(xs, [float(m["cumulative_inflow_eur"]) for m in months], color=colour, linewidth=1.6,
-            label="committed inflows")
-    ax.plot(xs, [float(m["cumulative_inflow_without_top_funder_eur"]) for m in months], color=colour,
-            linewidth=1.0, linestyle="--", label="… without the top funder")
-    ax.plot(xs, [float(m["cumulative_burn_eur"]) for m in months], color=EXPENDITURE_COLOUR, linewidth=1.6,
-            label="spending at the monthly burn")
+    ax.plot(
+        xs, [float(m["cumulative_inflow_eur"]) for m in months], color=colour, linewidth=1.6, label="committed inflows"
+    )
+    ax.plot(
+        xs,
+        [float(m["cumulative_inflow_without_top_funder_eur"]) for m in months],
+        color=colour,
+        linewidth=1.0,
+        linestyle="--",
+        label="… without the top funder",
+    )
+    ax.plot(
+        xs,
+        [float(m["cumulative_burn_eur"]) for m in months],
+        color=EXPENDITURE_COLOUR,
+        linewidth=1.6,
+        label="spending at the monthly burn",
+    )
     cliff = months[0]["cliff_month"] if months else None
     if cliff is not None:
         number = next(m["month_number"] for m in months if m["month"] == cliff)
         ax.axvline(number - 0.5, color="#7a2e00", linewidth=0.8, linestyle=":")
-        ax.text(number - 0.3, ax.get_ylim()[1] * 0.92, f"cliff {cliff:%Y-%m}", fontsize=6 if small else 7,
-                color="#7a2e00")
+        ax.text(
+            number - 0.3, ax.get_ylim()[1] * 0.92, f"cliff {cliff:%Y-%m}", fontsize=6 if small else 7, color="#7a2e00"
+        )
     ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
     ticks = [m["month_number"] for m in months if m["month_number"] in ((1, 12, 24) if small else (1, 6, 12, 18, 24))]
-    ax.set_xticks(ticks, [f"{m['month']:%Y-%m}" for m in months if m["month_number"] in ticks],
-                  fontsize=6 if small else 7)
+    ax.set_xticks(
+        ticks, [f"{m['month']:%Y-%m}" for m in months if m["month_number"] in ticks], fontsize=6 if small else 7
+    )
     ax.grid(axis="y", color="#E5E5E5", linewidth=0.6)
     ax.set_axisbelow(True)
 
@@ -137,8 +187,9 @@ def cliff_chart(months: list[dict], colour: str, currency: str) -> str:
         return _svg(fig)
 
 
-def cliff_small_multiples(projections: dict[str, list[dict]], names: dict[str, str],
-                          colours: dict[str, str], currency: str) -> str:
+def cliff_small_multiples(
+    projections: dict[str, list[dict]], names: dict[str, str], colours: dict[str, str], currency: str
+) -> str:
     codes = list(projections)
     cols = 3
     rows = max(1, math.ceil(len(codes) / cols))
@@ -155,7 +206,13 @@ def cliff_small_multiples(projections: dict[str, list[dict]], names: dict[str, s
             ax.title.set_parse_math(False)
         for ax in axes[:, 0]:
             ax.set_ylabel(f"cumulative, {currency}", fontsize=7)
-        fig.text(0.01, 0.0, "solid: committed inflows · dashed: without the top funder · grey: spending "
-                 "at the monthly burn · dotted line: the cliff", fontsize=6.5, color=TEXT_COLOUR)
+        fig.text(
+            0.01,
+            0.0,
+            "solid: committed inflows · dashed: without the top funder · grey: spending "
+            "at the monthly burn · dotted line: the cliff",
+            fontsize=6.5,
+            color=TEXT_COLOUR,
+        )
         fig.tight_layout(rect=(0, 0.03, 1, 1))
         return _svg(fig)

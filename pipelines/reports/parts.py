@@ -37,8 +37,7 @@ FINGERPRINT = re.compile(r"[0-9a-f]{1,64}")
 def code_digest() -> str:
     """SHA-256 over the report code and templates: a new image's parts never join an old one's."""
     digest = hashlib.sha256()
-    sources = sorted([*Path(__file__).parent.glob("*.py"),
-                      *(p for p in TEMPLATES_DIR.rglob("*") if p.is_file())])
+    sources = sorted([*Path(__file__).parent.glob("*.py"), *(p for p in TEMPLATES_DIR.rglob("*") if p.is_file())])
     for path in sources:
         digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
@@ -48,8 +47,7 @@ def part_key(data: ReportData, organisation: str) -> str:
     """`<fingerprint>-<digest>`: what a region's PDF depends on besides the region and period."""
     if not FINGERPRINT.fullmatch(data.fingerprint):
         raise ValueError(f"package fingerprint {data.fingerprint!r} is not a hexadecimal digest")
-    rest = json.dumps([data.currency, organisation, data.metric_settings, code_digest()],
-                      sort_keys=True, default=str)
+    rest = json.dumps([data.currency, organisation, data.metric_settings, code_digest()], sort_keys=True, default=str)
     return f"{data.fingerprint}-{hashlib.sha256(rest.encode()).hexdigest()[:12]}"
 
 
@@ -61,22 +59,21 @@ def part_path(reports_dir: Path, data: ReportData, organisation: str, region_cod
 
 def write_part(path: Path, rendered: RenderedReport) -> None:
     """The facts first, then the PDF: a part whose PDF exists is complete."""
-    facts = {"pages": rendered.pages, "seconds": rendered.seconds,
-             "missing_glyphs": rendered.missing_glyphs}
+    facts = {"pages": rendered.pages, "seconds": rendered.seconds, "missing_glyphs": rendered.missing_glyphs}
     write_atomically(path.with_suffix(".json"), json.dumps(facts).encode())
     write_atomically(path, rendered.pdf)
 
 
 def read_part(path: Path) -> RenderedReport:
     facts = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-    return RenderedReport(pdf=path.read_bytes(), pages=facts["pages"], seconds=facts["seconds"],
-                          missing_glyphs=facts["missing_glyphs"])
+    return RenderedReport(
+        pdf=path.read_bytes(), pages=facts["pages"], seconds=facts["seconds"], missing_glyphs=facts["missing_glyphs"]
+    )
 
 
 def complete_set(reports_dir: Path, data: ReportData, organisation: str) -> dict[str, Path] | None:
     """Every region's part for this data, by region code; None when any is missing."""
-    parts = {row["region_code"]: part_path(reports_dir, data, organisation, row["region_code"])
-             for row in data.regions}
+    parts = {row["region_code"]: part_path(reports_dir, data, organisation, row["region_code"]) for row in data.regions}
     return parts if parts and all(p.is_file() for p in parts.values()) else None
 
 

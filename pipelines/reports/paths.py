@@ -23,13 +23,13 @@ class UnsafeReportPath(ValueError):
 
 
 def global_report_path(reports_dir: Path, period: str) -> Path:
-    return _inside(reports_dir, _checked(period, PERIOD, "period"),
-                   f"partnership-sustainability-{period}.pdf")
+    return _inside(reports_dir, _checked(period, PERIOD, "period"), f"partnership-sustainability-{period}.pdf")
 
 
 def region_report_path(reports_dir: Path, period: str, region_code: str) -> Path:
-    return _inside(reports_dir, _checked(period, PERIOD, "period"),
-                   f"{_checked(region_code, REGION_CODE, 'region code')}.pdf")
+    return _inside(
+        reports_dir, _checked(period, PERIOD, "period"), f"{_checked(region_code, REGION_CODE, 'region code')}.pdf"
+    )
 
 
 def _checked(value: str, grammar: re.Pattern[str], what: str) -> str:

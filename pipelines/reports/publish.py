@@ -84,8 +84,13 @@ def _ready() -> int:
     return os.getpid()
 
 
-def _render(data: ReportData, region_code: str | None, organisation: str, generated_at: datetime,
-            check_results: list[dict] | None) -> RenderedReport:
+def _render(
+    data: ReportData,
+    region_code: str | None,
+    organisation: str,
+    generated_at: datetime,
+    check_results: list[dict] | None,
+) -> RenderedReport:
     """In a worker: one report's PDF bytes (the global report when region_code is None)."""
     if region_code is None:
         return render_global_report(data, organisation, generated_at, check_results)
@@ -97,8 +102,9 @@ class RenderPool:
 
     def __init__(self, workers: int | None = None):
         self.workers = max(1, workers or os.cpu_count() or 1)
-        self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=pool_context(PRELOAD),
-                                             initializer=_die_with_parent)
+        self._executor = ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=pool_context(PRELOAD), initializer=_die_with_parent
+        )
         # start every worker now (in the background): the first report need not wait
         self._started = [self._executor.submit(_ready) for _ in range(self.workers)]
 
@@ -111,8 +117,14 @@ class RenderPool:
         the workers' process ids."""
         return [future.result() for future in self._started]
 
-    def render(self, data: ReportData, region_code: str | None, organisation: str,
-               generated_at: datetime, check_results: list[dict] | None = None) -> Future:
+    def render(
+        self,
+        data: ReportData,
+        region_code: str | None,
+        organisation: str,
+        generated_at: datetime,
+        check_results: list[dict] | None = None,
+    ) -> Future:
         return self._executor.submit(_render, data, region_code, organisation, generated_at, check_results)
 
     def close(self) -> None:
@@ -139,11 +151,13 @@ class RenderBatch:
         return self.organisation == organisation and self.data == data
 
 
-def submit_region_reports(pool: RenderPool, data: ReportData, organisation: str,
-                          generated_at: datetime) -> RenderBatch:
-    return RenderBatch(data, organisation, generated_at, {
-        row["region_code"]: pool.render(data, row["region_code"], organisation, generated_at)
-        for row in data.regions})
+def submit_region_reports(pool: RenderPool, data: ReportData, organisation: str, generated_at: datetime) -> RenderBatch:
+    return RenderBatch(
+        data,
+        organisation,
+        generated_at,
+        {row["region_code"]: pool.render(data, row["region_code"], organisation, generated_at) for row in data.regions},
+    )
 
 
 def _write(path: Path, rendered: RenderedReport, stage: ReportStage | None) -> PublishedReport:
@@ -154,11 +168,16 @@ def _write(path: Path, rendered: RenderedReport, stage: ReportStage | None) -> P
     return PublishedReport(path, rendered, file)
 
 
-def publish_global_report(data: ReportData, reports_dir: Path, organisation: str,
-                          generated_at: datetime, check_results: list[dict] | None,
-                          pool: RenderPool | None = None,
-                          meanwhile: Callable[[], None] | None = None,
-                          stage: ReportStage | None = None) -> PublishedReport:
+def publish_global_report(
+    data: ReportData,
+    reports_dir: Path,
+    organisation: str,
+    generated_at: datetime,
+    check_results: list[dict] | None,
+    pool: RenderPool | None = None,
+    meanwhile: Callable[[], None] | None = None,
+    stage: ReportStage | None = None,
+) -> PublishedReport:
     """Render (in `pool` if given) and write the global report; `meanwhile()` is called
     once the render is under way (the asset submits the region reports then). With a
     `stage`, the file goes into the run's temporary folder (published with the run)."""
@@ -176,18 +195,26 @@ def publish_global_report(data: ReportData, reports_dir: Path, organisation: str
     return _write(path, rendered, stage)
 
 
-def publish_region_reports(data: ReportData, reports_dir: Path, organisation: str,
-                           generated_at: datetime, workers: int | None = None,
-                           pool: RenderPool | None = None, batch: RenderBatch | None = None,
-                           on_written: Callable[[str, PublishedReport], None] | None = None,
-                           stage: ReportStage | None = None) -> dict[str, PublishedReport]:
+def publish_region_reports(
+    data: ReportData,
+    reports_dir: Path,
+    organisation: str,
+    generated_at: datetime,
+    workers: int | None = None,
+    pool: RenderPool | None = None,
+    batch: RenderBatch | None = None,
+    on_written: Callable[[str, PublishedReport], None] | None = None,
+    stage: ReportStage | None = None,
+) -> dict[str, PublishedReport]:
     """Every region's PDF: from `batch` when it was submitted for the same data, else
     rendered in `pool`, else in a pool of `workers` started here (one per core), or in
     this process when there is one region or one worker. Files are written here, in
     region order, each as soon as it is rendered; `on_written(code, report)` after each."""
     codes = [row["region_code"] for row in data.regions]
-    paths = {code: region_report_path(reports_dir, data.period, code)  # refuse a hostile code first
-             for code in codes}
+    paths = {
+        code: region_report_path(reports_dir, data.period, code)  # refuse a hostile code first
+        for code in codes
+    }
     if batch is not None and batch.matches(data, organisation) and set(batch.futures) == set(codes):
         return _write_all(paths, {c: batch.futures[c].result for c in codes}, on_written, stage)
     if pool is not None:
@@ -195,25 +222,36 @@ def publish_region_reports(data: ReportData, reports_dir: Path, organisation: st
         return _write_all(paths, {c: futures[c].result for c in codes}, on_written, stage)
     workers = min(workers or os.cpu_count() or 1, len(codes))
     if workers <= 1:
-        return _write_all(paths, {c: (lambda c=c: render_region_report(data, c, organisation, generated_at))
-                                  for c in codes}, on_written, stage)
+        return _write_all(
+            paths,
+            {c: (lambda c=c: render_region_report(data, c, organisation, generated_at)) for c in codes},
+            on_written,
+            stage,
+        )
     with RenderPool(workers) as own:
         futures = {c: own.render(data, c, organisation, generated_at) for c in codes}
         return _write_all(paths, {c: futures[c].result for c in codes}, on_written, stage)
 
 
-def publish_region_parts(data: ReportData, reports_dir: Path, parts: dict[str, Path],
-                         on_written: Callable[[str, PublishedReport], None] | None = None,
-                         stage: ReportStage | None = None) -> dict[str, PublishedReport]:
+def publish_region_parts(
+    data: ReportData,
+    reports_dir: Path,
+    parts: dict[str, Path],
+    on_written: Callable[[str, PublishedReport], None] | None = None,
+    stage: ReportStage | None = None,
+) -> dict[str, PublishedReport]:
     """The region reports of a complete set of parts (pipelines/reports/parts.py), written
     like rendered ones: into the run's temporary folder when there is one."""
     paths = {code: region_report_path(reports_dir, data.period, code) for code in parts}
     return _write_all(paths, {c: (lambda p=p: read_part(p)) for c, p in parts.items()}, on_written, stage)
 
 
-def _write_all(paths: dict[str, Path], results: dict[str, Callable[[], RenderedReport]],
-               on_written: Callable[[str, PublishedReport], None] | None,
-               stage: ReportStage | None) -> dict[str, PublishedReport]:
+def _write_all(
+    paths: dict[str, Path],
+    results: dict[str, Callable[[], RenderedReport]],
+    on_written: Callable[[str, PublishedReport], None] | None,
+    stage: ReportStage | None,
+) -> dict[str, PublishedReport]:
     published = {}
     for code, result in results.items():
         published[code] = _write(paths[code], result(), stage)
@@ -228,6 +266,10 @@ def first_page_png(pdf_path: Path, dpi: int = 40) -> bytes | None:
         return None
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "page"
-        subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile",
-                        str(pdf_path), str(out)], check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile", str(pdf_path), str(out)],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
         return out.with_suffix(".png").read_bytes()

@@ -66,10 +66,10 @@ def _region_section(data: ReportData, row: dict, colour: str) -> dict:
         "colour": colour,
         "top_funder_name": top["partner_name"] if top else row["top_funder_id"],
         "quarters": quarters,
-        "quarter_chart": charts.data_uri(charts.quarter_chart(quarters, colour, data.currency))
-        if quarters else None,
+        "quarter_chart": charts.data_uri(charts.quarter_chart(quarters, colour, data.currency)) if quarters else None,
         "funder_chart": charts.data_uri(charts.funder_chart(partners, colour))
-        if any(p["support_eur"] and p["support_eur"] > 0 for p in partners) else None,
+        if any(p["support_eur"] and p["support_eur"] > 0 for p in partners)
+        else None,
         "support_mix": data.support_mix.get(code, []),
         "expiring": data.expiring.get(code, []),
         "partners": partners,
@@ -81,11 +81,15 @@ def period_notes(data: ReportData) -> list[str]:
     or a period (asked for by name) in which nothing is recorded."""
     notes = []
     if data.skipped_sentence:
-        notes.append(f"{data.skipped_sentence} This report covers {period_label(data.period)}, "
-                     "the latest complete year with any.")
+        notes.append(
+            f"{data.skipped_sentence} This report covers {period_label(data.period)}, "
+            "the latest complete year with any."
+        )
     if not data.has_money_or_activity:
-        notes.append(f"No support, expenditure or activity is recorded in {period_label(data.period)}: "
-                     "the figures below are empty, not results.")
+        notes.append(
+            f"No support, expenditure or activity is recorded in {period_label(data.period)}: "
+            "the figures below are empty, not results."
+        )
     return notes
 
 
@@ -106,8 +110,9 @@ def _common(data: ReportData, organisation: str, generated_at: datetime) -> dict
     }
 
 
-def global_report_html(data: ReportData, organisation: str, generated_at: datetime,
-                       check_results: list[dict] | None) -> str:
+def global_report_html(
+    data: ReportData, organisation: str, generated_at: datetime, check_results: list[dict] | None
+) -> str:
     colours = charts.region_colours(list(data.region_names))
     sections = [_region_section(data, row, colours[row["region_code"]]) for row in data.regions]
     return ENV.get_template("global.html").render(
@@ -116,15 +121,13 @@ def global_report_html(data: ReportData, organisation: str, generated_at: dateti
         findings=key_findings(data),
         sections=sections,
         colours=colours,
-        stress_chart=charts.data_uri(charts.stress_chart(data.regions, colours))
-        if data.regions else None,
+        stress_chart=charts.data_uri(charts.stress_chart(data.regions, colours)) if data.regions else None,
         check_results=check_results,
         insight=insight.global_context(data, colours, generated_at.date()),
     )
 
 
-def region_report_html(data: ReportData, region_code: str, organisation: str,
-                       generated_at: datetime) -> str:
+def region_report_html(data: ReportData, region_code: str, organisation: str, generated_at: datetime) -> str:
     row = data.region(region_code)
     colours = charts.region_colours(list(data.region_names))
     return ENV.get_template("region.html").render(
@@ -133,7 +136,8 @@ def region_report_html(data: ReportData, region_code: str, organisation: str,
         section=_region_section(data, row, colours[region_code]),
         insight=data.insight,
         region_insight=insight.region_context(data, region_code, colours[region_code], generated_at.date())
-        if data.insight.available else None,
+        if data.insight.available
+        else None,
     )
 
 
@@ -159,8 +163,9 @@ def html_to_pdf(page_html: str) -> RenderedReport:
     weasy_log = logging.getLogger("weasyprint")
     weasy_log.addHandler(collector)
     try:
-        document = HTML(string=page_html, base_url=str(TEMPLATES_DIR) + "/",
-                        url_fetcher=fetcher).render(pdf_variant=PDF_VARIANT)
+        document = HTML(string=page_html, base_url=str(TEMPLATES_DIR) + "/", url_fetcher=fetcher).render(
+            pdf_variant=PDF_VARIANT
+        )
         pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
     finally:
         weasy_log.removeHandler(collector)
@@ -180,11 +185,13 @@ def html_to_pdf(page_html: str) -> RenderedReport:
     )
 
 
-def render_global_report(data: ReportData, organisation: str, generated_at: datetime,
-                         check_results: list[dict] | None = None) -> RenderedReport:
+def render_global_report(
+    data: ReportData, organisation: str, generated_at: datetime, check_results: list[dict] | None = None
+) -> RenderedReport:
     return html_to_pdf(global_report_html(data, organisation, generated_at, check_results))
 
 
-def render_region_report(data: ReportData, region_code: str, organisation: str,
-                         generated_at: datetime) -> RenderedReport:
+def render_region_report(
+    data: ReportData, region_code: str, organisation: str, generated_at: datetime
+) -> RenderedReport:
     return html_to_pdf(region_report_html(data, region_code, organisation, generated_at))

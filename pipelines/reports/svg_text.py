@@ -31,8 +31,7 @@ class OnePathTextRenderer(RendererSVG):
         """One text as one path (the fill, opacity and transform matplotlib gives its <g>)."""
         features = mtext.get_fontfeatures() if mtext is not None else None
         language = mtext.get_language() if mtext is not None else None
-        verts, codes = self._text2path.get_text_path(prop, s, ismath=ismath, features=features,
-                                                     language=language)
+        verts, codes = self._text2path.get_text_path(prop, s, ismath=ismath, features=features, language=language)
         if not len(codes):
             return
         scale = prop.get_size_in_points() / self._text2path.FONT_SCALE
@@ -46,8 +45,12 @@ class OnePathTextRenderer(RendererSVG):
         rotate = f" rotate({-angle:g})" if angle else ""
         self.writer.comment(s)
         outline = Path(np.round(verts, 2), codes)  # written without trailing zeros
-        self.writer.element("path", d=self._convert_path(outline, simplify=False), style="; ".join(style),
-                            transform=f"translate({x:g} {y:g}){rotate} scale({scale:g} {-scale:g})")
+        self.writer.element(
+            "path",
+            d=self._convert_path(outline, simplify=False),
+            style="; ".join(style),
+            transform=f"translate({x:g} {y:g}){rotate} scale({scale:g} {-scale:g})",
+        )
 
 
 class OnePathTextCanvas(FigureCanvasSVG):
@@ -61,9 +64,13 @@ class OnePathTextCanvas(FigureCanvasSVG):
             self.figure.dpi = 72
             width, height = self.figure.get_size_inches()
             renderer = MixedModeRenderer(
-                self.figure, width, height, dpi,
+                self.figure,
+                width,
+                height,
+                dpi,
                 OnePathTextRenderer(width * 72, height * 72, fh, image_dpi=dpi, metadata=metadata),
-                bbox_inches_restore=bbox_inches_restore)
+                bbox_inches_restore=bbox_inches_restore,
+            )
             self.figure.draw(renderer)
             renderer.finalize()
 

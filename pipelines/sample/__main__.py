@@ -14,9 +14,13 @@ def main(argv: list[str] | None = None) -> int:
         description="Write the fictional sample partner data package (deterministic for a seed).",
     )
     parser.add_argument("--out", type=Path, required=True, help="folder to write the ten table files into")
-    parser.add_argument("--copies", type=int, default=1,
-                        help="how many copies of the story's partners to make (1 = the bundled sample; "
-                             "1000 gives a few million rows for benchmarks)")
+    parser.add_argument(
+        "--copies",
+        type=int,
+        default=1,
+        help="how many copies of the story's partners to make (1 = the bundled sample; "
+        "1000 gives a few million rows for benchmarks)",
+    )
     parser.add_argument("--seed", type=int, default=2025, help="random seed (default 2025)")
     parser.add_argument("--format", choices=("csv", "parquet"), default="csv")
     args = parser.parse_args(argv)

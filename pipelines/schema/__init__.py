@@ -34,9 +34,9 @@ class Type:
 
 
 TYPES: dict[str, Type] = {
-    "text": Type("VARCHAR", pl.String),       # free text: tab and line breaks allowed
-    "code": Type("VARCHAR", pl.String),       # an id or a code
-    "currency": Type("VARCHAR", pl.String),   # ISO 4217, upper-cased
+    "text": Type("VARCHAR", pl.String),  # free text: tab and line breaks allowed
+    "code": Type("VARCHAR", pl.String),  # an id or a code
+    "currency": Type("VARCHAR", pl.String),  # ISO 4217, upper-cased
     "date": Type("DATE", pl.Date),
     "money": Type("DECIMAL(18,2)", pl.Decimal(18, 2)),
     "rate": Type("DECIMAL(24,12)", pl.Decimal(24, 12)),
@@ -103,22 +103,45 @@ class DeclarationError(ValueError):
 
 
 _TABLE_KEYS = {"description", "key", "grain", "columns"}
-_COLUMN_KEYS = {"type", "description", "optional", "extension", "case", "vocabulary", "references",
-                "converts", "currency", "rate_date"}
+_COLUMN_KEYS = {
+    "type",
+    "description",
+    "optional",
+    "extension",
+    "case",
+    "vocabulary",
+    "references",
+    "converts",
+    "currency",
+    "rate_date",
+}
 
 
 def _column(where: str, name: str, spec: dict) -> Column:
     unknown = set(spec) - _COLUMN_KEYS
-    if unknown or spec.get("type") not in TYPES or not spec.get("description") or spec.get("case") not in (None, "upper"):
+    if (
+        unknown
+        or spec.get("type") not in TYPES
+        or not spec.get("description")
+        or spec.get("case") not in (None, "upper")
+    ):
         raise DeclarationError(
             f"{where}, column {name}: needs a type ({', '.join(TYPES)}) and a description; case can only be upper"
-            + (f"; unknown {', '.join(sorted(unknown))}" if unknown else ""))
+            + (f"; unknown {', '.join(sorted(unknown))}" if unknown else "")
+        )
     references = spec.get("references")
     return Column(
-        name, spec["type"], spec["description"], bool(spec.get("optional")), bool(spec.get("extension")),
-        spec.get("case"), tuple(spec.get("vocabulary", ())),
+        name,
+        spec["type"],
+        spec["description"],
+        bool(spec.get("optional")),
+        bool(spec.get("extension")),
+        spec.get("case"),
+        tuple(spec.get("vocabulary", ())),
         tuple(references.split(".")) if references else None,
-        spec.get("converts"), spec.get("currency"), tuple(spec.get("rate_date", ())),
+        spec.get("converts"),
+        spec.get("currency"),
+        tuple(spec.get("rate_date", ())),
     )
 
 
@@ -141,8 +164,9 @@ INPUTS: tuple[Table, ...] = _tables(HERE / "inputs.yml", _read("inputs.yml"))
 """The package's tables in load order (parents first); also the staging tables."""
 
 _marts = _read("marts.yml")
-FINGERPRINT: Column = _column("marts.yml, every_mart_ends_with", "package_fingerprint",
-                              _marts["every_mart_ends_with"]["package_fingerprint"])
+FINGERPRINT: Column = _column(
+    "marts.yml, every_mart_ends_with", "package_fingerprint", _marts["every_mart_ends_with"]["package_fingerprint"]
+)
 MARTS: tuple[Table, ...] = _tables(HERE / "marts.yml", _marts["marts"], (FINGERPRINT,))
 """The published marts; every one ends with `package_fingerprint`."""
 
@@ -175,9 +199,16 @@ def published_schema(name: str, computed: Sequence[str], working: Collection[str
     undeclared = [c for c in computed if c not in declared and c not in working]
     if missing or undeclared:
         raise MartColumnsError(
-            f"marts.{name}: " + "; ".join(
-                part for part in (f"declared in pipelines/schema/marts.yml but not computed: {', '.join(missing)}"
-                                  if missing else "",
-                                  f"computed but not declared in pipelines/schema/marts.yml: {', '.join(undeclared)}"
-                                  if undeclared else "") if part))
+            f"marts.{name}: "
+            + "; ".join(
+                part
+                for part in (
+                    f"declared in pipelines/schema/marts.yml but not computed: {', '.join(missing)}" if missing else "",
+                    f"computed but not declared in pipelines/schema/marts.yml: {', '.join(undeclared)}"
+                    if undeclared
+                    else "",
+                )
+                if part
+            )
+        )
     return declared

@@ -22,12 +22,20 @@ WAREHOUSE_DOC = PROJECT_ROOT / "docs" / "warehouse.md"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.schema", description=__doc__.splitlines()[0])
     group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--show-sql", metavar="TABLE", choices=[t.name for t in INPUTS],
-                       help="print the staging query of TABLE as the load runs it")
-    group.add_argument("--write-sql", metavar="DIR", type=Path,
-                       help="write every staging query as the load runs it into DIR")
-    group.add_argument("--write-docs", action="store_true",
-                       help=f"rewrite the generated tables of {WAREHOUSE_DOC.name} from the declarations")
+    group.add_argument(
+        "--show-sql",
+        metavar="TABLE",
+        choices=[t.name for t in INPUTS],
+        help="print the staging query of TABLE as the load runs it",
+    )
+    group.add_argument(
+        "--write-sql", metavar="DIR", type=Path, help="write every staging query as the load runs it into DIR"
+    )
+    group.add_argument(
+        "--write-docs",
+        action="store_true",
+        help=f"rewrite the generated tables of {WAREHOUSE_DOC.name} from the declarations",
+    )
     args = parser.parse_args(argv)
     if args.show_sql:
         print(_query(args.show_sql))

@@ -23,8 +23,14 @@ def staging_tables() -> str:
     parts = []
     for table in INPUTS:
         key = ", ".join(f"`{k}`" for k in table.key)
-        parts += [f"### `staging.{table.name}`", "", f"{table.description} Key: {key}.", "",
-                  "| column | type | rules | description |", "|---|---|---|---|"]
+        parts += [
+            f"### `staging.{table.name}`",
+            "",
+            f"{table.description} Key: {key}.",
+            "",
+            "| column | type | rules | description |",
+            "|---|---|---|---|",
+        ]
         parts += [f"| `{c.name}` | {c.duckdb_type} | {_rules(c)} | {_cell(c.description)} |" for c in table.columns]
         parts.append("")
     return "\n".join(parts).rstrip()
@@ -51,8 +57,14 @@ def _rules(column: Column) -> str:
 def mart_tables() -> str:
     parts = []
     for table in MARTS:
-        parts += [f"### `marts.{table.name}`: one row per {table.grain}", "", table.description, "",
-                  "| column | type | description |", "|---|---|---|"]
+        parts += [
+            f"### `marts.{table.name}`: one row per {table.grain}",
+            "",
+            table.description,
+            "",
+            "| column | type | description |",
+            "|---|---|---|",
+        ]
         parts += [f"| `{c.name}` | {c.duckdb_type} | {_cell(c.description)} |" for c in table.columns]
         parts.append("")
     return "\n".join(parts).rstrip()
@@ -68,5 +80,6 @@ def render(page: str) -> str:
         pattern = re.compile(re.escape(start(source)) + r".*?" + re.escape(END), re.S)
         if not pattern.search(page):
             raise ValueError(f"docs/warehouse.md has no block for {source} ({start(source)} ... {END})")
-        page = pattern.sub(lambda _: f"{start(source)}\n\n{body}\n\n{END}", page)
+        block = f"{start(source)}\n\n{body}\n\n{END}"
+        page = pattern.sub(lambda _, block=block: block, page)
     return page

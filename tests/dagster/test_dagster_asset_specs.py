@@ -1,8 +1,8 @@
 """What the asset graph promises analysts, and a snapshot of it for review.
 
 The snapshot (asset_specs.yaml, next to this file) lists every asset's key, group, kinds,
-owners, dependencies, automation and checks, and the partitions of a partitioned asset. When you change the graph on purpose, refresh
-it and commit the diff with your change:
+owners, dependencies, automation and checks, and the partitions of a partitioned asset.
+When you change the graph on purpose, refresh it and commit the diff with your change:
 
     UPDATE_SNAPSHOTS=1 make test        # or: UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/dagster
 """
@@ -27,12 +27,17 @@ def specs_snapshot(graph) -> dict:
     snapshot = {}
     for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
         node = graph.get(key)
-        entry = {"group": node.group_name, "kinds": sorted(node.kinds),
-                 "owners": list(node.owners),
-                 "deps": sorted(k.to_user_string() for k in node.parent_keys),
-                 "automation": node.automation_condition.get_label() if node.automation_condition else None,
-                 "checks": {c.name: {"blocking": graph.get_check_spec(c).blocking}
-                            for c in sorted(node.check_keys, key=lambda c: c.name)}}
+        entry = {
+            "group": node.group_name,
+            "kinds": sorted(node.kinds),
+            "owners": list(node.owners),
+            "deps": sorted(k.to_user_string() for k in node.parent_keys),
+            "automation": node.automation_condition.get_label() if node.automation_condition else None,
+            "checks": {
+                c.name: {"blocking": graph.get_check_spec(c).blocking}
+                for c in sorted(node.check_keys, key=lambda c: c.name)
+            },
+        }
         if node.partitions_def is not None:
             entry["partitions"] = str(node.partitions_def)
         if not node.is_materializable:
@@ -44,8 +49,9 @@ def specs_snapshot(graph) -> dict:
 def test_asset_specs_match_the_reviewed_snapshot(tmp_path):
     current = specs_snapshot(project_graph(tmp_path))
     if os.environ.get("UPDATE_SNAPSHOTS"):
-        SNAPSHOT.write_text(yaml.safe_dump(current, sort_keys=False, default_flow_style=None, width=110),
-                            encoding="utf-8")
+        SNAPSHOT.write_text(
+            yaml.safe_dump(current, sort_keys=False, default_flow_style=None, width=110), encoding="utf-8"
+        )
     recorded = yaml.safe_load(SNAPSHOT.read_text(encoding="utf-8"))
     changed = sorted(k for k in current.keys() | recorded.keys() if current.get(k) != recorded.get(k))
     assert not changed, (

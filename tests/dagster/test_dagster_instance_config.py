@@ -28,9 +28,12 @@ def test_local_instance_queues_runs_one_at_a_time(tmp_path):
 def test_postgres_example_takes_every_credential_from_the_environment():
     database = yaml.safe_load(POSTGRES_YAML.read_text())["storage"]["postgres"]["postgres_db"]
     assert {key: value for key, value in database.items() if key != "scheme"} == {
-        "hostname": {"env": "DAGSTER_PG_HOST"}, "port": {"env": "DAGSTER_PG_PORT"},
-        "db_name": {"env": "DAGSTER_PG_DB"}, "username": {"env": "DAGSTER_PG_USERNAME"},
-        "password": {"env": "DAGSTER_PG_PASSWORD"}}
+        "hostname": {"env": "DAGSTER_PG_HOST"},
+        "port": {"env": "DAGSTER_PG_PORT"},
+        "db_name": {"env": "DAGSTER_PG_DB"},
+        "username": {"env": "DAGSTER_PG_USERNAME"},
+        "password": {"env": "DAGSTER_PG_PASSWORD"},
+    }
 
 
 def test_postgres_example_names_a_driver_that_is_installed():

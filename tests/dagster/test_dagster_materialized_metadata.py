@@ -11,9 +11,13 @@ TABLE_KINDS = {"duckdb", "polars"}
 
 
 def test_every_table_asset_reports_columns_and_rows(tmp_path):
-    settings = Settings.from_env({"PARTNER_DATA_DIR": str(write_package(tmp_path / "package")),
-                                  "WAREHOUSE_PATH": str(tmp_path / "warehouse.duckdb"),
-                                  "REPORTS_DIR": str(tmp_path / "reports")})
+    settings = Settings.from_env(
+        {
+            "PARTNER_DATA_DIR": str(write_package(tmp_path / "package")),
+            "WAREHOUSE_PATH": str(tmp_path / "warehouse.duckdb"),
+            "REPORTS_DIR": str(tmp_path / "reports"),
+        }
+    )
     defs = build_definitions(settings)
     graph = defs.resolve_asset_graph()
     tables = {k for k in graph.materializable_asset_keys if graph.get(k).kinds & TABLE_KINDS}

@@ -33,8 +33,9 @@ def test_first_look_loads_then_only_a_content_change_requests_a_run(tmp_path):
     assert touched.cursor in (None, cursor)
 
     # One changed row -> exactly one run, naming the file; the cursor moves on.
-    partners.write_text(partners.read_text(encoding="utf-8").replace("Fondation Éclair", "Fondation Lumière"),
-                        encoding="utf-8")
+    partners.write_text(
+        partners.read_text(encoding="utf-8").replace("Fondation Éclair", "Fondation Lumière"), encoding="utf-8"
+    )
     changed = evaluate(sensor, cursor)
     assert len(changed.run_requests) == 1
     assert changed.run_requests[0].tags["partner_reports/changed_files"] == "partners.csv"

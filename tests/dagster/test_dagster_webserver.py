@@ -53,14 +53,22 @@ def server(tmp_path_factory):
     home = tmp / "home"
     home.mkdir()
     shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
-    env = dict(os.environ, DAGSTER_HOME=str(home), PARTNER_DATA_DIR=str(write_package(tmp / "package")),
-               WAREHOUSE_PATH=str(tmp / "warehouse.duckdb"), REPORTS_DIR=str(tmp / "reports"))
+    env = dict(
+        os.environ,
+        DAGSTER_HOME=str(home),
+        PARTNER_DATA_DIR=str(write_package(tmp / "package")),
+        WAREHOUSE_PATH=str(tmp / "warehouse.duckdb"),
+        REPORTS_DIR=str(tmp / "reports"),
+    )
     port = free_port()
     log = tmp / "dagster_dev.log"
     process = subprocess.Popen(
         # As `make ui` starts it: the code location comes from [tool.dagster] in pyproject.toml.
         [str(Path(sys.executable).parent / "dagster"), "dev", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=PROJECT_ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, so the code server and daemon stop with it
     )
     url = f"http://127.0.0.1:{port}"
@@ -123,8 +131,11 @@ def test_every_asset_is_served_with_its_group_description_and_owner(server):
 
 
 def test_checks_are_served_on_the_assets_they_guard(server):
-    checks = {("/".join(n["assetKey"]["path"]), c["name"]): c["blocking"]
-              for n in server.graphql(ASSET_NODES)["assetNodes"] for c in n["assetChecksOrError"]["checks"]}
+    checks = {
+        ("/".join(n["assetKey"]["path"]), c["name"]): c["blocking"]
+        for n in server.graphql(ASSET_NODES)["assetNodes"]
+        for c in n["assetChecksOrError"]["checks"]
+    }
     assert checks[("audit/load_summary", "every_row_accounted_for")] is True
     for table in {fk[0] for fk in FOREIGN_KEYS}:
         assert checks[(f"staging/{table}", "foreign_keys_resolve")] is True
@@ -143,8 +154,11 @@ def test_jobs_schedule_and_sensors_are_served_and_on(server):
     assert schedules["quarterly_reports"]["cronSchedule"] == "0 6 1 1,4,7,10 *"
     assert schedules["quarterly_reports"]["scheduleState"]["status"] == "RUNNING"
     sensors = {s["name"]: s["sensorState"]["status"] for s in repository["sensors"]}
-    assert sensors == {"partner_package_changed": "RUNNING", "keep_marts_current": "RUNNING",
-                       "region_partitions": "RUNNING"}
+    assert sensors == {
+        "partner_package_changed": "RUNNING",
+        "keep_marts_current": "RUNNING",
+        "region_partitions": "RUNNING",
+    }
 
 
 def test_two_runs_launched_at_once_both_succeed_one_after_another(server):
@@ -152,9 +166,14 @@ def test_two_runs_launched_at_once_both_succeed_one_after_another(server):
     only when the first has finished, or DuckDB's file lock fails one of them. The sensor's
     own first load of the package, if it has started by now, joins the queue too."""
     (repository,) = server.graphql(REPOSITORY)["repositoriesOrError"]["nodes"]
-    params = {"selector": {"repositoryLocationName": repository["location"]["name"],
-                           "repositoryName": repository["name"], "jobName": "load_package"},
-              "runConfigData": {}}
+    params = {
+        "selector": {
+            "repositoryLocationName": repository["location"]["name"],
+            "repositoryName": repository["name"],
+            "jobName": "load_package",
+        },
+        "runConfigData": {},
+    }
     launched = [server.graphql(LAUNCH, {"params": params})["launchRun"] for _ in range(2)]
     assert [r["__typename"] for r in launched] == ["LaunchRunSuccess"] * 2, launched
     ours = {r["run"]["runId"] for r in launched}

@@ -11,11 +11,14 @@ from pipelines.reports.paths import PERIOD
 from pipelines.settings import Settings, SettingsError
 
 
-@pytest.mark.parametrize("day, start, period", [
-    (date(2026, 7, 1), 7, "FY2026"),   # the schedule's tick: FY2026 = 2025-07-01..2026-06-30 just ended
-    (date(2026, 5, 1), 7, "FY2025"),
-    (date(2026, 3, 1), 3, "FY2026"),
-])
+@pytest.mark.parametrize(
+    "day, start, period",
+    [
+        (date(2026, 7, 1), 7, "FY2026"),  # the schedule's tick: FY2026 = 2025-07-01..2026-06-30 just ended
+        (date(2026, 5, 1), 7, "FY2025"),
+        (date(2026, 3, 1), 3, "FY2026"),
+    ],
+)
 def test_fiscal_year_just_ended(day, start, period):
     assert fiscal_year_just_ended(day, start) == period
 

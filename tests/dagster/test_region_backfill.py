@@ -38,21 +38,39 @@ def test_a_backfill_runs_each_region_on_its_own_then_publishes_the_set(tmp_path,
 
     warehouse = build_fixture_warehouse(tmp_path / "warehouse.duckdb")
     reports = tmp_path / "reports"
-    for name, value in {"WAREHOUSE_PATH": str(warehouse), "REPORTS_DIR": str(reports),
-                        "PARTNER_DATA_DIR": str(tmp_path), "REPORT_RENDER_WORKERS": "1"}.items():
+    for name, value in {
+        "WAREHOUSE_PATH": str(warehouse),
+        "REPORTS_DIR": str(reports),
+        "PARTNER_DATA_DIR": str(tmp_path),
+        "REPORT_RENDER_WORKERS": "1",
+    }.items():
         monkeypatch.setenv(name, value)
     # launched at once, no queue (the daemon's queue is not part of this test)
     overrides = {"run_coordinator": {"module": "dagster.core.run_coordinator", "class": "DefaultRunCoordinator"}}
     with instance_for_test(overrides=overrides) as instance:
         instance.add_dynamic_partitions(REGION_PARTITIONS.name, CODES)
-        target = ModuleTarget(module_name="pipelines.definitions", attribute=None,
-                              working_directory=str(PROJECT_ROOT), location_name="partner_reports")
+        target = ModuleTarget(
+            module_name="pipelines.definitions",
+            attribute=None,
+            working_directory=str(PROJECT_ROOT),
+            location_name="partner_reports",
+        )
         with create_test_daemon_workspace_context(target, instance) as workspace:
-            instance.add_backfill(PartitionBackfill.from_asset_partitions(
-                backfill_id="regions", asset_graph=workspace.create_request_context().asset_graph,
-                partition_names=None, asset_selection=[REGION_REPORT, REGION_REPORTS],
-                backfill_timestamp=time.time(), tags={}, dynamic_partitions_store=instance,
-                all_partitions=True, title=None, description=None, run_config=None))
+            instance.add_backfill(
+                PartitionBackfill.from_asset_partitions(
+                    backfill_id="regions",
+                    asset_graph=workspace.create_request_context().asset_graph,
+                    partition_names=None,
+                    asset_selection=[REGION_REPORT, REGION_REPORTS],
+                    backfill_timestamp=time.time(),
+                    tags={},
+                    dynamic_partitions_store=instance,
+                    all_partitions=True,
+                    title=None,
+                    description=None,
+                    run_config=None,
+                )
+            )
             deadline = time.monotonic() + 300
             while instance.get_backfill("regions").status == BulkActionStatus.REQUESTED:
                 assert time.monotonic() < deadline, "the backfill did not finish in 300 s"
@@ -61,9 +79,9 @@ def test_a_backfill_runs_each_region_on_its_own_then_publishes_the_set(tmp_path,
         assert instance.get_backfill("regions").status == BulkActionStatus.COMPLETED_SUCCESS
 
         runs = list(reversed(instance.get_runs(RunsFilter(tags={"dagster/backfill": "regions"}))))
-        assert [(r.tags.get("dagster/partition"), sorted(k.to_user_string() for k in r.asset_selection))
-                for r in runs] == [(code, ["reports/region_report"]) for code in CODES] + \
-            [(None, ["reports/region_reports"])]
+        assert [
+            (r.tags.get("dagster/partition"), sorted(k.to_user_string() for k in r.asset_selection)) for r in runs
+        ] == [(code, ["reports/region_report"]) for code in CODES] + [(None, ["reports/region_reports"])]
         assert all(r.status.value == "SUCCESS" for r in runs)
         assert not any("partner_reports/writes" in r.tags for r in runs)  # not held back by the writers' limit
         last_partition = max(instance.get_run_record_by_id(r.run_id).end_time for r in runs[:-1])
@@ -81,8 +99,9 @@ def test_refresh_all_renders_the_whole_set_and_leaves_the_partitions_out(tmp_pat
     from pipelines.definitions import build_definitions
     from pipelines.settings import Settings
 
-    defs = build_definitions(Settings.from_env({"PARTNER_DATA_DIR": str(tmp_path),
-                                                "WAREHOUSE_PATH": str(tmp_path / "w.duckdb")}))
+    defs = build_definitions(
+        Settings.from_env({"PARTNER_DATA_DIR": str(tmp_path), "WAREHOUSE_PATH": str(tmp_path / "w.duckdb")})
+    )
     job = defs.resolve_job_def("refresh_all")
     reports = {k.to_user_string() for k in job.asset_layer.selected_asset_keys if k.path[0] == "reports"}
     assert reports == {"reports/global_report", "reports/region_reports"}

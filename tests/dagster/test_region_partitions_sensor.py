@@ -7,12 +7,12 @@ import csv
 import shutil
 
 from dagster import DagsterInstance, build_sensor_context, materialize
-
 from package_fixture import SAMPLE_DIR
+
+from pipelines.automation import region_partitions_sensor
 from pipelines.ingest.load import load_package
 from pipelines.metrics.assets import MetricSettingsResource, region_metrics
 from pipelines.reports.assets import REGION_PARTITIONS
-from pipelines.automation import region_partitions_sensor
 from pipelines.warehouse import WarehouseResource, connect
 
 
@@ -39,9 +39,11 @@ def test_partitions_follow_the_regions_of_the_loaded_package(tmp_path):
 
     with connect(warehouse) as conn:
         load_package(SAMPLE_DIR, conn, "EUR")
-    assert materialize([region_metrics], instance=DagsterInstance.ephemeral(),
-                       resources={"warehouse": WarehouseResource(path=str(warehouse)),
-                                  "metric_settings": MetricSettingsResource()}).success
+    assert materialize(
+        [region_metrics],
+        instance=DagsterInstance.ephemeral(),
+        resources={"warehouse": WarehouseResource(path=str(warehouse)), "metric_settings": MetricSettingsResource()},
+    ).success
     with (SAMPLE_DIR / "regions.csv").open(encoding="utf-8-sig", newline="") as handle:
         regions = sorted(row["region_code"] for row in csv.DictReader(handle))
     assert len(regions) == 6
@@ -53,8 +55,17 @@ def test_partitions_follow_the_regions_of_the_loaded_package(tmp_path):
     # A package without North America: its partition goes, the others stay.
     package = tmp_path / "package"
     shutil.copytree(SAMPLE_DIR, package)
-    for table in ("regions", "countries", "partners", "agreements", "transactions", "expenditures",
-                  "activities", "interactions", "outcomes"):
+    for table in (
+        "regions",
+        "countries",
+        "partners",
+        "agreements",
+        "transactions",
+        "expenditures",
+        "activities",
+        "interactions",
+        "outcomes",
+    ):
         path = package / f"{table}.csv"
         with path.open(encoding="utf-8-sig", newline="") as handle:
             rows = list(csv.DictReader(handle))
@@ -65,8 +76,10 @@ def test_partitions_follow_the_regions_of_the_loaded_package(tmp_path):
             writer.writerows(kept)
     with connect(warehouse) as conn:
         load_package(package, conn, "EUR")
-    assert materialize([region_metrics], instance=DagsterInstance.ephemeral(),
-                       resources={"warehouse": WarehouseResource(path=str(warehouse)),
-                                  "metric_settings": MetricSettingsResource()}).success
+    assert materialize(
+        [region_metrics],
+        instance=DagsterInstance.ephemeral(),
+        resources={"warehouse": WarehouseResource(path=str(warehouse)), "metric_settings": MetricSettingsResource()},
+    ).success
     tick(sensor, instance)
     assert sorted(instance.get_dynamic_partitions(REGION_PARTITIONS.name)) == [r for r in regions if r != "NA"]

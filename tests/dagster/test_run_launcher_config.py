@@ -37,9 +37,18 @@ IMAGE = "registry.example.org/partner-reports:1"
 NETWORK = "partner-reports-net"
 # What a run in a container needs to reach Dagster's storage, the DuckLake warehouse,
 # the package and the reports' folder.
-RUN_NEEDS = {"DAGSTER_PG_HOST", "DAGSTER_PG_PORT", "DAGSTER_PG_DB", "DAGSTER_PG_USERNAME",
-             "DAGSTER_PG_PASSWORD", "WAREHOUSE_CATALOG", "WAREHOUSE_DATA_PATH",
-             "PARTNER_DATA_DIR", "REPORTS_DIR", "REPORTING_CURRENCY"}
+RUN_NEEDS = {
+    "DAGSTER_PG_HOST",
+    "DAGSTER_PG_PORT",
+    "DAGSTER_PG_DB",
+    "DAGSTER_PG_USERNAME",
+    "DAGSTER_PG_PASSWORD",
+    "WAREHOUSE_CATALOG",
+    "WAREHOUSE_DATA_PATH",
+    "PARTNER_DATA_DIR",
+    "REPORTS_DIR",
+    "REPORTING_CURRENCY",
+}
 CATALOG_SECRET = "catalog-password-never-in-a-file"
 
 
@@ -101,12 +110,16 @@ def docker_instance(tmp_path, monkeypatch, postgres_server):
     with every variable it reads (and the runs need) set in the environment."""
     database = f"dagster_docker_{uuid.uuid4().hex[:8]}"
     postgres_server.create_database(database)
-    env = {**postgres_server.env(database),
-           "PARTNER_REPORTS_IMAGE": IMAGE, "PARTNER_REPORTS_DOCKER_NETWORK": NETWORK,
-           "WAREHOUSE_CATALOG": f"postgresql://lake:{CATALOG_SECRET}@db.internal:5432/lake",
-           "WAREHOUSE_DATA_PATH": "/srv/partner-reports/lake",
-           "PARTNER_DATA_DIR": "/srv/partner-reports/package",
-           "REPORTS_DIR": "/srv/partner-reports/reports", "REPORTING_CURRENCY": "EUR"}
+    env = {
+        **postgres_server.env(database),
+        "PARTNER_REPORTS_IMAGE": IMAGE,
+        "PARTNER_REPORTS_DOCKER_NETWORK": NETWORK,
+        "WAREHOUSE_CATALOG": f"postgresql://lake:{CATALOG_SECRET}@db.internal:5432/lake",
+        "WAREHOUSE_DATA_PATH": "/srv/partner-reports/lake",
+        "PARTNER_DATA_DIR": "/srv/partner-reports/package",
+        "REPORTS_DIR": "/srv/partner-reports/reports",
+        "REPORTING_CURRENCY": "EUR",
+    }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     home = tmp_path / "dagster_home"
@@ -122,11 +135,16 @@ def docker_instance(tmp_path, monkeypatch, postgres_server):
 def queued_run(instance: DagsterInstance, job_name: str) -> DagsterRun:
     """A run of `job_name` as the daemon hands it to the launcher, with the code location
     of deploy/workspace.yaml as its origin."""
-    origin = JobPythonOrigin(job_name, RepositoryPythonOrigin(
-        executable_path=sys.executable,
-        code_pointer=ModuleCodePointer("pipelines.definitions", "defs", working_directory=None)))
-    run = DagsterRun(job_name=job_name, run_id=str(uuid.uuid4()), job_code_origin=origin,
-                     status=DagsterRunStatus.STARTING)
+    origin = JobPythonOrigin(
+        job_name,
+        RepositoryPythonOrigin(
+            executable_path=sys.executable,
+            code_pointer=ModuleCodePointer("pipelines.definitions", "defs", working_directory=None),
+        ),
+    )
+    run = DagsterRun(
+        job_name=job_name, run_id=str(uuid.uuid4()), job_code_origin=origin, status=DagsterRunStatus.STARTING
+    )
     return instance.add_run(run)
 
 
@@ -146,13 +164,16 @@ def test_the_launcher_config_validates_against_dagster_dockers_schema(monkeypatc
 def test_runs_get_every_setting_by_name_and_no_value_is_in_the_file():
     config = yaml.safe_load(DOCKER_YAML.read_text())
     forwarded = config["run_launcher"]["config"]["env_vars"]
-    assert RUN_NEEDS <= set(forwarded)
+    assert set(forwarded) >= RUN_NEEDS
     assert all("=" not in name for name in forwarded), "a value written into the file"
     database = config["storage"]["postgres"]["postgres_db"]
     assert {k: v for k, v in database.items() if k != "scheme"} == {
-        "hostname": {"env": "DAGSTER_PG_HOST"}, "port": {"env": "DAGSTER_PG_PORT"},
-        "db_name": {"env": "DAGSTER_PG_DB"}, "username": {"env": "DAGSTER_PG_USERNAME"},
-        "password": {"env": "DAGSTER_PG_PASSWORD"}}
+        "hostname": {"env": "DAGSTER_PG_HOST"},
+        "port": {"env": "DAGSTER_PG_PORT"},
+        "db_name": {"env": "DAGSTER_PG_DB"},
+        "username": {"env": "DAGSTER_PG_USERNAME"},
+        "password": {"env": "DAGSTER_PG_PASSWORD"},
+    }
     launcher = config["run_launcher"]["config"]
     assert launcher["image"] == {"env": "PARTNER_REPORTS_IMAGE"}
     assert "registry" not in launcher  # registry credentials: the Docker hosts' own login
@@ -172,11 +193,13 @@ def test_instance_builds_the_docker_launcher_on_postgres_with_writers_one_at_a_t
     # the tag the limit counts is the one the writing jobs carry
     assert {job.name: job.tags.get("partner_reports/writes") for job in jobs()} == {
         "refresh_all": WRITES_WAREHOUSE["partner_reports/writes"],
-        "load_package": WRITES_WAREHOUSE["partner_reports/writes"]}
+        "load_package": WRITES_WAREHOUSE["partner_reports/writes"],
+    }
 
 
 def test_a_launch_asks_docker_for_a_container_with_the_image_network_volume_and_settings(
-        docker_instance, docker_engine):
+    docker_instance, docker_engine
+):
     instance, env = docker_instance
     run = queued_run(instance, "refresh_all")
     instance.run_launcher.launch_run(LaunchRunContext(dagster_run=run, workspace=None))
@@ -201,12 +224,14 @@ def test_a_launch_asks_docker_for_a_container_with_the_image_network_volume_and_
 
 
 def test_a_setting_missing_in_the_daemons_environment_stops_the_launch_naming_it(
-        docker_instance, docker_engine, monkeypatch):
+    docker_instance, docker_engine, monkeypatch
+):
     instance, _ = docker_instance
     monkeypatch.delenv("WAREHOUSE_DATA_PATH")
     with pytest.raises(Exception, match="WAREHOUSE_DATA_PATH"):
-        instance.run_launcher.launch_run(LaunchRunContext(dagster_run=queued_run(instance, "load_package"),
-                                                          workspace=None))
+        instance.run_launcher.launch_run(
+            LaunchRunContext(dagster_run=queued_run(instance, "load_package"), workspace=None)
+        )
     assert docker_engine.created == []
 
 

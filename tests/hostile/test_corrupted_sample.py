@@ -20,10 +20,43 @@ from pipelines.ingest.load import load_package
 from pipelines.ingest.read import PackageError
 
 HOSTILE = [
-    "", " ", "9999-12-31", "0001-01-01", "2025-02-30", "1e30", "NaN", "-0", "9999999999999999.99",
-    "12345678901234567890123456789", "0x10", "1,000.00", "\u202eexe.pdf", "a\x00b", "\x07", "\x9b",
-    '=HYPERLINK("http://x","y")', "@SUM(A1)", "-", "+", '"', '""', "a,b", "line\nbreak", "\r", "\t",
-    "é", "مؤسسة", "基金会", "\U0001F984", "W" * 5000, "EUR", "usd", "XYZ", "0", "-1", "999999999999",
+    "",
+    " ",
+    "9999-12-31",
+    "0001-01-01",
+    "2025-02-30",
+    "1e30",
+    "NaN",
+    "-0",
+    "9999999999999999.99",
+    "12345678901234567890123456789",
+    "0x10",
+    "1,000.00",
+    "\u202eexe.pdf",
+    "a\x00b",
+    "\x07",
+    "\x9b",
+    '=HYPERLINK("http://x","y")',
+    "@SUM(A1)",
+    "-",
+    "+",
+    '"',
+    '""',
+    "a,b",
+    "line\nbreak",
+    "\r",
+    "\t",
+    "é",
+    "مؤسسة",
+    "基金会",
+    "\U0001f984",
+    "W" * 5000,
+    "EUR",
+    "usd",
+    "XYZ",
+    "0",
+    "-1",
+    "999999999999",
 ]
 cells = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=30))
 
@@ -85,8 +118,7 @@ def test_a_corrupted_sample_loads_every_row_or_stops_with_one_line(tmp_path_fact
     for table in report.tables:
         assert table.rows_read == table.rows_loaded + table.rows_rejected, table
         assert table.rows_read == records(folder / table.file), table  # nothing dropped silently
-    loaded = dict(conn.execute(
-        "SELECT source, count(*) FROM audit.rejects GROUP BY source").fetchall())
+    loaded = dict(conn.execute("SELECT source, count(*) FROM audit.rejects GROUP BY source").fetchall())
     for table in report.tables:
-        (staged,), = conn.execute(f"SELECT count(*) FROM staging.{table.source}").fetchall()
+        ((staged,),) = conn.execute(f"SELECT count(*) FROM staging.{table.source}").fetchall()
         assert staged + loaded.get(table.source, 0) == table.rows_read

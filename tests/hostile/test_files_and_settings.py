@@ -35,8 +35,10 @@ def test_a_link_to_a_csv_elsewhere_is_refused(package, tmp_path):
     with pytest.raises(PackageError) as caught:
         load_package(folder, conn)
     message = str(caught.value)
-    assert message == (f"{folder / 'regions.csv'}: is a link; table files must be regular files inside the "
-                       "package folder (copy the file in instead of linking to it)")
+    assert message == (
+        f"{folder / 'regions.csv'}: is a link; table files must be regular files inside the "
+        "package folder (copy the file in instead of linking to it)"
+    )
     assert "Somewhere" not in message and "other_place" not in message
     assert conn.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'staging'").fetchone() == (0,)
 
@@ -46,8 +48,12 @@ def test_a_link_to_a_system_file_quotes_nothing_from_it(package, tmp_path, monke
     folder = package()
     (folder / "partners.csv").unlink()
     (folder / "partners.csv").symlink_to("/etc/passwd")
-    assert main(["run", "--data", str(folder), "--warehouse", str(tmp_path / "w.duckdb"),
-                 "--reports", str(tmp_path / "r")]) == 2
+    assert (
+        main(
+            ["run", "--data", str(folder), "--warehouse", str(tmp_path / "w.duckdb"), "--reports", str(tmp_path / "r")]
+        )
+        == 2
+    )
     line = one_line_error(capsys)
     assert "is a link" in line and "root:" not in line and "passwd" not in line
 
@@ -66,8 +72,10 @@ def test_a_link_inside_the_package_and_a_pipe_are_refused_too(package):
 
 def test_a_100000_column_header_is_refused_quickly(package):
     folder = package()
-    header = ",".join(["transaction_id", "agreement_id", "transaction_date", "transaction_type", "amount",
-                       "currency"] + [f"x{i}" for i in range(100_000)])
+    header = ",".join(
+        ["transaction_id", "agreement_id", "transaction_date", "transaction_type", "amount", "currency"]
+        + [f"x{i}" for i in range(100_000)]
+    )
     (folder / "transactions.csv").write_text(header + "\n" + "T1,A1,2025-02-01,income,1.00,EUR\n" * 100)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
@@ -94,18 +102,29 @@ def run_cli(tmp_path, monkeypatch, *args, env=None):
     return code, warehouse, reports
 
 
-@pytest.mark.parametrize(("args", "env", "words"), [
-    (["--currency", "XYZ"], {}, "REPORTING_CURRENCY='XYZ' is not an ISO 4217 code"),
-    (["--currency", "JPY"], {}, "REPORTING_CURRENCY=JPY: the package's fx_rates has no JPY rate"),
-    (["--period", "2025-Q5"], {}, "'2025-Q5' is neither a year (2025), a quarter (2025-Q3) nor a fiscal year (FY2026)"),
-    (["--period", "9999"], {}, "--period 9999: outside the plausible dates 1900-01-01 to 2100-12-31"),
-    ([], {"PLAUSIBLE_DATE_FROM": "01/01/1900"}, "PLAUSIBLE_DATE_FROM='01/01/1900' is not a date YYYY-MM-DD"),
-    ([], {"PLAUSIBLE_DATE_TO": "9999-12-31"}, "PLAUSIBLE_DATE_TO='9999-12-31' is outside 1000-01-01 to 9000-12-31"),
-    ([], {"PLAUSIBLE_DATE_FROM": "2030-01-01", "PLAUSIBLE_DATE_TO": "2020-01-01"}, "is not before PLAUSIBLE_DATE_TO"),
-    ([], {"MAX_REJECTED_SHARE": "150%"}, "MAX_REJECTED_SHARE='150%' is not a share from 0 to 1"),
-    ([], {"ORGANISATION_NAME": "Fed \u202eeration"}, "ORGANISATION_NAME holds U+202E"),
-    ([], {"ORGANISATION_NAME": "F" * 500}, "ORGANISATION_NAME has 500 characters; at most 120"),
-])
+@pytest.mark.parametrize(
+    ("args", "env", "words"),
+    [
+        (["--currency", "XYZ"], {}, "REPORTING_CURRENCY='XYZ' is not an ISO 4217 code"),
+        (["--currency", "JPY"], {}, "REPORTING_CURRENCY=JPY: the package's fx_rates has no JPY rate"),
+        (
+            ["--period", "2025-Q5"],
+            {},
+            "'2025-Q5' is neither a year (2025), a quarter (2025-Q3) nor a fiscal year (FY2026)",
+        ),
+        (["--period", "9999"], {}, "--period 9999: outside the plausible dates 1900-01-01 to 2100-12-31"),
+        ([], {"PLAUSIBLE_DATE_FROM": "01/01/1900"}, "PLAUSIBLE_DATE_FROM='01/01/1900' is not a date YYYY-MM-DD"),
+        ([], {"PLAUSIBLE_DATE_TO": "9999-12-31"}, "PLAUSIBLE_DATE_TO='9999-12-31' is outside 1000-01-01 to 9000-12-31"),
+        (
+            [],
+            {"PLAUSIBLE_DATE_FROM": "2030-01-01", "PLAUSIBLE_DATE_TO": "2020-01-01"},
+            "is not before PLAUSIBLE_DATE_TO",
+        ),
+        ([], {"MAX_REJECTED_SHARE": "150%"}, "MAX_REJECTED_SHARE='150%' is not a share from 0 to 1"),
+        ([], {"ORGANISATION_NAME": "Fed \u202eeration"}, "ORGANISATION_NAME holds U+202E"),
+        ([], {"ORGANISATION_NAME": "F" * 500}, "ORGANISATION_NAME has 500 characters; at most 120"),
+    ],
+)
 def test_a_bad_setting_stops_before_anything_is_written(tmp_path, package, monkeypatch, capsys, args, env, words):
     folder = package()
     code, warehouse, reports = run_cli(tmp_path, monkeypatch, "--data", str(folder), *args, env=env)
@@ -129,8 +148,14 @@ def test_a_reporting_currency_with_rates_passes_the_settings(tmp_path, package):
     from pipelines.preflight import check_settings
     from pipelines.settings import Settings
 
-    settings = Settings.from_env({"PARTNER_DATA_DIR": str(package()), "REPORTING_CURRENCY": "usd",
-                                  "WAREHOUSE_PATH": str(tmp_path / "w.duckdb"), "REPORTS_DIR": str(tmp_path / "r")})
+    settings = Settings.from_env(
+        {
+            "PARTNER_DATA_DIR": str(package()),
+            "REPORTING_CURRENCY": "usd",
+            "WAREHOUSE_PATH": str(tmp_path / "w.duckdb"),
+            "REPORTS_DIR": str(tmp_path / "r"),
+        }
+    )
     check_settings(settings, "2025-Q3")
     assert not (tmp_path / "w.duckdb").exists()
 
@@ -145,15 +170,18 @@ def test_the_loader_refuses_a_reporting_currency_without_rates(package):
 
 def test_a_table_that_loses_most_rows_fails_a_blocking_check(tmp_path, package, monkeypatch, capsys):
     """Every transaction dated 2200: all rejected; the run stops before the metrics."""
-    rows = [dict(VALID_ROWS["transactions"][0], transaction_id=f"T{i}", transaction_date="2200-01-01")
-            for i in range(3)]
+    rows = [
+        dict(VALID_ROWS["transactions"][0], transaction_id=f"T{i}", transaction_date="2200-01-01") for i in range(3)
+    ]
     folder = package(overrides={"transactions": rows})
     code, warehouse, reports = run_cli(tmp_path, monkeypatch, "--data", str(folder))
     assert code == 2
     line = capsys.readouterr().err.strip().splitlines()[-1]
-    assert line == ("partner-reports: error: blocking check failed, nothing was published: "
-                    "staging/transactions: rows_mostly_loaded (blocking): transactions: "
-                    "0 of 3 rows loaded, 3 rejected, most often implausible_date × 3 "
-                    "(MAX_REJECTED_SHARE 0.5; rows and rules in audit.rejects)")
+    assert line == (
+        "partner-reports: error: blocking check failed, nothing was published: "
+        "staging/transactions: rows_mostly_loaded (blocking): transactions: "
+        "0 of 3 rows loaded, 3 rejected, most often implausible_date × 3 "
+        "(MAX_REJECTED_SHARE 0.5; rows and rules in audit.rejects)"
+    )
     assert not warehouse.exists()  # nothing was published: there was no warehouse before
     assert not list(reports.rglob("*.pdf"))

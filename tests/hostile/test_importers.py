@@ -18,20 +18,28 @@ ROOT = Path(__file__).resolve().parents[2]
 # The import command in a child process that prints its own peak RSS (kB) last on stderr.
 # VmHWM, not ru_maxrss: on Linux ru_maxrss starts at the peak of the process that forked
 # the child (here pytest, hundreds of MB into the suite).
-RUNNER = ("import re, sys\n"
-          "from pipelines.cli import main\n"
-          "code = main(sys.argv[1:])\n"
-          "peak = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)\n"
-          "print(f'PEAK_KB={peak}', file=sys.stderr)\n"
-          "sys.exit(code)\n")
+RUNNER = (
+    "import re, sys\n"
+    "from pipelines.cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    "peak = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)\n"
+    "print(f'PEAK_KB={peak}', file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
 LIMIT_KB = 500_000
 
 
 def run_import(standard: str, source: Path, out: Path) -> tuple[int, str, list[str]]:
     """(exit status, last line on stderr before the peak, stderr lines)."""
     env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
-    proc = subprocess.run([sys.executable, "-c", RUNNER, "import", standard, str(source), "--out", str(out),
-                           "--quiet"], capture_output=True, text=True, timeout=30, env=env, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-c", RUNNER, "import", standard, str(source), "--out", str(out), "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=env,
+        cwd=ROOT,
+    )
     lines = proc.stderr.strip().splitlines()
     assert lines and lines[-1].startswith("PEAK_KB="), proc.stderr
     assert int(lines[-1].removeprefix("PEAK_KB=")) < LIMIT_KB, lines[-1]
@@ -45,14 +53,21 @@ def read_csv(path: Path) -> list[dict]:
 
 
 def grant(**changes) -> dict:
-    base = {"id": "G-1", "title": "Library books", "currency": "GBP", "amountAwarded": 1000,
-            "awardDate": "2020-01-01", "fundingOrganization": [{"id": "GB-CHC-1", "name": "Dale Fund"}],
-            "recipientOrganization": [{"id": "GB-CHC-2", "name": "Reader"}],
-            "beneficiaryLocation": [{"countryCode": "GB"}]}
+    base = {
+        "id": "G-1",
+        "title": "Library books",
+        "currency": "GBP",
+        "amountAwarded": 1000,
+        "awardDate": "2020-01-01",
+        "fundingOrganization": [{"id": "GB-CHC-1", "name": "Dale Fund"}],
+        "recipientOrganization": [{"id": "GB-CHC-2", "name": "Reader"}],
+        "beneficiaryLocation": [{"countryCode": "GB"}],
+    }
     return {**base, **changes}
 
 
 # --- 360Giving JSON ------------------------------------------------------------------------
+
 
 def test_json_nested_100000_deep_is_refused(tmp_path):
     path = tmp_path / "deep.json"
@@ -66,9 +81,13 @@ def test_json_nested_100000_deep_is_refused(tmp_path):
 @pytest.mark.parametrize("amount", ["1e30", "12345678901234567890123456789"])
 def test_json_amounts_too_large_are_rejects_with_their_path(tmp_path, amount):
     path = tmp_path / "grants.json"
-    path.write_text('{"grants": [' + json.dumps(grant(id="G-0"))[:-1] + ', "amountAwarded": 0}, '
-                    + json.dumps(grant(id="G-1")).replace('"amountAwarded": 1000', f'"amountAwarded": {amount}')
-                    + "]}")
+    path.write_text(
+        '{"grants": ['
+        + json.dumps(grant(id="G-0"))[:-1]
+        + ', "amountAwarded": 0}, '
+        + json.dumps(grant(id="G-1")).replace('"amountAwarded": 1000', f'"amountAwarded": {amount}')
+        + "]}"
+    )
     code, _, _ = run_import("360giving", path, tmp_path / "out")
     assert code == 0
     [reject] = read_csv(tmp_path / "out" / "rejects.csv")
@@ -85,6 +104,7 @@ def test_a_json_file_that_is_not_json_is_one_line(tmp_path):
 
 # --- IATI -------------------------------------------------------------------------------------
 
+
 def iati(body: str) -> str:
     return (
         '<iati-activities version="2.03"><iati-activity default-currency="USD"><iati-identifier>XX-1</iati-identifier>'
@@ -95,8 +115,10 @@ def iati(body: str) -> str:
 
 
 def tx(code: str, value: str, extra: str = "") -> str:
-    return (f'<transaction><transaction-type code="{code}"/><transaction-date iso-date="2020-03-01"/>'
-            f'<value>{value}</value>{extra}</transaction>')
+    return (
+        f'<transaction><transaction-type code="{code}"/><transaction-date iso-date="2020-03-01"/>'
+        f"<value>{value}</value>{extra}</transaction>"
+    )
 
 
 def test_iati_values_too_large_are_rejects_with_their_path(tmp_path):
@@ -116,8 +138,10 @@ def test_iati_values_too_large_are_rejects_with_their_path(tmp_path):
 def test_an_iati_text_node_of_20_mb_is_refused(tmp_path):
     path = tmp_path / "huge.xml"
     with path.open("w") as f:
-        f.write('<iati-activities version="2.03"><iati-activity><iati-identifier>XX-1</iati-identifier><description>'
-                '<narrative>')
+        f.write(
+            '<iati-activities version="2.03"><iati-activity><iati-identifier>XX-1</iati-identifier><description>'
+            "<narrative>"
+        )
         for _ in range(20):
             f.write("x" * (1 << 20))
         f.write("</narrative></description></iati-activity></iati-activities>")
@@ -136,16 +160,21 @@ REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 def write_book(path: Path, sheet_data: str, shared: list[str] | None = None) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
-        book.writestr("xl/workbook.xml", f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets>'
-                                         '<sheet name="Grants" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        book.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets>'
+            '<sheet name="Grants" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
         book.writestr(
             "xl/_rels/workbook.xml.rels",
             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
             f'<Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
         )
         if shared is not None:
-            book.writestr("xl/sharedStrings.xml", f'<sst xmlns="{MAIN}">'
-                          + "".join(f"<si><t>{s}</t></si>" for s in shared) + "</sst>")
+            book.writestr(
+                "xl/sharedStrings.xml",
+                f'<sst xmlns="{MAIN}">' + "".join(f"<si><t>{s}</t></si>" for s in shared) + "</sst>",
+            )
         book.writestr(
             "xl/worksheets/sheet1.xml", f'<worksheet xmlns="{MAIN}"><sheetData>{sheet_data}</sheetData></worksheet>'
         )
@@ -157,14 +186,27 @@ def inline(ref: str | None, text: str) -> str:
     return f'<c{r} t="inlineStr"><is><t>{text}</t></is></c>'
 
 
-HEADER = ["Identifier", "Currency", "Amount Awarded", "Award Date", "Funding Org:Identifier", "Funding Org:Name",
-          "Beneficiary Location:Country Code"]
+HEADER = [
+    "Identifier",
+    "Currency",
+    "Amount Awarded",
+    "Award Date",
+    "Funding Org:Identifier",
+    "Funding Org:Name",
+    "Beneficiary Location:Country Code",
+]
 VALUES = ["G-1", "GBP", "500", "2020-01-01", "GB-CHC-1", "Dale Fund", "GB"]
 
 
 def test_xlsx_cells_without_a_reference_take_the_next_column(tmp_path):
-    rows = ("<row>" + "".join(inline(None, h) for h in HEADER) + "</row>"
-            + "<row>" + "".join(inline(None, v) for v in VALUES) + "</row>")
+    rows = (
+        "<row>"
+        + "".join(inline(None, h) for h in HEADER)
+        + "</row>"
+        + "<row>"
+        + "".join(inline(None, v) for v in VALUES)
+        + "</row>"
+    )
     code, _, _ = run_import("360giving", write_book(tmp_path / "g.xlsx", rows), tmp_path / "out")
     assert code == 0
     [agreement] = read_csv(tmp_path / "out" / "agreements.csv")
@@ -172,13 +214,16 @@ def test_xlsx_cells_without_a_reference_take_the_next_column(tmp_path):
 
 
 def test_xlsx_shared_string_index_out_of_range(tmp_path):
-    rows = ('<row r="1">' + "".join(inline(None, h) for h in HEADER) + '</row>'
-            '<row r="2"><c r="A2" t="s"><v>99</v></c></row>')
+    rows = (
+        '<row r="1">' + "".join(inline(None, h) for h in HEADER) + "</row>"
+        '<row r="2"><c r="A2" t="s"><v>99</v></c></row>'
+    )
     path = write_book(tmp_path / "g.xlsx", rows, shared=["one", "two", "three"])
     code, line, _ = run_import("360giving", path, tmp_path / "out")
     assert code == 2
-    assert line == (f"partner-reports import: error: {path}, row 2, cell A2: shared string '99' does not exist "
-                    "(the file has 3)")
+    assert line == (
+        f"partner-reports import: error: {path}, row 2, cell A2: shared string '99' does not exist (the file has 3)"
+    )
 
 
 def test_xlsx_cell_reference_beyond_xfd_is_refused_quickly(tmp_path):
@@ -203,8 +248,11 @@ def test_xlsx_expanding_to_a_huge_text_node_is_refused(tmp_path):
     """A few hundred kB on disk, 300 MB expanded into one text node: stopped at 8 MiB."""
     path = tmp_path / "bomb.xlsx"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
-        book.writestr("xl/workbook.xml", f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets>'
-                                         '<sheet name="G" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        book.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets>'
+            '<sheet name="G" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
         book.writestr(
             "xl/_rels/workbook.xml.rels",
             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
@@ -238,6 +286,7 @@ def test_xlsx_sheet_that_expands_beyond_the_limit_is_refused(tmp_path, monkeypat
 
 # --- CSV --------------------------------------------------------------------------------------
 
+
 def test_a_100000_column_360giving_header_is_refused_quickly(tmp_path):
     path = tmp_path / "wide.csv"
     path.write_text(",".join(HEADER + [f"Extra {i}" for i in range(100_000)]) + "\n" + ",".join(VALUES) + "\n")
@@ -263,8 +312,9 @@ FORMULA = '=HYPERLINK("HTTP://X","CUR")'
 
 def test_formulas_from_iati_are_neutralised_and_numbers_kept(tmp_path):
     path = tmp_path / "formula.xml"
-    body = (tx("1", "-50.00", '<provider-org ref="@SUM(1)"><narrative>+cmd</narrative></provider-org>')
-            + tx("3", "abc" + FORMULA))
+    body = tx("1", "-50.00", '<provider-org ref="@SUM(1)"><narrative>+cmd</narrative></provider-org>') + tx(
+        "3", "abc" + FORMULA
+    )
     path.write_text(
         iati(body).replace("<narrative>Project</narrative>", f"<narrative>{FORMULA.replace('&', '&amp;')}</narrative>")
     )
@@ -288,10 +338,16 @@ def test_formulas_from_iati_are_neutralised_and_numbers_kept(tmp_path):
 
 def test_formulas_from_360giving_are_neutralised(tmp_path):
     path = tmp_path / "grants.json"
-    path.write_text(json.dumps({"grants": [
-        grant(title=FORMULA, fundingOrganization=[{"id": "GB-CHC-1", "name": "@SUM(A1)"}]),
-        grant(id="-G-2", currency="XYZ"),
-    ]}))
+    path.write_text(
+        json.dumps(
+            {
+                "grants": [
+                    grant(title=FORMULA, fundingOrganization=[{"id": "GB-CHC-1", "name": "@SUM(A1)"}]),
+                    grant(id="-G-2", currency="XYZ"),
+                ]
+            }
+        )
+    )
     code, _, _ = run_import("360giving", path, tmp_path / "out")
     assert code == 0
     [agreement] = read_csv(tmp_path / "out" / "agreements.csv")

@@ -47,10 +47,19 @@ def test_a_10000_character_name_keeps_the_figure_columns_on_the_page(package):
 
 def test_a_character_without_a_glyph_fails_the_run_and_is_named(tmp_path, package, monkeypatch, capsys):
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    partner = dict(VALID_ROWS["partners"][0], name="Fondation \U0001F984")
+    partner = dict(VALID_ROWS["partners"][0], name="Fondation \U0001f984")
     folder = package(overrides={"partners": [partner]})
-    code = main(["run", "--data", str(folder), "--warehouse", str(tmp_path / "w.duckdb"),
-                 "--reports", str(tmp_path / "reports")])
+    code = main(
+        [
+            "run",
+            "--data",
+            str(folder),
+            "--warehouse",
+            str(tmp_path / "w.duckdb"),
+            "--reports",
+            str(tmp_path / "reports"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1
     assert "Traceback" not in err

@@ -95,8 +95,10 @@ def _grants(path: Path) -> list[dict]:
     # .xlsx: shared strings + first sheet; numbers are doubles, written as typed (repr)
     ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
     book = zipfile.ZipFile(path)
-    strings = ["".join(t.text or "" for t in si.iter(ns + "t"))
-               for si in ET.fromstring(book.read("xl/sharedStrings.xml")).iter(ns + "si")]
+    strings = [
+        "".join(t.text or "" for t in si.iter(ns + "t"))
+        for si in ET.fromstring(book.read("xl/sharedStrings.xml")).iter(ns + "si")
+    ]
     rows = []
     for row in ET.fromstring(book.read("xl/worksheets/sheet1.xml")).iter(ns + "row"):
         cells = {}
@@ -110,8 +112,7 @@ def _grants(path: Path) -> list[dict]:
     for cells in rows[1:]:
         named = {header[col]: text for col, text in cells.items() if col in header}
         amount = named.get("Amount Awarded")
-        grants.append({"currency": named.get("Currency", ""),
-                       "amountAwarded": repr(float(amount)) if amount else None})
+        grants.append({"currency": named.get("Currency", ""), "amountAwarded": repr(float(amount)) if amount else None})
     return grants
 
 
@@ -140,8 +141,12 @@ def summary_sums(out: Path) -> dict[tuple[str, str], dict[str, Decimal]]:
 def package_outcomes(out: Path) -> dict[tuple[str, str, str], Decimal]:
     """(currency, type, outcome) -> amount, read from the package rows themselves."""
     sums: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
-    for table, outcome in (("transactions", "support"), ("expenditures", "expenditure"),
-                           ("pass_through", "pass_through"), ("rejects", "rejected")):
+    for table, outcome in (
+        ("transactions", "support"),
+        ("expenditures", "expenditure"),
+        ("pass_through", "pass_through"),
+        ("rejects", "rejected"),
+    ):
         for row in read_csv(out / f"{table}.csv"):
             if row["amount"]:
                 sums[(row["currency"], row["source_type"], outcome)] += Decimal(row["amount"])

@@ -45,7 +45,11 @@ def test_spreadsheet_with_excel_serial_dates(tmp_path):
     assert summary.activities == len(agreements) == 783
     first = agreements[0]
     assert (first["start_date"], first["committed_amount"], first["currency"], first["region_code"]) == (
-        "2021-01-26", "30000.00", "GBP", "EU")
+        "2021-01-26",
+        "30000.00",
+        "GBP",
+        "EU",
+    )
     assert summary.partners == {"GB-CHC-1000147"}
     assert read_csv(tmp_path / "partners.csv")[0]["country_code"] == "GB"
 
@@ -63,31 +67,37 @@ def test_power_to_change_disbursements_are_income(tmp_path):
     assert max(row["transaction_date"] for row in income) <= "2019-05-15"
 
 
-@pytest.mark.parametrize("text, order, expected", [
-    ("26/03/2001 00:00", "dmy", date(2001, 3, 26)),     # indigo
-    ("08/2013", "dmy", date(2013, 8, 1)),               # nominet, month/year only
-    ("19 April 2013", "dmy", date(2013, 4, 19)),        # nominet planned dates
-    ("44222", "dmy", date(2021, 1, 26)),                # Excel serial (ABCT)
-    ("2015-06-01T00:00:00+00:00", "dmy", date(2015, 6, 1)),  # power-to-change
-    ("1/26/2021", "mdy", date(2021, 1, 26)),            # Gates CSV, M/D/YYYY
-    ("Undefined", "dmy", None),
-])
+@pytest.mark.parametrize(
+    "text, order, expected",
+    [
+        ("26/03/2001 00:00", "dmy", date(2001, 3, 26)),  # indigo
+        ("08/2013", "dmy", date(2013, 8, 1)),  # nominet, month/year only
+        ("19 April 2013", "dmy", date(2013, 4, 19)),  # nominet planned dates
+        ("44222", "dmy", date(2021, 1, 26)),  # Excel serial (ABCT)
+        ("2015-06-01T00:00:00+00:00", "dmy", date(2015, 6, 1)),  # power-to-change
+        ("1/26/2021", "mdy", date(2021, 1, 26)),  # Gates CSV, M/D/YYYY
+        ("Undefined", "dmy", None),
+    ],
+)
 def test_360giving_date_forms(text, order, expected):
     assert parse_any_date(text, order) == expected
 
 
 def test_slashed_order_is_detected_per_file():
-    assert slashed_order(["1/2/2020", "1/26/2021"]) == "mdy"   # a second part > 12
+    assert slashed_order(["1/2/2020", "1/26/2021"]) == "mdy"  # a second part > 12
     assert slashed_order(["1/2/2020", "26/03/2001"]) == "dmy"  # a first part > 12
-    assert slashed_order(["1/2/2020"]) == "dmy"                # undecidable: UK default
+    assert slashed_order(["1/2/2020"]) == "dmy"  # undecidable: UK default
 
 
-@pytest.mark.parametrize("raw, clean", [
-    ("Grant ‚Äì phase 2", "Grant – phase 2"),   # Gates: UTF-8 read as MacRoman
-    ("the donorﾒs gift", "the donor’s gift"),    # nominet: half-width katakana for ’
-    ("Concern\x92s", "Concern’s"),               # C1 code point for cp1252 ’
-    ("  two\tlines\n here ", "two lines here"),
-])
+@pytest.mark.parametrize(
+    "raw, clean",
+    [
+        ("Grant ‚Äì phase 2", "Grant – phase 2"),  # Gates: UTF-8 read as MacRoman
+        ("the donorﾒs gift", "the donor’s gift"),  # nominet: half-width katakana for ’
+        ("Concern\x92s", "Concern’s"),  # C1 code point for cp1252 ’
+        ("  two\tlines\n here ", "two lines here"),
+    ],
+)
 def test_text_repairs(raw, clean):
     assert clean_text(raw) == clean
 
@@ -95,23 +105,36 @@ def test_text_repairs(raw, clean):
 def test_csv_without_currency_needs_a_default(tmp_path):
     # Gates CSV: no currency column, M/D/YYYY dates; without a default the grant is rejected
     path = tmp_path / "gates.csv"
-    path.write_text("Identifier,Title,Amount Awarded,Award Date,Funding Org:Identifier,Funding Org:Name,"
-                    "Beneficiary Location:Country Code\n"
-                    "G-1,Vaccines ‚Äì Kenya,1000,1/26/2021,DAC-1601,Gates Foundation,KE\n", encoding="utf-8")
+    path.write_text(
+        "Identifier,Title,Amount Awarded,Award Date,Funding Org:Identifier,Funding Org:Name,"
+        "Beneficiary Location:Country Code\n"
+        "G-1,Vaccines ‚Äì Kenya,1000,1/26/2021,DAC-1601,Gates Foundation,KE\n",
+        encoding="utf-8",
+    )
     import_360giving([path], tmp_path / "a")
     assert read_csv(tmp_path / "a" / "rejects.csv")[0]["amount"] == "1000"
     import_360giving([path], tmp_path / "b", default_currency="USD")
     (agreement,) = read_csv(tmp_path / "b" / "agreements.csv")
     assert (agreement["title"], agreement["start_date"], agreement["currency"], agreement["region_code"]) == (
-        "Vaccines – Kenya", "2021-01-26", "USD", "AF")
+        "Vaccines – Kenya",
+        "2021-01-26",
+        "USD",
+        "AF",
+    )
 
 
 def test_several_countries_split_equally_and_duplicates_rejected(tmp_path):
     # 300.01 over KE, MX, GB: 100.00 each; the cent left over goes to the tied remainder
     # that sorts first by region code (AF)
-    grant = {"id": "G-1", "title": "t", "currency": "GBP", "amountAwarded": Decimal("300.01"),
-             "awardDate": "2020-01-01", "fundingOrganization": [{"id": "GB-CHC-1", "name": "F"}],
-             "beneficiaryLocation": [{"countryCode": "KE"}, {"countryCode": "MX"}, {"countryCode": "GB"}]}
+    grant = {
+        "id": "G-1",
+        "title": "t",
+        "currency": "GBP",
+        "amountAwarded": Decimal("300.01"),
+        "awardDate": "2020-01-01",
+        "fundingOrganization": [{"id": "GB-CHC-1", "name": "F"}],
+        "beneficiaryLocation": [{"countryCode": "KE"}, {"countryCode": "MX"}, {"countryCode": "GB"}],
+    }
     path = tmp_path / "g.json"
     path.write_text(json.dumps({"grants": [grant, grant]}, default=str))
     import_360giving([path], tmp_path / "out")

@@ -32,26 +32,32 @@ def agreement(row: dict[str, str]) -> tuple[str, str, str, str]:
 
 # --- unflattening -----------------------------------------------------------------------
 
+
 def test_titles_paths_and_standard_keys_unflatten_to_one_shape():
-    grant = giving_titles.unflatten({
-        "Identifier": "G-1",
-        "amountAwarded": 6, "Amount Awarded": "5",                  # the first value is kept
-        " planned dates : DURATION (Months) ": 24,                  # case and spaces
-        "Planned Dates:Start Date": "2020-01-01",
-        "Beneficiary Location:0:Name": "Ethiopia",                  # numbered repeats
-        "Beneficiary Location:1:Country Code": "KE",
-        "beneficiaryLocation/2/countryCode": "MX",                  # flattentool's JSON paths
-        "recipientOrganization": [{"id": "GB-CHC-1", "name": "N"}],
-        "Recipient Org": {"Alternate Name": "A"},                   # a nested object keyed by titles (indigo)
-        "Recipient Org:Location:Country": "Kenya",                  # a common variant: Country for Country Code
-        "Website: Notes": "kept as it is",                          # not a field of the standard
-    })
+    grant = giving_titles.unflatten(
+        {
+            "Identifier": "G-1",
+            "amountAwarded": 6,
+            "Amount Awarded": "5",  # the first value is kept
+            " planned dates : DURATION (Months) ": 24,  # case and spaces
+            "Planned Dates:Start Date": "2020-01-01",
+            "Beneficiary Location:0:Name": "Ethiopia",  # numbered repeats
+            "Beneficiary Location:1:Country Code": "KE",
+            "beneficiaryLocation/2/countryCode": "MX",  # flattentool's JSON paths
+            "recipientOrganization": [{"id": "GB-CHC-1", "name": "N"}],
+            "Recipient Org": {"Alternate Name": "A"},  # a nested object keyed by titles (indigo)
+            "Recipient Org:Location:Country": "Kenya",  # a common variant: Country for Country Code
+            "Website: Notes": "kept as it is",  # not a field of the standard
+        }
+    )
     assert grant == {
-        "id": "G-1", "amountAwarded": 6,
+        "id": "G-1",
+        "amountAwarded": 6,
         "plannedDates": [{"duration": 24, "startDate": "2020-01-01"}],
         "beneficiaryLocation": [{"name": "Ethiopia"}, {"countryCode": "KE"}, {"countryCode": "MX"}],
-        "recipientOrganization": [{"id": "GB-CHC-1", "name": "N", "alternateName": "A",
-                                   "location": [{"countryCode": "Kenya"}]}],
+        "recipientOrganization": [
+            {"id": "GB-CHC-1", "name": "N", "alternateName": "A", "location": [{"countryCode": "Kenya"}]}
+        ],
         "Website: Notes": "kept as it is",
     }
 
@@ -63,32 +69,63 @@ def test_repeated_columns_become_several_locations():
         "Award Date - website format",
     ]
     grant = giving_titles.unflatten_row(header, ["Kenya", "KE", "", "UG", "F", "26 Jan"])
-    assert grant == {"beneficiaryLocation": [{"name": "Kenya", "countryCode": "KE"}, {"countryCode": "UG"}],
-                     "fundingOrganization": [{"name": "F"}]}
+    assert grant == {
+        "beneficiaryLocation": [{"name": "Kenya", "countryCode": "KE"}, {"countryCode": "UG"}],
+        "fundingOrganization": [{"name": "F"}],
+    }
 
 
-@pytest.mark.parametrize("value, months", [
-    ("24", 24), (24, 24), (Decimal("24.0"), 24), ("12 months", 12), ("1 Month", 1),
-    ("2 years", 24), ("1.5 yrs", 18), ("18.5", 19),   # half a month rounds up
-    ("Undefined", None), ("6 weeks", None), ("-3", None), ("", None), (None, None),
-])
+@pytest.mark.parametrize(
+    "value, months",
+    [
+        ("24", 24),
+        (24, 24),
+        (Decimal("24.0"), 24),
+        ("12 months", 12),
+        ("1 Month", 1),
+        ("2 years", 24),
+        ("1.5 yrs", 18),
+        ("18.5", 19),  # half a month rounds up
+        ("Undefined", None),
+        ("6 weeks", None),
+        ("-3", None),
+        ("", None),
+        (None, None),
+    ],
+)
 def test_duration_forms(value, months):
     assert duration_months(value) == months
 
 
-@pytest.mark.parametrize("text, found", [
-    ("KE", ("country", "KE")), ("ke", ("country", "KE")), ("Kenya", ("country", "KE")),
-    ("the Netherlands", ("country", "NL")), ("Tanzania", ("country", "TZ")),
-    ("Eastern Africa", ("region", "AF")), ("Sub-Saharan Africa", ("region", "AF")), ("Africa", ("region", "AF")),
-    ("Northern Africa", ("region", "MENA")), ("Middle East", ("region", "MENA")),
-    ("Latin America", ("region", "LAC")), ("Caribbean", ("region", "LAC")), ("South-East Asia", ("region", "AO")),
-    ("Pacific", ("region", "AO")), ("Europe", ("region", "EU")), ("Global", ("region", "GLOBAL")),
-    ("Leeds", ("country", "GB")), ("Manchester", ("country", "GB")),   # UK towns (uk_towns.csv)
-    ("South West - Devon", ("country", "GB")),                          # the part before " - "
-    ("Boston", None), ("Perth", None),   # the larger city of that name is abroad: not taken as UK
-    ("Americas", None),                  # straddles LAC and NA
-    ("Atlantis", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("KE", ("country", "KE")),
+        ("ke", ("country", "KE")),
+        ("Kenya", ("country", "KE")),
+        ("the Netherlands", ("country", "NL")),
+        ("Tanzania", ("country", "TZ")),
+        ("Eastern Africa", ("region", "AF")),
+        ("Sub-Saharan Africa", ("region", "AF")),
+        ("Africa", ("region", "AF")),
+        ("Northern Africa", ("region", "MENA")),
+        ("Middle East", ("region", "MENA")),
+        ("Latin America", ("region", "LAC")),
+        ("Caribbean", ("region", "LAC")),
+        ("South-East Asia", ("region", "AO")),
+        ("Pacific", ("region", "AO")),
+        ("Europe", ("region", "EU")),
+        ("Global", ("region", "GLOBAL")),
+        ("Leeds", ("country", "GB")),
+        ("Manchester", ("country", "GB")),  # UK towns (uk_towns.csv)
+        ("South West - Devon", ("country", "GB")),  # the part before " - "
+        ("Boston", None),
+        ("Perth", None),  # the larger city of that name is abroad: not taken as UK
+        ("Americas", None),  # straddles LAC and NA
+        ("Atlantis", None),
+        ("", None),
+    ],
+)
 def test_places(text, found):
     assert Places(RegionMap.load()).find(text) == found
 
@@ -221,9 +258,11 @@ def test_title_keyed_json(tmp_path):
         "T-7~GLOBAL": ("2020-01-01", "2020-01-01", "10.00", "GBP"),
     }
     assert {row["partner_id"] for row in agreements.values()} == {"GB-CHC-100"}
-    income = {row["transaction_id"]: (row["transaction_date"], row["amount"], row["agreement_id"])
-              for row in read_csv(out / "transactions.csv")}
-    assert income == {   # nothing for T-5 (0 disbursed)
+    income = {
+        row["transaction_id"]: (row["transaction_date"], row["amount"], row["agreement_id"])
+        for row in read_csv(out / "transactions.csv")
+    }
+    assert income == {  # nothing for T-5 (0 disbursed)
         "T-3#disbursed~AF": ("2019-06-01", "400.00", "T-3~AF"),
         "T-4#disbursed~AF": ("2020-06-30", "250.00", "T-4~AF"),
         "T-6#disbursed~AO": ("2020-02-02", "80.00", "T-6~AO"),
@@ -265,8 +304,17 @@ def test_region_name_outside_the_mapping_in_use_is_global(tmp_path):
     regions.mkdir()
     (regions / "regions.csv").write_text("region_code,region_name\nEU,Europe\nGLOBAL,Global\n")
     (regions / "countries.csv").write_text("country_code,country_name,region_code\nKE,Kenya,EU\n")
-    grants = [{"Identifier": f"R-{i}", "Currency": "GBP", "Amount Awarded": 10, "Award Date": "2020-01-01", **FUNDER,
-               "Beneficiary Location:Name": place} for i, place in enumerate(["Eastern Africa", "Kenya"])]
+    grants = [
+        {
+            "Identifier": f"R-{i}",
+            "Currency": "GBP",
+            "Amount Awarded": 10,
+            "Award Date": "2020-01-01",
+            **FUNDER,
+            "Beneficiary Location:Name": place,
+        }
+        for i, place in enumerate(["Eastern Africa", "Kenya"])
+    ]
     path = tmp_path / "r.json"
     path.write_text(json.dumps({"grants": grants}))
     import_360giving([path], tmp_path / "out", regions_dir=regions)
@@ -277,21 +325,28 @@ def test_region_name_outside_the_mapping_in_use_is_global(tmp_path):
 
 # --- a spreadsheet in the standard's titles -------------------------------------------------
 
+
 def write_xlsx(path: Path, rows: list[list[object]]) -> None:
     """A minimal workbook: one sheet, strings inline, numbers as numbers."""
+
     def cell(column: int, row: int, value: object) -> str:
         ref = f"{chr(65 + column) if column < 26 else 'A' + chr(39 + column)}{row}"
         if isinstance(value, (int, float)):
             return f'<c r="{ref}"><v>{value}</v></c>'
         return f'<c r="{ref}" t="inlineStr"><is><t>{escape(str(value))}</t></is></c>' if value != "" else ""
 
-    sheet = "".join(f'<row r="{r}">{"".join(cell(c, r, v) for c, v in enumerate(values))}</row>'
-                    for r, values in enumerate(rows, start=1))
+    sheet = "".join(
+        f'<row r="{r}">{"".join(cell(c, r, v) for c, v in enumerate(values))}</row>'
+        for r, values in enumerate(rows, start=1)
+    )
     main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
     rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     with zipfile.ZipFile(path, "w") as book:
-        book.writestr("xl/workbook.xml", f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
-                                         f'<sheet name="Grants" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        book.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
+            f'<sheet name="Grants" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
         book.writestr(
             "xl/_rels/workbook.xml.rels",
             '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
@@ -302,28 +357,74 @@ def write_xlsx(path: Path, rows: list[list[object]]) -> None:
         )
 
 
-HEADER = ["Identifier", "Title", "Currency", "Amount Awarded", "Amount Disbursed", "Award Date", "Last Modified",
-          "Funding Org:Identifier", "Funding Org:Name", "Planned Dates:Start Date", "Planned Dates:Duration (months)",
-          "Beneficiary Location:Name", "Beneficiary Location:Country Code", "Beneficiary Location:Name",
-          "Recipient Org:Country"]
+HEADER = [
+    "Identifier",
+    "Title",
+    "Currency",
+    "Amount Awarded",
+    "Amount Disbursed",
+    "Award Date",
+    "Last Modified",
+    "Funding Org:Identifier",
+    "Funding Org:Name",
+    "Planned Dates:Start Date",
+    "Planned Dates:Duration (months)",
+    "Beneficiary Location:Name",
+    "Beneficiary Location:Country Code",
+    "Beneficiary Location:Name",
+    "Recipient Org:Country",
+]
 
 
 def test_spreadsheet_in_the_standards_titles(tmp_path):
     path = tmp_path / "grants.xlsx"
-    write_xlsx(path, [
-        HEADER,
-        # X-1: 1000.1 is the double 1000.1 -> 1000.10; two region names in the repeated Name
-        # column: 500.05 to AF (Sub-Saharan Africa) and LAC (Latin America); 36 months from
-        # 2020-02-01; award 43831 = 2020-01-01 (Excel serial); 0 disbursed: no income row
-        ["X-1", "Two regions", "GBP", 1000.1, 0, 43831, "", "GB-CHC-200", "Dale Fund", "2020-02-01", 36,
-         "Sub-Saharan Africa", "", "Latin America", "United Kingdom"],
-        # X-2: code ET before the name -> AF; "1 year" from the award 2021-04-01; 300 undated,
-        # paid at the start 2021-04-01 (not after Last Modified 2021-12-31)
-        ["X-2", "Addis", "GBP", 600, 300, "2021-04-01", "2021-12-31", "GB-CHC-200", "Dale Fund", "", "1 year",
-         "Addis Ababa", "ET", "", ""],
-        # X-3: a UK town -> GB -> EU; award 44222 = 2021-01-26; no duration: ends that day
-        ["X-3", "Leeds centre", "GBP", 50, "", 44222, "", "GB-CHC-200", "Dale Fund", "", "", "Leeds", "", "", ""],
-    ])
+    write_xlsx(
+        path,
+        [
+            HEADER,
+            # X-1: 1000.1 is the double 1000.1 -> 1000.10; two region names in the repeated Name
+            # column: 500.05 to AF (Sub-Saharan Africa) and LAC (Latin America); 36 months from
+            # 2020-02-01; award 43831 = 2020-01-01 (Excel serial); 0 disbursed: no income row
+            [
+                "X-1",
+                "Two regions",
+                "GBP",
+                1000.1,
+                0,
+                43831,
+                "",
+                "GB-CHC-200",
+                "Dale Fund",
+                "2020-02-01",
+                36,
+                "Sub-Saharan Africa",
+                "",
+                "Latin America",
+                "United Kingdom",
+            ],
+            # X-2: code ET before the name -> AF; "1 year" from the award 2021-04-01; 300 undated,
+            # paid at the start 2021-04-01 (not after Last Modified 2021-12-31)
+            [
+                "X-2",
+                "Addis",
+                "GBP",
+                600,
+                300,
+                "2021-04-01",
+                "2021-12-31",
+                "GB-CHC-200",
+                "Dale Fund",
+                "",
+                "1 year",
+                "Addis Ababa",
+                "ET",
+                "",
+                "",
+            ],
+            # X-3: a UK town -> GB -> EU; award 44222 = 2021-01-26; no duration: ends that day
+            ["X-3", "Leeds centre", "GBP", 50, "", 44222, "", "GB-CHC-200", "Dale Fund", "", "", "Leeds", "", "", ""],
+        ],
+    )
     out = tmp_path / "out"
     summary = import_360giving([path], out)
     assert summary.activities == 3
@@ -340,8 +441,10 @@ def test_spreadsheet_in_the_standards_titles(tmp_path):
         "2021-04-01",
         "300.00",
     )
-    summary_rows = {r["source_type"]: (r["published"], r["commitment"], r["support"], r["unaccounted"])
-                    for r in read_csv(out / "import_summary.csv")}
+    summary_rows = {
+        r["source_type"]: (r["published"], r["commitment"], r["support"], r["unaccounted"])
+        for r in read_csv(out / "import_summary.csv")
+    }
     assert {k: tuple(Decimal(x) for x in v) for k, v in summary_rows.items()} == {
         "amountAwarded": (Decimal("1650.1"), Decimal("1650.1"), 0, 0),
         "amountDisbursed": (Decimal(300), 0, Decimal(300), 0),

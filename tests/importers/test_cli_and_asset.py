@@ -34,10 +34,12 @@ def test_cli_errors_name_the_file_without_traceback(tmp_path, capsys):
     assert "missing.xml: no such file or folder" in err and "Traceback" not in err
     # one complete activity, then the file breaks off: the first is imported, the file reported
     broken = tmp_path / "broken.xml"
-    broken.write_text('<iati-activities><iati-activity default-currency="USD"><iati-identifier>A</iati-identifier>'
-                      '<reporting-org ref="R"/><transaction><transaction-type code="3"/>'
-                      '<transaction-date iso-date="2020-01-01"/><value>5</value></transaction></iati-activity>'
-                      '<iati-activity><broken')
+    broken.write_text(
+        '<iati-activities><iati-activity default-currency="USD"><iati-identifier>A</iati-identifier>'
+        '<reporting-org ref="R"/><transaction><transaction-type code="3"/>'
+        '<transaction-date iso-date="2020-01-01"/><value>5</value></transaction></iati-activity>'
+        "<iati-activity><broken"
+    )
     assert main(["import", "iati", str(broken), "--out", str(tmp_path / "o"), "--quiet"]) == 1
     err = capsys.readouterr().err
     assert "broken.xml: not well-formed XML" in err and "Traceback" not in err
@@ -94,9 +96,18 @@ def test_cli_prints_where_the_published_money_went(tmp_path, capsys):
     assert main(["import", "iati", str(CANADA), "--out", str(tmp_path / "o"), "--quiet"]) == 0
     lines = capsys.readouterr().out.splitlines()
     start = lines.index("  Where the published money went (import_summary.csv has it per file):")
-    header, *body = lines[start + 1:start + 4]
-    assert header.split() == ["currency", "type", "published", "support", "commitment", "expenditure",
-                              "pass-through", "rejected", "unaccounted"]
+    header, *body = lines[start + 1 : start + 4]
+    assert header.split() == [
+        "currency",
+        "type",
+        "published",
+        "support",
+        "commitment",
+        "expenditure",
+        "pass-through",
+        "rejected",
+        "unaccounted",
+    ]
     source = iati_source_sums(CANADA, by=str)
     cells = {line.split()[1]: line.split() for line in body}
     assert cells["2"][2] == cells["2"][4] == f"{source[('CAD', '2')]:,.2f}"
@@ -116,8 +127,17 @@ def test_output_piped_into_head_ends_without_a_traceback(tmp_path):
 
     read_end, write_end = os.pipe()
     os.close(read_end)
-    command = [sys.executable, "-c", "import sys; from pipelines.cli import main; sys.exit(main())",
-               "import", "iati", str(CANADA), "--out", str(tmp_path / "o"), "--quiet"]
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from pipelines.cli import main; sys.exit(main())",
+        "import",
+        "iati",
+        str(CANADA),
+        "--out",
+        str(tmp_path / "o"),
+        "--quiet",
+    ]
     done = subprocess.run(command, stdout=write_end, stderr=subprocess.PIPE, text=True)
     os.close(write_end)
     assert done.returncode == 1

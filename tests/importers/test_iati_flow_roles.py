@@ -20,8 +20,10 @@ from tests.importers.test_iati_mapping import write
 
 def tx(code: str, value: str, day: str, provider: str = "", receiver: str = "", currency: str = "") -> str:
     cur = f' currency="{currency}"' if currency else ""
-    return (f'<transaction><transaction-type code="{code}"/><transaction-date iso-date="{day}"/>'
-            f'<value{cur}>{value}</value>{provider}{receiver}</transaction>')
+    return (
+        f'<transaction><transaction-type code="{code}"/><transaction-date iso-date="{day}"/>'
+        f"<value{cur}>{value}</value>{provider}{receiver}</transaction>"
+    )
 
 
 DONOR = '<provider-org ref="XM-DONOR" type="10"><narrative>Donor Agency</narrative></provider-org>'
@@ -42,7 +44,7 @@ INTERMEDIARY = (
     + tx("2", "900000", "2024-02-10", provider=FROM_INTERMEDIARY, receiver=TO_IMPLEMENTER)
     + tx("3", "550000", "2024-03-01", provider=FROM_INTERMEDIARY, receiver=TO_IMPLEMENTER)
     + tx("3", "40000", "2024-03-01", provider=FROM_INTERMEDIARY, receiver=TO_ITSELF)
-    + '</iati-activity>'
+    + "</iati-activity>"
 )
 
 # A donor reports its own activity in Nepal (AO): a commitment (2), a disbursement (3) to
@@ -93,8 +95,11 @@ def marts_2024(out) -> dict[str, dict]:
 
 def eur(out, currency: str, amount: str) -> Decimal:
     """amount converted at the package's 2024 rate for the currency, rounded to cents."""
-    rate = {r["currency"]: Decimal(r["eur_per_unit"]) for r in read_csv(out / "fx_rates.csv")
-            if r["rate_date"] == "2024-01-01"}[currency]
+    rate = {
+        r["currency"]: Decimal(r["eur_per_unit"])
+        for r in read_csv(out / "fx_rates.csv")
+        if r["rate_date"] == "2024-01-01"
+    }[currency]
     return (Decimal(amount) * rate).quantize(Decimal("0.01"))
 
 
@@ -156,10 +161,14 @@ def test_donor_disbursement_and_direct_expenditure_are_support_not_spending(tmp_
     )
     support = read_csv(out / "transactions.csv")
     assert sorted((t["source_type"], t["amount"], t["transaction_type"]) for t in support) == [
-        ("3", "120000.00", "income"), ("4", "30000.00", "income")]
+        ("3", "120000.00", "income"),
+        ("4", "30000.00", "income"),
+    ]
     assert read_csv(out / "expenditures.csv") == []
-    assert any("paying suppliers directly: counted as support from XM-DONOR" in n["note"]
-               for n in read_csv(out / "import_notes.csv"))
+    assert any(
+        "paying suppliers directly: counted as support from XM-DONOR" in n["note"]
+        for n in read_csv(out / "import_notes.csv")
+    )
 
     asia = marts_2024(out)["AO"]
     assert asia["support_eur"] == Decimal("150000.00")
@@ -201,10 +210,13 @@ def test_donor_and_intermediary_in_one_file(tmp_path):
 def test_implementer_spending_stays_expenditure(tmp_path):
     """An organisation reporting only expenditure (4), funded by someone else, records
     its own spending in the region: expenditure, no partner (as UNOPS does)."""
-    body = ('<iati-activity default-currency="USD"><iati-identifier>XI-IMPL-9</iati-identifier>'
-            '<reporting-org ref="XI-IMPL" type="22"><narrative>Implementer</narrative></reporting-org>'
-            '<participating-org ref="XM-DONOR" role="1"/><recipient-country code="KE"/>'
-            + tx("4", "70", "2024-05-01") + '</iati-activity>')
+    body = (
+        '<iati-activity default-currency="USD"><iati-identifier>XI-IMPL-9</iati-identifier>'
+        '<reporting-org ref="XI-IMPL" type="22"><narrative>Implementer</narrative></reporting-org>'
+        '<participating-org ref="XM-DONOR" role="1"/><recipient-country code="KE"/>'
+        + tx("4", "70", "2024-05-01")
+        + "</iati-activity>"
+    )
     out = tmp_path / "out"
     import_iati([write(tmp_path, body)], out)
     assert [(e["amount"], e["region_code"]) for e in read_csv(out / "expenditures.csv")] == [("70.00", "AF")]
@@ -214,10 +226,13 @@ def test_implementer_spending_stays_expenditure(tmp_path):
 def test_reporter_listed_as_funder_makes_its_expenditure_support(tmp_path):
     """The reporter is a Funding participating-org of the activity and reports only
     expenditure: a donor paying suppliers directly, so support from the donor."""
-    body = ('<iati-activity default-currency="USD"><iati-identifier>XM-DONOR-7</iati-identifier>'
-            '<reporting-org ref="XM-DONOR" type="10"><narrative>Donor Agency</narrative></reporting-org>'
-            '<participating-org ref="xm-donor" role="1"/><recipient-country code="KE"/>'
-            + tx("4", "70", "2024-05-01") + '</iati-activity>')
+    body = (
+        '<iati-activity default-currency="USD"><iati-identifier>XM-DONOR-7</iati-identifier>'
+        '<reporting-org ref="XM-DONOR" type="10"><narrative>Donor Agency</narrative></reporting-org>'
+        '<participating-org ref="xm-donor" role="1"/><recipient-country code="KE"/>'
+        + tx("4", "70", "2024-05-01")
+        + "</iati-activity>"
+    )
     out = tmp_path / "out"
     import_iati([write(tmp_path, body)], out)
     assert [(t["amount"], t["source_type"]) for t in read_csv(out / "transactions.csv")] == [("70.00", "4")]
@@ -227,10 +242,13 @@ def test_reporter_listed_as_funder_makes_its_expenditure_support(tmp_path):
 def test_incoming_pledge_makes_a_receiver_but_is_not_money(tmp_path):
     """13 (incoming pledge) marks the activity as a receiver, so its disbursement is
     pass-through; the pledge itself is rejected (a pledge is not a commitment)."""
-    body = ('<iati-activity default-currency="USD"><iati-identifier>XI-INT-3</iati-identifier>'
-            '<reporting-org ref="XI-INT" type="21"/><recipient-country code="KE"/>'
-            + tx("13", "500", "2024-01-01", provider=DONOR) + tx("3", "200", "2024-02-01")
-            + '</iati-activity>')
+    body = (
+        '<iati-activity default-currency="USD"><iati-identifier>XI-INT-3</iati-identifier>'
+        '<reporting-org ref="XI-INT" type="21"/><recipient-country code="KE"/>'
+        + tx("13", "500", "2024-01-01", provider=DONOR)
+        + tx("3", "200", "2024-02-01")
+        + "</iati-activity>"
+    )
     out = tmp_path / "out"
     import_iati([write(tmp_path, body)], out)
     (reject,) = read_csv(out / "rejects.csv")

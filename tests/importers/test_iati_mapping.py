@@ -14,11 +14,12 @@ from tests.importers.sources import EXTERNAL, read_csv
 V2 = EXTERNAL / "iati" / "activities" / "v2"
 
 
-def write(tmp_path: Path, body: str, name: str = "a.xml", root: str = "<iati-activities version=\"2.03\">",
-          newline: str = "\n") -> Path:
+def write(
+    tmp_path: Path, body: str, name: str = "a.xml", root: str = '<iati-activities version="2.03">', newline: str = "\n"
+) -> Path:
     path = tmp_path / "in" / name
     path.parent.mkdir(exist_ok=True)
-    text = f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{root}\n{body}\n</iati-activities>\n"
+    text = f'<?xml version="1.0" encoding="UTF-8"?>\n{root}\n{body}\n</iati-activities>\n'
     path.write_bytes(text.replace("\n", newline).encode("utf-8"))
     return path
 
@@ -28,6 +29,7 @@ def rows(out: Path, table: str) -> list[dict[str, str]]:
 
 
 # --- counts checked by hand on real files ---------------------------------------------
+
 
 def test_canada_counts_and_split_by_hand(tmp_path):
     """canada-activity.xml, read by eye: one activity; no provider-org, so the partner is
@@ -82,6 +84,7 @@ def test_unops_counts_by_hand(tmp_path):
 
 # --- quirks (SOURCES.md numbers in brackets) -----------------------------------------
 
+
 def activity(body: str, attrs: str = 'default-currency="USD"', ident: str = "XX-1-A") -> str:
     return (
         f"<iati-activity {attrs}><iati-identifier>{ident}</iati-identifier>"
@@ -90,14 +93,18 @@ def activity(body: str, attrs: str = 'default-currency="USD"', ident: str = "XX-
 
 
 def tx(code: str, value: str, day: str = "2020-03-01", value_attrs: str = "", extra: str = "") -> str:
-    return f'<transaction><transaction-type code="{code}"/><transaction-date iso-date="{day}"/>' \
-           f'<value{value_attrs}>{value}</value>{extra}</transaction>'
+    return (
+        f'<transaction><transaction-type code="{code}"/><transaction-date iso-date="{day}"/>'
+        f"<value{value_attrs}>{value}</value>{extra}</transaction>"
+    )
 
 
 def test_c1_character_references_become_cp1252_punctuation(tmp_path):
     # [12] concern-universal writes &#x92; for ’ and &#x96; for –
-    body = activity('<title>Concern Universal&#x92;s work &#x96; Malawi</title><recipient-country code="MW"/>'
-                    + tx("C", "100", value_attrs=' currency="GBP"'))
+    body = activity(
+        '<title>Concern Universal&#x92;s work &#x96; Malawi</title><recipient-country code="MW"/>'
+        + tx("C", "100", value_attrs=' currency="GBP"')
+    )
     import_iati([write(tmp_path, body, root='<iati-activities version="1.0">')], tmp_path / "out")
     assert rows(tmp_path / "out", "agreements")[0]["title"] == "Concern Universal’s work – Malawi"
 
@@ -112,9 +119,11 @@ def test_v1_letter_codes_and_word_roles_in_any_case(tmp_path, role):
     - an implementer's (only E, the reporter not a funder): E 250 is expenditure."""
     funder = f'<participating-org ref="XX-FUND" role="{role}" type="10">Funder</participating-org>'
     malawi = '<recipient-country code="MW">Malawi</recipient-country>'
-    body = (activity(funder + malawi + tx("C", "1000") + tx("D", "400"), ident="XX-1-DONOR")
-            + activity(funder + malawi + tx("IF", "100") + tx("D", "30"), ident="XX-1-RECEIVER")
-            + activity(funder + malawi + tx("E", "250"), ident="XX-1-IMPL"))
+    body = (
+        activity(funder + malawi + tx("C", "1000") + tx("D", "400"), ident="XX-1-DONOR")
+        + activity(funder + malawi + tx("IF", "100") + tx("D", "30"), ident="XX-1-RECEIVER")
+        + activity(funder + malawi + tx("E", "250"), ident="XX-1-IMPL")
+    )
     summary = import_iati([write(tmp_path, body, root='<iati-activities version="1.01">')], tmp_path / "out")
     out = tmp_path / "out"
     # the receiver's income needs an agreement: one of 0 is made for it (nothing committed)
@@ -141,7 +150,9 @@ def test_missing_currency_takes_default_and_value_currency_wins(tmp_path):
     body = activity('<recipient-country code="KE"/>' + tx("D", "10") + tx("D", "20", value_attrs=' currency="GBP"'))
     import_iati([write(tmp_path, body)], tmp_path / "out")
     assert sorted((r["amount"], r["currency"]) for r in rows(tmp_path / "out", "transactions")) == [
-        ("10.00", "USD"), ("20.00", "GBP")]
+        ("10.00", "USD"),
+        ("20.00", "GBP"),
+    ]
 
 
 def test_no_currency_at_all_is_rejected_with_its_amount(tmp_path):
@@ -199,8 +210,10 @@ def test_namespaced_attributes_and_unknown_elements_are_ignored(tmp_path):
         'xmlns:ir="http://iatiregistry.org/ns/record#" version="2.03">'
         '<ir:registry-record><ir:field name="x"/></ir:registry-record>'
     )
-    body = activity('<recipient-country code="KE"/><usg:extra><value>999</value></usg:extra>' + tx("D", "7"),
-                    attrs='default-currency="USD" dstore:dataset="d" ns1:version="2.02" xmlns:ns1="urn:x"')
+    body = activity(
+        '<recipient-country code="KE"/><usg:extra><value>999</value></usg:extra>' + tx("D", "7"),
+        attrs='default-currency="USD" dstore:dataset="d" ns1:version="2.02" xmlns:ns1="urn:x"',
+    )
     summary = import_iati([write(tmp_path, body, root=root)], tmp_path / "out")
     assert summary.activities == 1
     assert [r["amount"] for r in rows(tmp_path / "out", "transactions")] == ["7.00"]
@@ -209,11 +222,13 @@ def test_namespaced_attributes_and_unknown_elements_are_ignored(tmp_path):
 def test_crlf_file_without_declaration_and_single_quotes(tmp_path):
     # [12] spain has CRLF line endings; beis has no XML declaration and single quotes
     path = tmp_path / "crlf.xml"
-    path.write_bytes(b"\n<iati-activities version='2.01'>\r\n<iati-activity default-currency='EUR'>\r\n"
-                      b"<iati-identifier>ES-1-X\r\n</iati-identifier>\r\n<reporting-org ref='ES-DIR3' type='10'/>\r\n"
-                      b"<recipient-country code='ID' percentage='100'/>\r\n"
-                      b"<transaction><transaction-type code='2'/><transaction-date iso-date='2012-01-01'/>"
-                      b"<value currency='EUR'>0</value></transaction>\r\n</iati-activity>\r\n</iati-activities>")
+    path.write_bytes(
+        b"\n<iati-activities version='2.01'>\r\n<iati-activity default-currency='EUR'>\r\n"
+        b"<iati-identifier>ES-1-X\r\n</iati-identifier>\r\n<reporting-org ref='ES-DIR3' type='10'/>\r\n"
+        b"<recipient-country code='ID' percentage='100'/>\r\n"
+        b"<transaction><transaction-type code='2'/><transaction-date iso-date='2012-01-01'/>"
+        b"<value currency='EUR'>0</value></transaction>\r\n</iati-activity>\r\n</iati-activities>"
+    )
     import_iati([path], tmp_path / "out")
     (agreement,) = rows(tmp_path / "out", "agreements")
     # the identifier is trimmed of its CRLF; [5] a zero commitment is a valid agreement of 0
@@ -223,8 +238,10 @@ def test_crlf_file_without_declaration_and_single_quotes(tmp_path):
 
 def test_broken_people_in_need_transactions_are_rejected_not_crashing(tmp_path):
     # [9] code as element text, amount in iso-date, empty value
-    broken = ('<transaction><transaction-type>1</transaction-type><transaction-date iso-date="5000000">2020-05-01'
-              '</transaction-date><value currency="CZK" value-date="2020-05-01"/></transaction>')
+    broken = (
+        '<transaction><transaction-type>1</transaction-type><transaction-date iso-date="5000000">2020-05-01'
+        '</transaction-date><value currency="CZK" value-date="2020-05-01"/></transaction>'
+    )
     import_iati([write(tmp_path, activity('<recipient-country code="KE"/>' + broken))], tmp_path / "out")
     (reject,) = rows(tmp_path / "out", "rejects")
     assert "transaction-type has no @code" in reject["reason"] and reject["amount"] == ""
@@ -244,8 +261,10 @@ def test_percentages_not_summing_to_100_are_normalised_and_noted(tmp_path):
 
 def test_same_region_under_two_vocabularies_counts_once(tmp_path):
     # [7] UNDP: 289 (DAC) 100 % and R01 (publisher's own, vocabulary 99) 100 %: DAC used
-    body = activity('<recipient-region code="289" vocabulary="1" percentage="100"/>'
-                    '<recipient-region code="R01" vocabulary="99" percentage="100"/>' + tx("D", "10"))
+    body = activity(
+        '<recipient-region code="289" vocabulary="1" percentage="100"/>'
+        '<recipient-region code="R01" vocabulary="99" percentage="100"/>' + tx("D", "10")
+    )
     import_iati([write(tmp_path, body)], tmp_path / "out")
     assert [r["transaction_id"].rsplit("~")[-1] for r in rows(tmp_path / "out", "transactions")] == ["AF"]
 
@@ -278,8 +297,11 @@ def test_parent_whose_component_reports_money_is_not_counted_twice(tmp_path):
     parent = activity(
         '<recipient-country code="KE"/>' + tx("D", "100"), attrs='default-currency="USD" hierarchy="1"', ident="P"
     )
-    child = activity('<related-activity type="1" ref="P"/><recipient-country code="KE"/>' + tx("D", "100"),
-                     attrs='default-currency="USD" hierarchy="2"', ident="C")
+    child = activity(
+        '<related-activity type="1" ref="P"/><recipient-country code="KE"/>' + tx("D", "100"),
+        attrs='default-currency="USD" hierarchy="2"',
+        ident="C",
+    )
     import_iati([write(tmp_path, parent + child)], tmp_path / "out")
     out = tmp_path / "out"
     assert [r["transaction_id"] for r in rows(out, "transactions")] == ["C#1~AF"]
@@ -363,7 +385,8 @@ def test_loans_are_marked_and_implausible_values_noted(tmp_path):
     assert (agreement["committed_amount"], agreement["finance_type"]) == ("200000000000.00", "410")
     assert rows(out, "transactions")[0]["finance_type"] == "110"
     assert [n["note"] for n in rows(out, "import_notes") if "10 billion" in n["note"]] == [
-        "transaction[1] value 200000000000.00 USD is over EUR 10 billion: kept as published, check the source"]
+        "transaction[1] value 200000000000.00 USD is over EUR 10 billion: kept as published, check the source"
+    ]
 
 
 def test_region_mapping_is_configurable(tmp_path):

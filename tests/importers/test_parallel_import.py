@@ -57,8 +57,7 @@ def test_duplicates_across_files_and_flows_counted_on_the_other_side(tmp_path):
 
 
 def test_a_file_that_is_not_well_formed_among_others(tmp_path):
-    broken = write(tmp_path, INTERMEDIARY + "<iati-activity><iati-identifier>X</iati-identifier>",
-                   name="broken.xml")
+    broken = write(tmp_path, INTERMEDIARY + "<iati-activity><iati-identifier>X</iati-identifier>", name="broken.xml")
     sequential, parallel = both([ACTIVITIES / "v1", broken], tmp_path)
     assert_same_package(sequential, parallel)
     assert "not well-formed XML" in (parallel / "rejects.csv").read_text()
@@ -72,12 +71,15 @@ def test_merging_into_an_existing_package(tmp_path):
     assert_same_package(sequential, parallel)
 
 
-@pytest.mark.parametrize("files, requested, expected", [
-    (1, None, 1),     # one file: nothing to share out
-    (2, None, 1),     # 12 MB in all: starting workers would cost more than it saves
-    (3, 1, 1),        # asked for one process
-    (3, 8, 3),        # never more workers than files
-])
+@pytest.mark.parametrize(
+    "files, requested, expected",
+    [
+        (1, None, 1),  # one file: nothing to share out
+        (2, None, 1),  # 12 MB in all: starting workers would cost more than it saves
+        (3, 1, 1),  # asked for one process
+        (3, 8, 3),  # never more workers than files
+    ],
+)
 def test_how_many_workers(tmp_path, files, requested, expected):
     paths = []
     for n in range(files):
@@ -96,7 +98,8 @@ def test_workers_end_when_the_import_is_killed(tmp_path):
     import time
 
     script = tmp_path / "run.py"
-    script.write_text(textwrap.dedent("""
+    script.write_text(
+        textwrap.dedent("""
         import os, time
         from pipelines.importers.iati_parallel import worker_pool
         if __name__ == "__main__":
@@ -104,7 +107,8 @@ def test_workers_end_when_the_import_is_killed(tmp_path):
                 [f.result() for f in [pool.submit(os.getpid) for _ in range(4)]]
                 print(*sorted(pool._processes), flush=True)
                 time.sleep(600)
-    """))
+    """)
+    )
     root = Path(__file__).resolve().parents[2]
     run = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=root)
     try:

@@ -31,8 +31,11 @@ from tests.importers.sources import (
 
 def assert_conserved(source: dict, package: dict) -> None:
     keys = sorted(set(source) | set(package))
-    differences = {k: (source.get(k, Decimal(0)), package.get(k, Decimal(0))) for k in keys
-                   if source.get(k, Decimal(0)) != package.get(k, Decimal(0))}
+    differences = {
+        k: (source.get(k, Decimal(0)), package.get(k, Decimal(0)))
+        for k in keys
+        if source.get(k, Decimal(0)) != package.get(k, Decimal(0))
+    }
     assert not differences, f"(currency, type): (source, package + rejects) differ: {differences}"
 
 
@@ -85,8 +88,9 @@ def test_all_files_together_load_without_a_single_reject(tmp_path):
     nothing is lost between the importer's rejects.csv and the warehouse. Importing the
     files into one package rejects exactly what importing them one by one rejects (a
     later import must not be hindered by what an earlier one wrote, e.g. its rates)."""
-    one_by_one = sum(import_iati([p], tmp_path / p.name).rejects for p in IATI_FILES) + \
-        sum(import_360giving([p], tmp_path / p.name).rejects for p in GIVING_FILES)
+    one_by_one = sum(import_iati([p], tmp_path / p.name).rejects for p in IATI_FILES) + sum(
+        import_360giving([p], tmp_path / p.name).rejects for p in GIVING_FILES
+    )
     package = tmp_path / "all"
     together = import_iati(IATI_FILES, package).rejects + import_360giving(GIVING_FILES, package).rejects
     assert together == one_by_one

@@ -66,12 +66,18 @@ def test_checks_pass_on_a_clean_load_and_catch_a_tampered_warehouse(tmp_path):
 
     # A row that disappears, a reference that dangles, an amount without conversion:
     with duckdb.connect(str(path)) as conn:
-        conn.execute("DELETE FROM staging.interactions "
-                     "WHERE interaction_id = (SELECT min(interaction_id) FROM staging.interactions)")
-        conn.execute("UPDATE staging.transactions SET agreement_id = 'NOPE' "
-                     "WHERE transaction_id = (SELECT min(transaction_id) FROM staging.transactions)")
-        conn.execute("UPDATE staging.expenditures SET amount_eur = NULL "
-                     "WHERE expenditure_id = (SELECT min(expenditure_id) FROM staging.expenditures)")
+        conn.execute(
+            "DELETE FROM staging.interactions "
+            "WHERE interaction_id = (SELECT min(interaction_id) FROM staging.interactions)"
+        )
+        conn.execute(
+            "UPDATE staging.transactions SET agreement_id = 'NOPE' "
+            "WHERE transaction_id = (SELECT min(transaction_id) FROM staging.transactions)"
+        )
+        conn.execute(
+            "UPDATE staging.expenditures SET amount_eur = NULL "
+            "WHERE expenditure_id = (SELECT min(expenditure_id) FROM staging.expenditures)"
+        )
     accounted = every_row_accounted_for(warehouse=warehouse)
     assert not accounted.passed
     assert accounted.metadata["unbalanced_tables"].value == "interactions"
@@ -96,7 +102,10 @@ def test_dagster_definitions_validate(tmp_path):
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "WAREHOUSE_PATH": str(tmp_path / "w.duckdb")}
     done = subprocess.run(
         [sys.executable, "-m", "dagster", "definitions", "validate", "-m", "pipelines.definitions"],
-        capture_output=True, text=True, timeout=300, env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
     )
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -122,7 +131,8 @@ def test_a_folder_of_iati_files_is_imported_then_loaded(tmp_path):
     # Syria Relief's 2017: income of 19,504,521 and expenditure of 20,801,890, both in GBP
     # although the activity's default currency is USD.
     assert conn.execute("SELECT transaction_type, amount::VARCHAR, currency FROM staging.transactions").fetchall() == [
-        ("income", "19504521.00", "GBP")]
+        ("income", "19504521.00", "GBP")
+    ]
     assert conn.execute("SELECT amount::VARCHAR, currency FROM staging.expenditures").fetchall() == [
         ("20801890.00", "GBP")
     ]

@@ -11,8 +11,17 @@ from pipelines.sample.generate import generate_package
 
 def test_run_reports_rows_loaded_and_rejected_per_table(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    code = main(["run", "--data", str(SAMPLE_DIR), "--warehouse", str(tmp_path / "w.duckdb"),
-                 "--reports", str(tmp_path / "reports")])
+    code = main(
+        [
+            "run",
+            "--data",
+            str(SAMPLE_DIR),
+            "--warehouse",
+            str(tmp_path / "w.duckdb"),
+            "--reports",
+            str(tmp_path / "reports"),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     assert "transactions        468      464         4" in out
@@ -24,7 +33,8 @@ def test_run_reports_rows_loaded_and_rejected_per_table(tmp_path, monkeypatch, c
     assert "Asset checks: " in out and ", 0 failed" in out
     reports = [line.split(maxsplit=1)[1] for line in out.splitlines() if line.startswith("Report:")]
     assert sorted(Path(r).name for r in reports) == sorted(
-        [f"{code}.pdf" for code in ("AF", "AO", "EU", "LAC", "MENA", "NA")] + ["partnership-sustainability-2025.pdf"])
+        [f"{code}.pdf" for code in ("AF", "AO", "EU", "LAC", "MENA", "NA")] + ["partnership-sustainability-2025.pdf"]
+    )
     assert all(Path(r).is_relative_to(tmp_path / "reports") and Path(r).stat().st_size > 0 for r in reports)
 
 
@@ -60,8 +70,16 @@ def test_the_sample_tells_a_varied_story():
     import polars as pl
 
     partners = pl.read_csv(SAMPLE_DIR / "partners.csv")
-    assert set(partners["partner_type"]) == {"foundation", "government", "multilateral", "corporate", "ngo",
-                                             "library", "academic", "association"}
+    assert set(partners["partner_type"]) == {
+        "foundation",
+        "government",
+        "multilateral",
+        "corporate",
+        "ngo",
+        "library",
+        "academic",
+        "association",
+    }
     names = " ".join(partners["name"])
     assert any("\u0600" <= ch <= "\u06ff" for ch in names)  # Arabic
     assert any("\u4e00" <= ch <= "\u9fff" for ch in names)  # Chinese

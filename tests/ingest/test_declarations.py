@@ -7,8 +7,8 @@ import re
 
 import duckdb
 import pytest
-
 from package_fixture import VALID_ROWS
+
 from pipelines.ingest.load import STAGING_SQL, load_package
 from pipelines.schema import INPUTS
 from pipelines.schema.staging_sql import PLACEHOLDER, fragments
@@ -64,8 +64,9 @@ def test_every_declared_rule_rejects_a_row_with_its_message(table, package):
         rows.append(row)
     conn = duckdb.connect()
     load_package(package(extra={table.name: rows}), conn)
-    rejects = conn.execute("SELECT line, rule, message FROM audit.rejects WHERE source = ? ORDER BY line",
-                           [table.name]).fetchall()
+    rejects = conn.execute(
+        "SELECT line, rule, message FROM audit.rejects WHERE source = ? ORDER BY line", [table.name]
+    ).fetchall()
     # line 1 is the header, line 2 the valid row, the cases follow
     assert rejects == [(3 + i, rule, message) for i, (_, _, rule, message) in enumerate(cases)]
     assert conn.execute(f"SELECT count(*) FROM staging.{table.name}").fetchone()[0] == 1

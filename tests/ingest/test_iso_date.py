@@ -8,8 +8,22 @@ from pipelines.ingest.load import STAGING_SQL
 
 REFERENCE = r"""CREATE TEMP MACRO reference(s) AS
     CASE WHEN regexp_full_match(s, '\d{4}-\d{2}-\d{2}') THEN try_strptime(s, '%Y-%m-%d')::DATE END"""
-OTHER_SHAPES = ["2024-01-5", "2024-1-05", " 2024-01-05", "2024-01-05 ", "2024-01-05T00:00", "２０２４-01-05",
-                "٢٠٢٤-01-05", "2024/01/05", "+2024-01-05", "-2024-01-05", "20240105", "2024-01-05 BC", "", None]
+OTHER_SHAPES = [
+    "2024-01-5",
+    "2024-1-05",
+    " 2024-01-05",
+    "2024-01-05 ",
+    "2024-01-05T00:00",
+    "２０２４-01-05",
+    "٢٠٢٤-01-05",
+    "2024/01/05",
+    "+2024-01-05",
+    "-2024-01-05",
+    "20240105",
+    "2024-01-05 BC",
+    "",
+    None,
+]
 
 
 def test_iso_date_accepts_what_the_regular_expression_and_strptime_accept():

@@ -95,8 +95,10 @@ def test_a_header_name_with_a_line_break_is_quoted_on_one_line(package):
     (folder / "regions.csv").write_text('"line\nbreak",region_name\nEU,Europe\n')
     with pytest.raises(PackageError) as err:
         load_package(folder, duckdb.connect())
-    assert str(err.value) == (f"{folder / 'regions.csv'}: required column 'region_code' is missing "
-                              "(the header has: line\\nbreak, region_name)")
+    assert str(err.value) == (
+        f"{folder / 'regions.csv'}: required column 'region_code' is missing "
+        "(the header has: line\\nbreak, region_name)"
+    )
 
 
 def test_optional_columns_may_be_left_out(package):
@@ -149,10 +151,12 @@ def test_line_numbers_count_physical_lines(package):
     conn = duckdb.connect()
     load_package(folder, conn)
     assert conn.execute("SELECT line, rule FROM audit.rejects ORDER BY line").fetchall() == [
-        (4, "not_in_vocabulary"), (6, "not_in_vocabulary"),
+        (4, "not_in_vocabulary"),
+        (6, "not_in_vocabulary"),
     ]
     assert conn.execute("SELECT note FROM staging.interactions ORDER BY interaction_id").fetchall() == [
-        ("two\r\nlines",), ('a "quoted" word',),
+        ("two\r\nlines",),
+        ('a "quoted" word',),
     ]
 
 
@@ -176,19 +180,22 @@ class TestAsOfConversion:
     ]
 
     def transaction(self, tid, day, amount, currency="USD"):
-        return dict(VALID_ROWS["transactions"][0], transaction_id=tid, transaction_date=day, amount=amount,
-                    currency=currency)
+        return dict(
+            VALID_ROWS["transactions"][0], transaction_id=tid, transaction_date=day, amount=amount, currency=currency
+        )
 
     def load(self, package, currency="EUR"):
-        folder = package(overrides={
-            "fx_rates": self.RATES,
-            "transactions": [
-                self.transaction("T1", "2025-02-14", "100.05"),   # day before the change: 0.90
-                self.transaction("T2", "2025-02-15", "100.05"),   # the day it changes: 0.80
-                self.transaction("T3", "2025-03-31", "-10.01"),   # a refund, still 0.80
-                self.transaction("T4", "2025-03-31", "100.00", "EUR"),
-            ],
-        })
+        folder = package(
+            overrides={
+                "fx_rates": self.RATES,
+                "transactions": [
+                    self.transaction("T1", "2025-02-14", "100.05"),  # day before the change: 0.90
+                    self.transaction("T2", "2025-02-15", "100.05"),  # the day it changes: 0.80
+                    self.transaction("T3", "2025-03-31", "-10.01"),  # a refund, still 0.80
+                    self.transaction("T4", "2025-03-31", "100.00", "EUR"),
+                ],
+            }
+        )
         conn = duckdb.connect()
         load_package(folder, conn, reporting_currency=currency)
         return conn
@@ -232,7 +239,9 @@ class TestAsOfConversion:
 
     def test_money_columns_are_decimals(self, package):
         conn = self.load(package)
-        types = dict(conn.execute(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'transactions'"
-        ).fetchall())
+        types = dict(
+            conn.execute(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'transactions'"
+            ).fetchall()
+        )
         assert types["amount"] == types["amount_eur"] == "DECIMAL(18,2)"

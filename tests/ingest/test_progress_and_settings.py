@@ -12,8 +12,18 @@ from pipelines.warehouse import connect
 @pytest.mark.parametrize("verbose", [False, True])
 def test_the_cli_prints_per_table_progress_of_the_load(tmp_path, package, monkeypatch, capsys, verbose):
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    code = main(["run", "--data", str(package()), "--warehouse", str(tmp_path / "w.duckdb"),
-                 "--reports", str(tmp_path / "reports")] + (["--verbose"] if verbose else []))
+    code = main(
+        [
+            "run",
+            "--data",
+            str(package()),
+            "--warehouse",
+            str(tmp_path / "w.duckdb"),
+            "--reports",
+            str(tmp_path / "reports"),
+        ]
+        + (["--verbose"] if verbose else [])
+    )
     captured = capsys.readouterr()
     out = captured.out + captured.err  # Dagster's console logger (--verbose) writes to stderr
     assert code == 0, out
@@ -28,9 +38,11 @@ def test_the_cli_prints_per_table_progress_of_the_load(tmp_path, package, monkey
 
 
 def test_summary_columns_fit_numbers_of_ten_million_and_more():
-    loads = [("regions", "regions.csv", 6, 6, 0),
-             ("transactions", "transactions.csv", 10_000_000, 9_861_312, 138_688),
-             ("interactions", "interactions.csv", 123_456_789, 123_456_789, 0)]
+    loads = [
+        ("regions", "regions.csv", 6, 6, 0),
+        ("transactions", "transactions.csv", 10_000_000, 9_861_312, 138_688),
+        ("interactions", "interactions.csv", 123_456_789, 123_456_789, 0),
+    ]
     lines = load_table_lines(loads)
     assert lines[0].split() == ["table", "read", "loaded", "rejected"]
     assert lines[2].split() == ["transactions", "10,000,000", "9,861,312", "138,688"]
@@ -62,7 +74,8 @@ def test_duckdb_settings_from_the_environment(tmp_path):
     with connect(tmp_path / "w.duckdb", settings=settings) as conn:
         memory, temp, temp_size = conn.execute(
             "SELECT current_setting('memory_limit'), current_setting('temp_directory'),"
-            " current_setting('max_temp_directory_size')").fetchone()
+            " current_setting('max_temp_directory_size')"
+        ).fetchone()
     assert (memory, temp, temp_size) == ("488.2 MiB", str(tmp_path / "spill"), "1.8 GiB")
     # Defaults: at most 3 GB, spilling next to the warehouse file.
     defaults = DuckDBSettings.from_env({})

@@ -218,7 +218,9 @@ def test_rejected_parent_makes_its_children_dangling(package):
     load_package(folder, conn)
     rules = conn.execute("SELECT source, rule FROM audit.rejects ORDER BY source").fetchall()
     assert rules == [
-        ("activities", "foreign_key"), ("agreements", "end_before_start"), ("transactions", "foreign_key"),
+        ("activities", "foreign_key"),
+        ("agreements", "end_before_start"),
+        ("transactions", "foreign_key"),
     ]
 
 

@@ -20,24 +20,52 @@ from tests.metrics.hand_made import sustainability_row as row
 def marts_frames() -> dict[str, pl.DataFrame]:
     return {
         "regions": pl.DataFrame({"region_code": ["N", "X"]}),
-        "partners": pl.DataFrame({"partner_id": ["P1", "P2"], "name": ["a", "b"],
-                                  "partner_type": ["foundation", "ngo"], "since": [None, date(2020, 1, 1)]}),
-        "agreements": pl.DataFrame({
-            "agreement_id": ["A1", "A2"], "partner_id": ["P1", "P2"], "region_code": ["N", "X"],
-            "title": ["t", "u"], "start_date": [date(2024, 1, 1), date(2025, 1, 1)],
-            "end_date": [date(2025, 12, 31), date(2026, 12, 31)],
-            "committed_eur": money("600.00", "800.00"), "renews": [None, None]}),
-        "transactions": pl.DataFrame({
-            "agreement_id": ["A1", "A2"], "transaction_date": [date(2024, 5, 1), date(2025, 1, 15)],
-            "transaction_type": ["income", "income"], "amount_eur": money("300.00", "200.00")}),
-        "expenditures": pl.DataFrame({"region_code": ["N"], "expenditure_date": [date(2025, 3, 1)],
-                                      "amount_eur": money("1200.00")}),
-        "activities": pl.DataFrame({"region_code": ["N"], "start_date": [date(2025, 4, 1)],
-                                    "participants": [30], "libraries_reached": [3]}),
-        "interactions": pl.DataFrame({"partner_id": ["P1"], "region_code": ["N"],
-                                      "interaction_date": [date(2025, 11, 15)]}),
-        "outcomes": pl.DataFrame({"region_code": ["N"], "period_end": [date(2025, 6, 30)],
-                                  "baseline": [10.0], "target": [20.0], "actual": [25.0]}),
+        "partners": pl.DataFrame(
+            {
+                "partner_id": ["P1", "P2"],
+                "name": ["a", "b"],
+                "partner_type": ["foundation", "ngo"],
+                "since": [None, date(2020, 1, 1)],
+            }
+        ),
+        "agreements": pl.DataFrame(
+            {
+                "agreement_id": ["A1", "A2"],
+                "partner_id": ["P1", "P2"],
+                "region_code": ["N", "X"],
+                "title": ["t", "u"],
+                "start_date": [date(2024, 1, 1), date(2025, 1, 1)],
+                "end_date": [date(2025, 12, 31), date(2026, 12, 31)],
+                "committed_eur": money("600.00", "800.00"),
+                "renews": [None, None],
+            }
+        ),
+        "transactions": pl.DataFrame(
+            {
+                "agreement_id": ["A1", "A2"],
+                "transaction_date": [date(2024, 5, 1), date(2025, 1, 15)],
+                "transaction_type": ["income", "income"],
+                "amount_eur": money("300.00", "200.00"),
+            }
+        ),
+        "expenditures": pl.DataFrame(
+            {"region_code": ["N"], "expenditure_date": [date(2025, 3, 1)], "amount_eur": money("1200.00")}
+        ),
+        "activities": pl.DataFrame(
+            {"region_code": ["N"], "start_date": [date(2025, 4, 1)], "participants": [30], "libraries_reached": [3]}
+        ),
+        "interactions": pl.DataFrame(
+            {"partner_id": ["P1"], "region_code": ["N"], "interaction_date": [date(2025, 11, 15)]}
+        ),
+        "outcomes": pl.DataFrame(
+            {
+                "region_code": ["N"],
+                "period_end": [date(2025, 6, 30)],
+                "baseline": [10.0],
+                "target": [20.0],
+                "actual": [25.0],
+            }
+        ),
     }
 
 
@@ -56,19 +84,19 @@ def test_periods_span_the_dated_events_only(marts):
 
 def test_all_row_2025(marts):
     r = row(marts, "ALL")
-    assert r["support_eur"] == Decimal("200.00")          # only A2's 200 falls in 2025
-    assert r["operating_margin"] == pytest.approx((200 - 1200) / 200)   # -5.0
+    assert r["support_eur"] == Decimal("200.00")  # only A2's 200 falls in 2025
+    assert r["operating_margin"] == pytest.approx((200 - 1200) / 200)  # -5.0
     # A1 is in force on 2025-12-31 (its end date): 600 - 300 = 300; A2: 800 - 200 = 600
     assert r["committed_pipeline_eur"] == Decimal("900.00")
-    assert r["monthly_burn_eur"] == Decimal("100.00")    # 1200 / 12
-    assert r["runway_months"] == pytest.approx(9.0)      # 900 / 100
+    assert r["monthly_burn_eur"] == Decimal("100.00")  # 1200 / 12
+    assert r["runway_months"] == pytest.approx(9.0)  # 900 / 100
     assert r["runway_without_top_funder_months"] == pytest.approx(3.0)  # top P2 removed: 300 / 100
     # A1 has no day left after 2025-12-31 -> 0; A2's 600 all falls by 2026-12-31: 600 / 1200
     assert r["multi_year_coverage"] == pytest.approx(0.5)
     assert r["agreements_ended"] == 1 and r["renewal_rate"] == 0.0
     assert r["engaged_partner_share"] == pytest.approx(0.5)  # P1 contacted 2025-11-15, P2 not
     assert r["cost_per_participant_eur"] == Decimal("40.00")  # 1200 / 30
-    assert r["outcome_achievement"] == pytest.approx(1.5)     # min((25-10)/(20-10), 1.5)
+    assert r["outcome_achievement"] == pytest.approx(1.5)  # min((25-10)/(20-10), 1.5)
     # components: diversification 1-1=0, runway 9/12=0.75, renewal 0, engagement 0.5, margin clip(-4.5)=0
     assert r["sustainability_score"] == pytest.approx(100 * (0 + 0.75 + 0 + 0.5 + 0) / 5)
     assert r["risk_flags"] == ["high_concentration", "dominant_funder", "low_renewal", "deficit"]

@@ -46,39 +46,67 @@ D = date.fromisoformat
 def frames() -> dict[str, pl.DataFrame]:
     return {
         "regions": pl.DataFrame({"region_code": ["N", "Z"]}),
-        "partners": pl.DataFrame({
-            "partner_id": ["F1", "F2", "F3"], "name": ["Fonds Un", "Deux Trust", "Drei Stiftung"],
-            "partner_type": ["foundation", "government", "foundation"], "since": [None, None, None],
-        }, schema_overrides={"since": pl.Date}),
-        "agreements": pl.DataFrame({
-            "agreement_id": ["G1", "G2", "G3", "G5"],
-            "partner_id": ["F1", "F2", "F3", "F2"],
-            "region_code": ["N", "N", "N", "Z"],
-            "title": ["Core grant", "One-year grant", "Bridge grant", "Zed programme"],
-            "start_date": [D("2023-01-01"), D("2024-01-01"), D("2025-01-01"), D("2025-01-01")],
-            "end_date": [D("2025-12-31"), D("2024-12-31"), D("2026-02-14"), D("2026-12-31")],
-            "committed_eur": money("900", "200", "800", "1000"),
-            "renews": [None, None, None, None],
-        }, schema_overrides={"renews": pl.String}),
-        "transactions": pl.DataFrame({
-            "agreement_id": ["G1", "G1", "G2", "G3"],
-            "transaction_date": [D("2023-03-01"), D("2025-03-01"), D("2024-06-01"), D("2025-05-01")],
-            "transaction_type": ["income"] * 4,
-            "amount_eur": money("300", "300", "200", "300"),
-        }),
-        "expenditures": pl.DataFrame({
-            "region_code": ["N", "N", "N"],
-            "expenditure_date": [D("2023-06-15"), D("2024-06-15"), D("2025-06-15")],
-            "amount_eur": money("600", "300", "1200"),
-        }),
-        "activities": pl.DataFrame(schema={"region_code": pl.String, "start_date": pl.Date,
-                                           "participants": pl.Int64, "libraries_reached": pl.Int64}),
-        "interactions": pl.DataFrame({
-            "partner_id": ["F1", "F3"], "region_code": ["N", "N"],
-            "interaction_date": [D("2024-11-15"), D("2025-12-01")],
-        }),
-        "outcomes": pl.DataFrame(schema={"region_code": pl.String, "period_end": pl.Date, "baseline": pl.Float64,
-                                         "target": pl.Float64, "actual": pl.Float64}),
+        "partners": pl.DataFrame(
+            {
+                "partner_id": ["F1", "F2", "F3"],
+                "name": ["Fonds Un", "Deux Trust", "Drei Stiftung"],
+                "partner_type": ["foundation", "government", "foundation"],
+                "since": [None, None, None],
+            },
+            schema_overrides={"since": pl.Date},
+        ),
+        "agreements": pl.DataFrame(
+            {
+                "agreement_id": ["G1", "G2", "G3", "G5"],
+                "partner_id": ["F1", "F2", "F3", "F2"],
+                "region_code": ["N", "N", "N", "Z"],
+                "title": ["Core grant", "One-year grant", "Bridge grant", "Zed programme"],
+                "start_date": [D("2023-01-01"), D("2024-01-01"), D("2025-01-01"), D("2025-01-01")],
+                "end_date": [D("2025-12-31"), D("2024-12-31"), D("2026-02-14"), D("2026-12-31")],
+                "committed_eur": money("900", "200", "800", "1000"),
+                "renews": [None, None, None, None],
+            },
+            schema_overrides={"renews": pl.String},
+        ),
+        "transactions": pl.DataFrame(
+            {
+                "agreement_id": ["G1", "G1", "G2", "G3"],
+                "transaction_date": [D("2023-03-01"), D("2025-03-01"), D("2024-06-01"), D("2025-05-01")],
+                "transaction_type": ["income"] * 4,
+                "amount_eur": money("300", "300", "200", "300"),
+            }
+        ),
+        "expenditures": pl.DataFrame(
+            {
+                "region_code": ["N", "N", "N"],
+                "expenditure_date": [D("2023-06-15"), D("2024-06-15"), D("2025-06-15")],
+                "amount_eur": money("600", "300", "1200"),
+            }
+        ),
+        "activities": pl.DataFrame(
+            schema={
+                "region_code": pl.String,
+                "start_date": pl.Date,
+                "participants": pl.Int64,
+                "libraries_reached": pl.Int64,
+            }
+        ),
+        "interactions": pl.DataFrame(
+            {
+                "partner_id": ["F1", "F3"],
+                "region_code": ["N", "N"],
+                "interaction_date": [D("2024-11-15"), D("2025-12-01")],
+            }
+        ),
+        "outcomes": pl.DataFrame(
+            schema={
+                "region_code": pl.String,
+                "period_end": pl.Date,
+                "baseline": pl.Float64,
+                "target": pl.Float64,
+                "actual": pl.Float64,
+            }
+        ),
     }
 
 
@@ -109,28 +137,40 @@ def test_trends_of_2025_against_2024(insight):
     row = _row(i.trends, "N", "2025")
     assert row["previous_period"] == "2024"
     assert (row["support_eur"], row["support_eur_previous"], row["support_eur_change"]) == (
-        Decimal("600.00"), Decimal("200.00"), Decimal("400.00"))
+        Decimal("600.00"),
+        Decimal("200.00"),
+        Decimal("400.00"),
+    )
     assert (row["expenditure_eur"], row["expenditure_eur_previous"], row["expenditure_eur_change"]) == (
-        Decimal("1200.00"), Decimal("300.00"), Decimal("900.00"))
+        Decimal("1200.00"),
+        Decimal("300.00"),
+        Decimal("900.00"),
+    )
     assert (row["hhi"], row["hhi_previous"], row["hhi_change"]) == pytest.approx((0.5, 1.0, -0.5))
     assert (row["runway_months"], row["runway_months_previous"], row["runway_months_change"]) == pytest.approx(
         (8.0, 24.0, -16.0)
     )
     assert (row["renewal_rate"], row["renewal_rate_previous"], row["renewal_rate_change"]) == (0.0, 0.0, 0.0)
-    assert (row["engaged_partner_share"], row["engaged_partner_share_previous"],
-            row["engaged_partner_share_change"]) == (0.5, 0.5, 0.0)
-    assert (row["sustainability_score"], row["sustainability_score_previous"],
-            row["sustainability_score_change"]) == pytest.approx((100 / 3, 30.0, 10 / 3))
+    assert (
+        row["engaged_partner_share"],
+        row["engaged_partner_share_previous"],
+        row["engaged_partner_share_change"],
+    ) == (0.5, 0.5, 0.0)
+    assert (
+        row["sustainability_score"],
+        row["sustainability_score_previous"],
+        row["sustainability_score_change"],
+    ) == pytest.approx((100 / 3, 30.0, 10 / 3))
 
 
 def test_trends_of_2024_with_a_null_before_it(insight):
     _, i = insight
     row = _row(i.trends, "N", "2024")
-    assert row["support_eur_change"] == Decimal("-100.00")          # 200 − 300
-    assert row["runway_months_change"] == pytest.approx(12.0)        # 24 − 12 (600 / 50)
+    assert row["support_eur_change"] == Decimal("-100.00")  # 200 − 300
+    assert row["runway_months_change"] == pytest.approx(12.0)  # 24 − 12 (600 / 50)
     assert row["renewal_rate_previous"] is None and row["renewal_rate_change"] is None  # nothing ended in 2023
     assert row["engaged_partner_share_change"] == pytest.approx(0.5)  # 0.5 − 0
-    assert row["sustainability_score_change"] == pytest.approx(5.0)   # 30 − 25
+    assert row["sustainability_score_change"] == pytest.approx(5.0)  # 30 − 25
 
 
 def test_a_period_with_no_previous_period(insight):
@@ -138,8 +178,10 @@ def test_a_period_with_no_previous_period(insight):
     row = _row(i.trends, "N", "2023")
     assert row["previous_period"] is None
     assert row["support_eur"] == Decimal("300.00")
-    assert all(row[f"{m}_previous"] is None and row[f"{m}_change"] is None
-               for m in ("support_eur", "hhi", "runway_months", "sustainability_score"))
+    assert all(
+        row[f"{m}_previous"] is None and row[f"{m}_change"] is None
+        for m in ("support_eur", "hhi", "runway_months", "sustainability_score")
+    )
     assert _row(i.trends, "N", "2023-Q1")["previous_period"] is None
     assert _row(i.trends, "N", "2024-Q1")["previous_period"] == "2023-Q4"
     # No comparison rows at all for 2023 (and no agreement ended in it).
@@ -158,20 +200,25 @@ def test_trend_types_are_money_decimal_and_ratios_double(insight):
 
 def _changes(i, region: str, period: str) -> list[tuple]:
     rows = i.changes.filter((pl.col("region_code") == region) & (pl.col("period") == period))
-    return [(r["change_kind"], r["subject_id"], r["amount_eur"]) for r in rows.iter_rows(named=True)
-            if r["change_kind"] != "score_component"]
+    return [
+        (r["change_kind"], r["subject_id"], r["amount_eur"])
+        for r in rows.iter_rows(named=True)
+        if r["change_kind"] != "score_component"
+    ]
 
 
 def test_score_change_split_into_its_five_components(insight):
     _, i = insight
-    rows = i.changes.filter((pl.col("region_code") == "N") & (pl.col("period") == "2025")
-                            & (pl.col("change_kind") == "score_component"))
+    rows = i.changes.filter(
+        (pl.col("region_code") == "N") & (pl.col("period") == "2025") & (pl.col("change_kind") == "score_component")
+    )
     points = dict(zip(rows["subject_id"], rows["points"], strict=True))
     # contributions 2025 − 2024: diversification 10 − 0, runway 13.33 − 20, renewal 0 − 0,
     # engagement 10 − 10, margin 0 − 0
     assert list(points) == ["diversification", "runway", "renewal", "engagement", "margin"]
-    assert points == pytest.approx({"diversification": 10.0, "runway": -20 / 3, "renewal": 0.0,
-                                    "engagement": 0.0, "margin": 0.0})
+    assert points == pytest.approx(
+        {"diversification": 10.0, "runway": -20 / 3, "renewal": 0.0, "engagement": 0.0, "margin": 0.0}
+    )
     assert sum(points.values()) == pytest.approx(100 / 3 - 30.0)  # the score's change
     values = dict(zip(rows["subject_id"], zip(rows["value"], rows["previous_value"], strict=True), strict=True))
     assert values["runway"] == pytest.approx((8 / 12, 1.0))
@@ -189,7 +236,7 @@ def test_changes_of_2024(insight):
         ("flag_cleared", "top_funder_cliff", None),
         ("flag_cleared", "low_engagement", None),
         ("funder_gained", "F2", Decimal("200.00")),
-        ("funder_lost", "F1", Decimal("300.00")),              # its 2023 support
+        ("funder_lost", "F1", Decimal("300.00")),  # its 2023 support
         ("agreement_ended_unrenewed", "G2", Decimal("200.00")),
     ]
 
@@ -199,7 +246,7 @@ def test_changes_of_2025_a_funder_comes_back_and_a_partner_goes_silent(insight):
     # flags 2025: high_concentration (HHI 0.5), low_renewal, deficit; dominant_funder cleared (share 0.5 is not > 0.5)
     assert _changes(i, "N", "2025") == [
         ("flag_cleared", "dominant_funder", None),
-        ("funder_gained", "F1", Decimal("300.00")),   # tie with F3 at 300: smaller id first
+        ("funder_gained", "F1", Decimal("300.00")),  # tie with F3 at 300: smaller id first
         ("funder_gained", "F3", Decimal("300.00")),
         ("funder_lost", "F2", Decimal("200.00")),
         ("agreement_ended_unrenewed", "G1", Decimal("900.00")),  # committed
@@ -211,7 +258,10 @@ def test_changes_of_2025_a_funder_comes_back_and_a_partner_goes_silent(insight):
         0, named=True
     )
     assert (silent["event_date"], silent["subject_name"], silent["partner_name"]) == (
-        D("2024-11-15"), "Fonds Un", "Fonds Un")
+        D("2024-11-15"),
+        "Fonds Un",
+        "Fonds Un",
+    )
     ended = i.changes.filter(pl.col("subject_id") == "G1", pl.col("region_code") == "N").row(0, named=True)
     assert (ended["event_date"], ended["subject_name"], ended["partner_id"]) == (D("2025-12-31"), "Core grant", "F1")
 
@@ -231,10 +281,12 @@ def test_the_cliff_falls_exactly_on_a_month_boundary(insight):
     # G1 ends on period_end (no day left): nothing. G3: 500 over (2025-12-31, 2026-02-14], 45 days:
     # January 500 × 31 / 45 = 344.44, February 500 × 14 / 45 = 155.56 (an agreement ending inside).
     assert [m["inflow_eur"] for m in months[:3]] == [Decimal("344.44"), Decimal("155.56"), Decimal("0.00")]
-    assert [m["cumulative_inflow_eur"] for m in months[:6]] == [Decimal(v) for v in (
-        "344.44", "500.00", "500.00", "500.00", "500.00", "500.00")]
-    assert [m["cumulative_burn_eur"] for m in months[:6]] == [Decimal(v) for v in (
-        "100.00", "200.00", "300.00", "400.00", "500.00", "600.00")]
+    assert [m["cumulative_inflow_eur"] for m in months[:6]] == [
+        Decimal(v) for v in ("344.44", "500.00", "500.00", "500.00", "500.00", "500.00")
+    ]
+    assert [m["cumulative_burn_eur"] for m in months[:6]] == [
+        Decimal(v) for v in ("100.00", "200.00", "300.00", "400.00", "500.00", "600.00")
+    ]
     # May: 500 = 500, still covered; June: 500 < 600, the cliff.
     assert [m["covered"] for m in months[:6]] == [True] * 5 + [False]
     assert {m["cliff_month"] for m in months} == {D("2026-06-01")}

@@ -21,10 +21,12 @@ def test_every_mart_computed_and_written_has_exactly_its_declared_columns(sample
         marts = compute_region_metrics(frames)
         insight = compute_insight_marts(frames, marts)
         computed = {
-            "region_sustainability": marts.sustainability, "region_support_mix": marts.support_mix,
+            "region_sustainability": marts.sustainability,
+            "region_support_mix": marts.support_mix,
             "region_partner_support": marts.partner_support,
             "region_expiring_commitments": marts.expiring_commitments,
-            "region_trends": insight.trends, "region_changes": insight.changes,
+            "region_trends": insight.trends,
+            "region_changes": insight.changes,
             "region_cash_projection": insight.cash_projection,
         }
         write_marts(conn, marts, MetricSettings(), insight)
@@ -41,10 +43,21 @@ def test_every_mart_computed_and_written_has_exactly_its_declared_columns(sample
 
 
 def test_a_computed_column_missing_from_the_declaration_fails():
-    frame = pl.DataFrame({"region_code": ["X"], "period": ["2025"], "partner_type": ["ngo"],
-                          "support_eur": [1.0], "share": [1.0], "new_metric": [2.0]})
-    with pytest.raises(MartColumnsError, match=r"marts\.region_support_mix: computed but not declared in "
-                                               r"pipelines/schema/marts\.yml: new_metric$"):
+    frame = pl.DataFrame(
+        {
+            "region_code": ["X"],
+            "period": ["2025"],
+            "partner_type": ["ngo"],
+            "support_eur": [1.0],
+            "share": [1.0],
+            "new_metric": [2.0],
+        }
+    )
+    with pytest.raises(
+        MartColumnsError,
+        match=r"marts\.region_support_mix: computed but not declared in "
+        r"pipelines/schema/marts\.yml: new_metric$",
+    ):
         compute._published(frame, "region_support_mix", ["region_code"])
     # named as a figure formed on the way, it is left out of the mart
     published = compute._published(frame, "region_support_mix", ["region_code"], working={"new_metric"})

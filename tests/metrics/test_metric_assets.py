@@ -9,16 +9,23 @@ from pipelines.metrics.assets import MetricSettingsResource, region_metrics
 from pipelines.metrics.checks import every_region_present, score_within_0_100, shares_sum_to_one
 from pipelines.warehouse import WarehouseResource
 
-MARTS = ["region_sustainability", "region_support_mix", "region_partner_support",
-         "region_expiring_commitments", "metric_settings"]
+MARTS = [
+    "region_sustainability",
+    "region_support_mix",
+    "region_partner_support",
+    "region_expiring_commitments",
+    "metric_settings",
+]
 
 
 def materialize_metrics(path, **settings):
     return materialize(
         [region_metrics],
         instance=DagsterInstance.ephemeral(),
-        resources={"warehouse": WarehouseResource(path=str(path)),
-                   "metric_settings": MetricSettingsResource(**settings)},
+        resources={
+            "warehouse": WarehouseResource(path=str(path)),
+            "metric_settings": MetricSettingsResource(**settings),
+        },
         raise_on_error=False,
     )
 
@@ -32,8 +39,11 @@ def published(sample_warehouse):
 
 
 def metadata(result, table):
-    [event] = [m for m in result.asset_materializations_for_node("compute_region_metrics")
-               if m.asset_key == AssetKey(["marts", table])]
+    [event] = [
+        m
+        for m in result.asset_materializations_for_node("compute_region_metrics")
+        if m.asset_key == AssetKey(["marts", table])
+    ]
     return event.metadata
 
 
@@ -57,8 +67,10 @@ def test_settings_used_are_published_and_change_the_flags(published):
         )
         # Africa renewed 2 of its 7 ended agreements in 2025 (0.29): below the default 0.5,
         # not below 0.25 — so with this setting Africa has no low_renewal flag.
-        renewal, flags = conn.execute("SELECT renewal_rate, risk_flags FROM marts.region_sustainability "
-                                      "WHERE region_code = 'AF' AND period = '2025'").fetchone()
+        renewal, flags = conn.execute(
+            "SELECT renewal_rate, risk_flags FROM marts.region_sustainability "
+            "WHERE region_code = 'AF' AND period = '2025'"
+        ).fetchone()
     assert renewal == pytest.approx(2 / 7)
     assert "low_renewal" not in flags
     assert "| low_renewal_below | 0.25 |" in metadata(result, "metric_settings")["settings"].value
@@ -97,10 +109,13 @@ def test_checks_pass_on_the_published_sample(published):
 def test_checks_fail_on_broken_marts(published):
     path, _ = published
     with duckdb.connect(str(path)) as conn:
-        conn.execute("UPDATE marts.region_sustainability SET sustainability_score = 101 "
-                     "WHERE region_code = 'EU' AND period = '2025'")
-        conn.execute("UPDATE marts.region_support_mix SET share = share / 2 "
-                     "WHERE region_code = 'AF' AND period = '2025-Q1'")
+        conn.execute(
+            "UPDATE marts.region_sustainability SET sustainability_score = 101 "
+            "WHERE region_code = 'EU' AND period = '2025'"
+        )
+        conn.execute(
+            "UPDATE marts.region_support_mix SET share = share / 2 WHERE region_code = 'AF' AND period = '2025-Q1'"
+        )
         conn.execute("DELETE FROM marts.region_sustainability WHERE region_code = 'LAC' AND period = '2024'")
     warehouse = WarehouseResource(path=str(path))
 

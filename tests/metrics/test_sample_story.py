@@ -20,8 +20,10 @@ def year_2025(loaded_sample, tmp_path_factory):
     with duckdb.connect(str(path)) as conn:
         write_marts(conn, compute_region_metrics(frames), MetricSettings())
         rows = conn.sql("SELECT * FROM marts.region_sustainability WHERE period = '2025'").pl()
-        mix = conn.execute("SELECT region_code, sum(share) AS shares, sum(support_eur) AS support "
-                           "FROM marts.region_support_mix WHERE period = '2025' GROUP BY region_code").fetchall()
+        mix = conn.execute(
+            "SELECT region_code, sum(share) AS shares, sum(support_eur) AS support "
+            "FROM marts.region_support_mix WHERE period = '2025' GROUP BY region_code"
+        ).fetchall()
     return {r["region_code"]: r for r in rows.iter_rows(named=True)}, {m[0]: m[1:] for m in mix}
 
 

@@ -47,12 +47,18 @@ def busier_sample(sample_warehouse) -> Path:
     """The sample with a second transaction, expenditure and interaction on the day of each
     (other amounts), so that compacting per day has something to add up."""
     with duckdb.connect(str(sample_warehouse)) as conn:
-        conn.execute("INSERT INTO staging.transactions SELECT * REPLACE (transaction_id || '-b' AS transaction_id, "
-                     "amount_eur * 2 - 1 AS amount_eur) FROM staging.transactions")
-        conn.execute("INSERT INTO staging.expenditures SELECT * REPLACE (expenditure_id || '-b' AS expenditure_id, "
-                     "amount_eur + 0.01 AS amount_eur) FROM staging.expenditures")
-        conn.execute("INSERT INTO staging.interactions SELECT * REPLACE (interaction_id || '-b' AS interaction_id) "
-                     "FROM staging.interactions")
+        conn.execute(
+            "INSERT INTO staging.transactions SELECT * REPLACE (transaction_id || '-b' AS transaction_id, "
+            "amount_eur * 2 - 1 AS amount_eur) FROM staging.transactions"
+        )
+        conn.execute(
+            "INSERT INTO staging.expenditures SELECT * REPLACE (expenditure_id || '-b' AS expenditure_id, "
+            "amount_eur + 0.01 AS amount_eur) FROM staging.expenditures"
+        )
+        conn.execute(
+            "INSERT INTO staging.interactions SELECT * REPLACE (interaction_id || '-b' AS interaction_id) "
+            "FROM staging.interactions"
+        )
     return sample_warehouse
 
 
@@ -69,20 +75,38 @@ def test_compacting_the_facts_as_they_are_read_changes_no_figure(busier_sample, 
 
 def test_the_step_logs_rows_rates_and_elapsed_time(sample_warehouse):
     instance = DagsterInstance.ephemeral()
-    result = materialize([region_metrics], instance=instance,
-                         resources={"warehouse": WarehouseResource(path=str(sample_warehouse)),
-                                    "metric_settings": MetricSettingsResource()})
+    result = materialize(
+        [region_metrics],
+        instance=instance,
+        resources={
+            "warehouse": WarehouseResource(path=str(sample_warehouse)),
+            "metric_settings": MetricSettingsResource(),
+        },
+    )
     assert result.success
     lines = [e.user_message for e in instance.all_logs(result.run_id) if e.user_message.startswith("metrics: ")]
     with duckdb.connect(str(sample_warehouse), read_only=True) as conn:
         staged = sum(conn.execute(f"SELECT count(*) FROM staging.{name}").fetchone()[0] for name in COLUMNS)
-        published = sum(conn.execute(f"SELECT count(*) FROM marts.{table}").fetchone()[0] for table in (
-            "region_sustainability", "region_support_mix", "region_partner_support", "region_expiring_commitments",
-            "region_trends", "region_changes", "region_cash_projection"))
+        published = sum(
+            conn.execute(f"SELECT count(*) FROM marts.{table}").fetchone()[0]
+            for table in (
+                "region_sustainability",
+                "region_support_mix",
+                "region_partner_support",
+                "region_expiring_commitments",
+                "region_trends",
+                "region_changes",
+                "region_cash_projection",
+            )
+        )
     rate = r" rows in \d+\.\d s( \([\d,]+ rows/s\))?"
-    patterns = [f"metrics: staging tables read {staged:,}{rate}", f"metrics: facts aggregated [\\d,]+{rate}",
-                f"metrics: marts computed {published:,}{rate}", f"metrics: marts written {published:,}{rate}",
-                r"metrics: finished in \d+\.\d s"]
+    patterns = [
+        f"metrics: staging tables read {staged:,}{rate}",
+        f"metrics: facts aggregated [\\d,]+{rate}",
+        f"metrics: marts computed {published:,}{rate}",
+        f"metrics: marts written {published:,}{rate}",
+        r"metrics: finished in \d+\.\d s",
+    ]
     assert len(lines) == len(patterns), lines
     for line, pattern in zip(lines, patterns, strict=True):
         assert re.fullmatch(pattern, line), line

@@ -38,12 +38,14 @@ def test_flag_thresholds_are_strict_and_configurable():
 def test_weights_change_the_score():
     # N's components: diversification 0.1171875, runway 1, renewal 2/3, engagement 0.5, margin 0.7.
     # Runway alone: 100 × 1.
-    runway_only = MetricSettings(weight_diversification=0, weight_runway=1, weight_renewal=0,
-                                 weight_engagement=0, weight_margin=0)
+    runway_only = MetricSettings(
+        weight_diversification=0, weight_runway=1, weight_renewal=0, weight_engagement=0, weight_margin=0
+    )
     assert row(runway_only, "N")["sustainability_score"] == pytest.approx(100.0)
     # diversification 3 : margin 1 -> (3 × 0.1171875 + 0.7) / 4
-    tilted = MetricSettings(weight_diversification=3, weight_runway=0, weight_renewal=0,
-                            weight_engagement=0, weight_margin=1)
+    tilted = MetricSettings(
+        weight_diversification=3, weight_runway=0, weight_renewal=0, weight_engagement=0, weight_margin=1
+    )
     assert row(tilted, "N")["sustainability_score"] == pytest.approx(100 * (3 * 0.1171875 + 0.7) / 4)
     # S has no runway: with runway as the only weight, no component is present -> null
     assert row(runway_only, "S")["sustainability_score"] is None
@@ -57,7 +59,7 @@ def test_a_july_fiscal_year_adds_fiscal_years_beside_the_calendar_ones():
         ("FY2025", date(2024, 7, 1), date(2025, 6, 30)),
         ("FY2026", date(2025, 7, 1), date(2026, 6, 30)),
     ]
-    assert {"2025", "2025-Q1", "2025-Q4"} <= set(marts.sustainability["period"])   # calendar rows stay
+    assert {"2025", "2025-Q1", "2025-Q4"} <= set(marts.sustainability["period"])  # calendar rows stay
     fy2025 = fiscal.row(0, named=True)
     # N in FY2025: T1 600 (02-01), T3 200 (03-01), T5 100 in kind (04-01); spent 600 (03-15)
     assert float(fy2025["support_eur"]) == 900.0 and float(fy2025["expenditure_eur"]) == 600.0

@@ -34,23 +34,52 @@ WITHHELD = ["runway_months", "runway_without_top_funder_months", "multi_year_cov
 def frames() -> dict[str, pl.DataFrame]:
     return {
         "regions": pl.DataFrame({"region_code": ["B", "L", "Z"]}),
-        "partners": pl.DataFrame({"partner_id": ["P1"], "name": ["Funder"], "partner_type": ["foundation"],
-                                  "since": [None]}, schema_overrides={"since": pl.Date}),
-        "agreements": pl.DataFrame({
-            "agreement_id": ["AB", "AL"], "partner_id": ["P1", "P1"], "region_code": ["B", "L"],
-            "title": ["t", "t"], "start_date": [D("2025-01-01")] * 2, "end_date": [D("2026-12-31")] * 2,
-            "committed_eur": money("5000.00", "5000.00"), "renews": [None, None]}),
-        "transactions": pl.DataFrame({
-            "agreement_id": ["AB", "AL"], "transaction_date": [D("2025-02-01")] * 2,
-            "transaction_type": ["income", "income"], "amount_eur": money("2000.70", "2000.70")}),
-        "expenditures": pl.DataFrame({"region_code": ["B", "L"], "expenditure_date": [D("2025-06-01")] * 2,
-                                      "amount_eur": money("200.07", "200.06")}),
-        "activities": pl.DataFrame({"region_code": ["Z"], "start_date": [D("2025-04-01")],
-                                    "participants": [20], "libraries_reached": [1]}),
-        "interactions": pl.DataFrame(schema={"partner_id": pl.String, "region_code": pl.String,
-                                             "interaction_date": pl.Date}),
-        "outcomes": pl.DataFrame(schema={"region_code": pl.String, "period_end": pl.Date, "baseline": pl.Float64,
-                                         "target": pl.Float64, "actual": pl.Float64}),
+        "partners": pl.DataFrame(
+            {"partner_id": ["P1"], "name": ["Funder"], "partner_type": ["foundation"], "since": [None]},
+            schema_overrides={"since": pl.Date},
+        ),
+        "agreements": pl.DataFrame(
+            {
+                "agreement_id": ["AB", "AL"],
+                "partner_id": ["P1", "P1"],
+                "region_code": ["B", "L"],
+                "title": ["t", "t"],
+                "start_date": [D("2025-01-01")] * 2,
+                "end_date": [D("2026-12-31")] * 2,
+                "committed_eur": money("5000.00", "5000.00"),
+                "renews": [None, None],
+            }
+        ),
+        "transactions": pl.DataFrame(
+            {
+                "agreement_id": ["AB", "AL"],
+                "transaction_date": [D("2025-02-01")] * 2,
+                "transaction_type": ["income", "income"],
+                "amount_eur": money("2000.70", "2000.70"),
+            }
+        ),
+        "expenditures": pl.DataFrame(
+            {
+                "region_code": ["B", "L"],
+                "expenditure_date": [D("2025-06-01")] * 2,
+                "amount_eur": money("200.07", "200.06"),
+            }
+        ),
+        "activities": pl.DataFrame(
+            {"region_code": ["Z"], "start_date": [D("2025-04-01")], "participants": [20], "libraries_reached": [1]}
+        ),
+        "interactions": pl.DataFrame(
+            schema={"partner_id": pl.String, "region_code": pl.String, "interaction_date": pl.Date}
+        ),
+        "outcomes": pl.DataFrame(
+            schema={
+                "region_code": pl.String,
+                "period_end": pl.Date,
+                "baseline": pl.Float64,
+                "target": pl.Float64,
+                "actual": pl.Float64,
+            }
+        ),
     }
 
 
@@ -61,18 +90,18 @@ def marts():
 
 def test_spending_exactly_at_the_share_shows_the_figures(marts):
     r = row(marts, "B")
-    assert r["spending_figures_withheld"] is None          # 200.07 is not below 0.1 × 2000.70
+    assert r["spending_figures_withheld"] is None  # 200.07 is not below 0.1 × 2000.70
     assert r["committed_pipeline_eur"] == Decimal("2999.30")  # 5000 − 2000.70
-    assert r["runway_months"] == pytest.approx(12 * 2999.30 / 200.07)   # 179.9
+    assert r["runway_months"] == pytest.approx(12 * 2999.30 / 200.07)  # 179.9
 
 
 def test_one_cent_below_the_share_withholds_them_and_the_marts_keep_the_numbers(marts):
     r = row(marts, "L")
-    assert r["spending_figures_withheld"] == "spending_below_min_share"   # 200.06 < 200.07
-    assert r["runway_months"] == pytest.approx(12 * 2999.30 / 200.06)    # 179.9, kept
+    assert r["spending_figures_withheld"] == "spending_below_min_share"  # 200.06 < 200.07
+    assert r["runway_months"] == pytest.approx(12 * 2999.30 / 200.06)  # 179.9, kept
     assert r["runway_without_top_funder_months"] == pytest.approx(0.0)  # P1 is the only funder
-    assert r["multi_year_coverage"] == pytest.approx(2999.30 / 200.06)   # all of AL's rest falls in 2026
-    assert r["operating_margin"] == pytest.approx((2000.70 - 200.06) / 2000.70)   # 0.90
+    assert r["multi_year_coverage"] == pytest.approx(2999.30 / 200.06)  # all of AL's rest falls in 2026
+    assert r["operating_margin"] == pytest.approx((2000.70 - 200.06) / 2000.70)  # 0.90
     # the flags are the spec's, on the kept numbers: P1 gives everything; no flag rests on spending here
     assert r["risk_flags"] == ["high_concentration", "dominant_funder", "top_funder_cliff"]
 
@@ -81,7 +110,7 @@ def test_a_region_with_no_money_at_all_has_nothing_spent(marts):
     r = row(marts, "Z")
     assert r["support_eur"] == Decimal("0.00") and r["expenditure_eur"] == Decimal("0.00")
     assert r["spending_figures_withheld"] == "no_spending_recorded"
-    assert all(r[c] is None for c in WITHHELD)             # null in the marts already
+    assert all(r[c] is None for c in WITHHELD)  # null in the marts already
 
 
 def test_the_global_row_applies_the_rule_to_its_own_sums(marts):
@@ -108,7 +137,8 @@ def test_the_setting_moves_the_boundary_and_changes_nothing_else(marts):
     # every other column, flags and score included, is the same whatever the setting
     for other in (off, stricter):
         assert other.sustainability.drop("spending_figures_withheld").equals(
-            marts.sustainability.drop("spending_figures_withheld"))
+            marts.sustainability.drop("spending_figures_withheld")
+        )
 
 
 def test_a_share_outside_0_to_1_is_refused_by_name():
@@ -127,7 +157,12 @@ def test_published_as_varchar_with_the_setting_used(tmp_path, marts):
         assert conn.execute(
             "SELECT region_code, spending_figures_withheld, round(runway_months, 1) "
             "FROM marts.region_sustainability WHERE period = '2025' ORDER BY region_code"
-        ).fetchall() == [("ALL", "spending_below_min_share", 179.9), ("B", None, 179.9),
-                         ("L", "spending_below_min_share", 179.9), ("Z", "no_spending_recorded", None)]
-        assert conn.execute(
-            "SELECT value FROM marts.metric_settings WHERE name = 'min_spending_share'").fetchone() == ("0.1",)
+        ).fetchall() == [
+            ("ALL", "spending_below_min_share", 179.9),
+            ("B", None, 179.9),
+            ("L", "spending_below_min_share", 179.9),
+            ("Z", "no_spending_recorded", None),
+        ]
+        assert conn.execute("SELECT value FROM marts.metric_settings WHERE name = 'min_spending_share'").fetchone() == (
+            "0.1",
+        )

@@ -23,8 +23,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from package_fixture import SAMPLE_DIR, VALID_ROWS, write_package
+
 from pipelines.cli import main
 from pipelines.metrics.marts import MART_TYPES
 from pipelines.settings import LakeSettings
@@ -39,10 +39,12 @@ def lake(postgres_server, tmp_path, monkeypatch) -> dict[str, str]:
     """A fresh DuckLake: its settings, as environment variables (the password in PGPASSWORD)."""
     name = f"lake_{uuid.uuid4().hex[:10]}"
     postgres_server.create_database(name)
-    env = {"WAREHOUSE_CATALOG": f"host={postgres_server.host} port={postgres_server.port} "
-                                f"user={postgres_server.user} dbname={name}",
-           "WAREHOUSE_DATA_PATH": str(tmp_path / "lake-data"),
-           "PGPASSWORD": postgres_server.password}
+    env = {
+        "WAREHOUSE_CATALOG": f"host={postgres_server.host} port={postgres_server.port} "
+        f"user={postgres_server.user} dbname={name}",
+        "WAREHOUSE_DATA_PATH": str(tmp_path / "lake-data"),
+        "PGPASSWORD": postgres_server.password,
+    }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
@@ -53,12 +55,27 @@ def lake(postgres_server, tmp_path, monkeypatch) -> dict[str, str]:
 def start(lake: dict, data: Path, work: Path, **extra: str) -> subprocess.Popen:
     """`partner-reports run` in its own process, with `work` as this office's working
     folder (WAREHOUSE_PATH's folder) and `work/reports` as its reports folder."""
-    env = {**os.environ, **lake, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}", "PARTNER_DATA_DIR": str(data),
-           "WAREHOUSE_PATH": str(work / "w.duckdb"), "REPORTS_DIR": str(work / "reports"),
-           "MIN_FREE_DISK_SPACE": "0", "REPORT_RENDER_WORKERS": "1", "REPORT_PERIOD": "2025", **extra}
+    env = {
+        **os.environ,
+        **lake,
+        "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}",
+        "PARTNER_DATA_DIR": str(data),
+        "WAREHOUSE_PATH": str(work / "w.duckdb"),
+        "REPORTS_DIR": str(work / "reports"),
+        "MIN_FREE_DISK_SPACE": "0",
+        "REPORT_RENDER_WORKERS": "1",
+        "REPORT_PERIOD": "2025",
+        **extra,
+    }
     env.pop("DAGSTER_HOME", None)
-    return subprocess.Popen([sys.executable, "-c", RUN, "run"], env=env, cwd=work.parent,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", RUN, "run"],
+        env=env,
+        cwd=work.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def finish(proc: subprocess.Popen, timeout: float = 600) -> tuple[int, str, str]:
@@ -78,18 +95,30 @@ materialize(project_assets(), selection=AssetSelection.groups("metrics"), instan
 def start_marts_only(lake: dict, work: Path, **extra: str) -> subprocess.Popen:
     """A run of the metrics group alone, in its own process."""
     work.mkdir(parents=True)
-    env = {**os.environ, **lake, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}",
-           "WAREHOUSE_PATH": str(work / "w.duckdb"), "REPORTS_DIR": str(work / "reports"),
-           "MIN_FREE_DISK_SPACE": "0", **extra}
+    env = {
+        **os.environ,
+        **lake,
+        "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}",
+        "WAREHOUSE_PATH": str(work / "w.duckdb"),
+        "REPORTS_DIR": str(work / "reports"),
+        "MIN_FREE_DISK_SPACE": "0",
+        **extra,
+    }
     env.pop("DAGSTER_HOME", None)
-    return subprocess.Popen([sys.executable, "-c", MARTS_ONLY], env=env, cwd=work,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", MARTS_ONLY], env=env, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def mart_income(lake: dict, scratch: Path) -> list[str]:
     with connect(scratch / "reader.duckdb", read_only=True, lake=settings_of(lake)) as conn:
-        return [v for (v,) in conn.execute("SELECT income_eur::VARCHAR FROM marts.region_sustainability "
-                                           "WHERE region_code = 'EU' AND period = '2025'").fetchall()]
+        return [
+            v
+            for (v,) in conn.execute(
+                "SELECT income_eur::VARCHAR FROM marts.region_sustainability "
+                "WHERE region_code = 'EU' AND period = '2025'"
+            ).fetchall()
+        ]
 
 
 def printed_fingerprint(out: str) -> str:
@@ -105,11 +134,18 @@ def lake_state(lake: dict, scratch: Path) -> dict:
     rows of every mart, and the converted transaction amounts of staging."""
     with connect(scratch / "reader.duckdb", read_only=True, lake=settings_of(lake)) as conn:
         fingerprint = conn.execute("SELECT fingerprint FROM audit.package").fetchone()[0]
-        marts = [t for (t,) in conn.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = "
-                                            "current_database() AND schema_name = 'marts'").fetchall()]
+        marts = [
+            t
+            for (t,) in conn.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = "
+                "current_database() AND schema_name = 'marts'"
+            ).fetchall()
+        ]
         mart_prints = set()
         for table in marts:
-            mart_prints |= {p for (p,) in conn.execute(f"SELECT DISTINCT package_fingerprint FROM marts.{table}").fetchall()}
+            mart_prints |= {
+                p for (p,) in conn.execute(f"SELECT DISTINCT package_fingerprint FROM marts.{table}").fetchall()
+            }
         staged = conn.execute("SELECT sum(amount_eur)::VARCHAR FROM staging.transactions").fetchone()[0]
     return {"fingerprint": fingerprint, "marts": sorted(marts), "mart_prints": mart_prints, "staged": staged}
 
@@ -130,6 +166,7 @@ def wait_for_files(folder: Path, count: int, procs: list[subprocess.Popen], seco
 
 # --- the whole pipeline, same marts as the file ----------------------------------------
 
+
 def test_the_sample_on_ducklake_gives_the_marts_of_the_duckdb_file(lake, tmp_path):
     from dagster import DagsterInstance
 
@@ -142,16 +179,25 @@ def test_the_sample_on_ducklake_gives_the_marts_of_the_duckdb_file(lake, tmp_pat
 
     # the same package into the DuckDB file, through the same assets (load and metrics)
     file_warehouse = tmp_path / "file" / "warehouse.duckdb"
-    settings = Settings.from_env({"PARTNER_DATA_DIR": str(SAMPLE_DIR), "WAREHOUSE_PATH": str(file_warehouse),
-                                  "REPORTS_DIR": str(tmp_path / "file" / "reports")})
+    settings = Settings.from_env(
+        {
+            "PARTNER_DATA_DIR": str(SAMPLE_DIR),
+            "WAREHOUSE_PATH": str(file_warehouse),
+            "REPORTS_DIR": str(tmp_path / "file" / "reports"),
+        }
+    )
     assert settings.lake is None
-    result = build_definitions(settings).resolve_job_def("load_package").execute_in_process(
-        instance=DagsterInstance.ephemeral())
+    result = (
+        build_definitions(settings)
+        .resolve_job_def("load_package")
+        .execute_in_process(instance=DagsterInstance.ephemeral())
+    )
     assert result.success
 
     def marts(conn) -> dict[str, list[str]]:
-        return {t: [repr(r) for r in conn.execute(f"SELECT * FROM marts.{t} ORDER BY ALL").fetchall()]
-                for t in MART_TYPES}
+        return {
+            t: [repr(r) for r in conn.execute(f"SELECT * FROM marts.{t} ORDER BY ALL").fetchall()] for t in MART_TYPES
+        }
 
     with connect(tmp_path / "reader.duckdb", read_only=True, lake=settings_of(lake)) as conn:
         in_lake = marts(conn)
@@ -171,15 +217,20 @@ def test_the_sample_on_ducklake_gives_the_marts_of_the_duckdb_file(lake, tmp_pat
 
 # --- two offices load at once -----------------------------------------------------------
 
+
 def test_two_loads_at_once_publish_one_package_whole(lake, tmp_path):
     """Both runs are held just before their commit until both have done all their work
     (so their transactions overlap for certain), then let go together."""
     hold = tmp_path / "hold"
     hold.mkdir()
-    packages = {"north": package(tmp_path / "north-package", "100.00"),
-                "south": package(tmp_path / "south-package", "250.00")}
-    procs = {name: start(lake, data, tmp_path / name, PARTNER_REPORTS_HOLD_AT=f"publish:before-commit={hold}")
-             for name, data in packages.items()}
+    packages = {
+        "north": package(tmp_path / "north-package", "100.00"),
+        "south": package(tmp_path / "south-package", "250.00"),
+    }
+    procs = {
+        name: start(lake, data, tmp_path / name, PARTNER_REPORTS_HOLD_AT=f"publish:before-commit={hold}")
+        for name, data in packages.items()
+    }
     wait_for_files(hold, 2, list(procs.values()))
     (hold / "go").touch()
     results = {name: finish(proc) for name, proc in procs.items()}
@@ -191,8 +242,9 @@ def test_two_loads_at_once_publish_one_package_whole(lake, tmp_path):
     err = results[loser][2]
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in err, err
-    assert lines[0].startswith("partner-reports: error: another run committed to the DuckLake warehouse "
-                               "while this run worked")
+    assert lines[0].startswith(
+        "partner-reports: error: another run committed to the DuckLake warehouse while this run worked"
+    )
     assert "nothing of this run was published" in lines[0]
     assert not list((tmp_path / loser / "reports").rglob("*.pdf"))  # its reports were not published either
     assert list((tmp_path / winner / "reports" / "2025").glob("*.pdf"))
@@ -206,6 +258,7 @@ def test_two_loads_at_once_publish_one_package_whole(lake, tmp_path):
 
 
 # --- readers during a run, and a run killed before its commit ----------------------------
+
 
 def test_a_reader_sees_the_previous_state_during_a_run_and_after_it_is_killed(lake, tmp_path):
     """Also: a marts-only run that read staging before another run committed a new
@@ -254,24 +307,46 @@ def test_a_reader_sees_the_previous_state_during_a_run_and_after_it_is_killed(la
 
 # --- settings: one line, exit 2, nothing written -----------------------------------------
 
-@pytest.mark.parametrize("catalog, says", [
-    ("host=127.0.0.1 port={closed} user=reports dbname=lake",
-     ("WAREHOUSE_CATALOG 'host=127.0.0.1 port={closed} user=reports dbname=lake': cannot connect to PostgreSQL: "
-      "Connection refused")),
-    ("host={host} port={port} user=nobody dbname=lake",
-     "cannot connect to PostgreSQL: FATAL: password authentication failed for user \"nobody\""),
-    ("postgresql://reports:secret@{host}:{port}/lake",
-     "WAREHOUSE_CATALOG holds a password: remove it and give it in PGPASSWORD or ~/.pgpass"),
-])
-def test_a_catalog_that_cannot_work_is_one_line_and_exit_2(lake, postgres_server, tmp_path, capsys, monkeypatch,
-                                                            catalog, says):
+
+@pytest.mark.parametrize(
+    "catalog, says",
+    [
+        (
+            "host=127.0.0.1 port={closed} user=reports dbname=lake",
+            (
+                "WAREHOUSE_CATALOG 'host=127.0.0.1 port={closed} user=reports dbname=lake': "
+                "cannot connect to PostgreSQL: Connection refused"
+            ),
+        ),
+        (
+            "host={host} port={port} user=nobody dbname=lake",
+            'cannot connect to PostgreSQL: FATAL: password authentication failed for user "nobody"',
+        ),
+        (
+            "postgresql://reports:secret@{host}:{port}/lake",
+            "WAREHOUSE_CATALOG holds a password: remove it and give it in PGPASSWORD or ~/.pgpass",
+        ),
+    ],
+)
+def test_a_catalog_that_cannot_work_is_one_line_and_exit_2(
+    lake, postgres_server, tmp_path, capsys, monkeypatch, catalog, says
+):
     from postgres_server import free_port
 
     values = {"closed": free_port(), "host": postgres_server.host, "port": postgres_server.port}
     monkeypatch.setenv("WAREHOUSE_CATALOG", catalog.format(**values))
     work = tmp_path / "office"
-    code = main(["run", "--data", str(package(tmp_path / "package", "100.00")),
-                 "--warehouse", str(work / "w.duckdb"), "--reports", str(work / "reports")])
+    code = main(
+        [
+            "run",
+            "--data",
+            str(package(tmp_path / "package", "100.00")),
+            "--warehouse",
+            str(work / "w.duckdb"),
+            "--reports",
+            str(work / "reports"),
+        ]
+    )
     out, err = capsys.readouterr()
     lines = err.strip().splitlines()
     assert code == 2 and out == "" and len(lines) == 1 and "Traceback" not in err, err
@@ -280,14 +355,21 @@ def test_a_catalog_that_cannot_work_is_one_line_and_exit_2(lake, postgres_server
     assert not work.exists() and not (tmp_path / "lake-data").exists()
 
 
-@pytest.mark.parametrize("environ, says", [
-    ({"WAREHOUSE_DATA_PATH": "/srv/lake"}, "WAREHOUSE_DATA_PATH is set but WAREHOUSE_CATALOG is empty"),
-    ({"WAREHOUSE_CATALOG": "host=db dbname=lake"}, "WAREHOUSE_CATALOG is set but WAREHOUSE_DATA_PATH is empty"),
-    ({"WAREHOUSE_CATALOG": "host=db dbname=lake password=x", "WAREHOUSE_DATA_PATH": "/srv/lake"},
-     "WAREHOUSE_CATALOG holds a password"),
-    ({"WAREHOUSE_CATALOG": "host=db dbname=lake", "WAREHOUSE_DATA_PATH": "s3://bucket/lake"},
-     "WAREHOUSE_DATA_PATH='s3://bucket/lake': object stores are not supported yet"),
-])
+@pytest.mark.parametrize(
+    "environ, says",
+    [
+        ({"WAREHOUSE_DATA_PATH": "/srv/lake"}, "WAREHOUSE_DATA_PATH is set but WAREHOUSE_CATALOG is empty"),
+        ({"WAREHOUSE_CATALOG": "host=db dbname=lake"}, "WAREHOUSE_CATALOG is set but WAREHOUSE_DATA_PATH is empty"),
+        (
+            {"WAREHOUSE_CATALOG": "host=db dbname=lake password=x", "WAREHOUSE_DATA_PATH": "/srv/lake"},
+            "WAREHOUSE_CATALOG holds a password",
+        ),
+        (
+            {"WAREHOUSE_CATALOG": "host=db dbname=lake", "WAREHOUSE_DATA_PATH": "s3://bucket/lake"},
+            "WAREHOUSE_DATA_PATH='s3://bucket/lake': object stores are not supported yet",
+        ),
+    ],
+)
 def test_lake_settings_that_cannot_work(environ, says):
     from pipelines.settings import Settings, SettingsError
 
@@ -300,6 +382,7 @@ def test_no_catalog_is_the_duckdb_file_and_a_catalog_is_ducklake():
     from pipelines.settings import Settings
 
     assert Settings.from_env({}).lake is None
-    lake = Settings.from_env({"WAREHOUSE_CATALOG": " postgresql://reports@db:5432/lake ",
-                              "WAREHOUSE_DATA_PATH": "/srv/lake"}).lake
+    lake = Settings.from_env(
+        {"WAREHOUSE_CATALOG": " postgresql://reports@db:5432/lake ", "WAREHOUSE_DATA_PATH": "/srv/lake"}
+    ).lake
     assert lake == LakeSettings("postgresql://reports@db:5432/lake", Path("/srv/lake"))

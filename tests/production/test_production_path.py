@@ -16,6 +16,7 @@ The module fixture plays one day of operations once, and the tests read what it 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -31,10 +32,10 @@ from pathlib import Path
 import duckdb
 import psycopg2
 import pytest
-
 from package_fixture import write_package
-from pipelines.settings import PROJECT_ROOT
 from postgres_server import free_port
+
+from pipelines.settings import PROJECT_ROOT
 
 BIN = Path(sys.executable).parent
 WORKSPACE = PROJECT_ROOT / "deploy" / "workspace.yaml"
@@ -56,13 +57,19 @@ class Deployment:
     def start(self, name: str, *args: str) -> None:
         log = (self.folder / f"{name}.log").open("w")
         self.processes[name] = subprocess.Popen(
-            [str(BIN / name), *args], cwd=PROJECT_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            [str(BIN / name), *args],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: its code server and run processes stop with it
         )
 
     def logs(self) -> str:
-        return "\n".join(f"--- {log.name} ---\n{log.read_text(errors='replace')[-4000:]}"
-                         for log in sorted(self.folder.glob("*.log")))
+        return "\n".join(
+            f"--- {log.name} ---\n{log.read_text(errors='replace')[-4000:]}"
+            for log in sorted(self.folder.glob("*.log"))
+        )
 
     def check_alive(self) -> None:
         for name, process in self.processes.items():
@@ -78,9 +85,13 @@ class Deployment:
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         """Read Dagster's storage straight from PostgreSQL, not through Dagster."""
-        conn = psycopg2.connect(host=self.env["DAGSTER_PG_HOST"], port=self.env["DAGSTER_PG_PORT"],
-                                dbname=self.env["DAGSTER_PG_DB"], user=self.env["DAGSTER_PG_USERNAME"],
-                                password=self.env["DAGSTER_PG_PASSWORD"])
+        conn = psycopg2.connect(
+            host=self.env["DAGSTER_PG_HOST"],
+            port=self.env["DAGSTER_PG_PORT"],
+            dbname=self.env["DAGSTER_PG_DB"],
+            user=self.env["DAGSTER_PG_USERNAME"],
+            password=self.env["DAGSTER_PG_PASSWORD"],
+        )
         try:
             with conn.cursor() as cur:
                 cur.execute(sql, params)
@@ -118,10 +129,8 @@ def stop(processes: list[subprocess.Popen]) -> None:
     process of any group is left."""
     for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
         for process in processes:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, sig)
-            except ProcessLookupError:
-                pass
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             for process in processes:
@@ -157,8 +166,14 @@ def launch_with_cli(deployment: Deployment, job: str) -> str:
     """`dagster job launch`, as docs/production.md gives it; the new run's id is read back from
     PostgreSQL (the command prints none)."""
     before = set(deployment.runs())
-    done = subprocess.run([str(BIN / "dagster"), "job", "launch", "-w", str(WORKSPACE), "-j", job],
-                          cwd=PROJECT_ROOT, env=deployment.env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(BIN / "dagster"), "job", "launch", "-w", str(WORKSPACE), "-j", job],
+        cwd=PROJECT_ROOT,
+        env=deployment.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     (run_id,) = {r for r, run in deployment.runs().items() if run["job"] == job} - before
     return run_id
@@ -166,8 +181,14 @@ def launch_with_cli(deployment: Deployment, job: str) -> str:
 
 def launch_with_graphql(deployment: Deployment, job: str) -> str:
     (repository,) = deployment.graphql(REPOSITORY)["repositoriesOrError"]["nodes"]
-    params = {"selector": {"repositoryLocationName": repository["location"]["name"],
-                           "repositoryName": repository["name"], "jobName": job}, "runConfigData": {}}
+    params = {
+        "selector": {
+            "repositoryLocationName": repository["location"]["name"],
+            "repositoryName": repository["name"],
+            "jobName": job,
+        },
+        "runConfigData": {},
+    }
     answer = deployment.graphql(LAUNCH, {"params": params})["launchRun"]
     assert answer["__typename"] == "LaunchRunSuccess", answer
     return answer["run"]["runId"]
@@ -182,13 +203,24 @@ def deployment(tmp_path_factory, postgres_server):
     package = folder / "package"
     package.mkdir()  # empty until the package lands
     postgres_server.create_database("dagster_production")
-    env = dict(os.environ, DAGSTER_HOME=str(home), **postgres_server.env("dagster_production"),
-               PARTNER_DATA_DIR=str(package), WAREHOUSE_PATH=str(folder / "warehouse.duckdb"),
-               REPORTS_DIR=str(folder / "reports"))
+    env = dict(
+        os.environ,
+        DAGSTER_HOME=str(home),
+        **postgres_server.env("dagster_production"),
+        PARTNER_DATA_DIR=str(package),
+        WAREHOUSE_PATH=str(folder / "warehouse.duckdb"),
+        REPORTS_DIR=str(folder / "reports"),
+    )
     deployment = Deployment(env=env, folder=folder)
     try:
-        migrate = subprocess.run([str(BIN / "dagster"), "instance", "migrate"], cwd=PROJECT_ROOT, env=env,
-                                 capture_output=True, text=True, timeout=120)
+        migrate = subprocess.run(
+            [str(BIN / "dagster"), "instance", "migrate"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert migrate.returncode == 0, migrate.stdout + migrate.stderr
 
         port = free_port()
@@ -197,9 +229,12 @@ def deployment(tmp_path_factory, postgres_server):
         deployment.start("dagster-daemon", "run", "-w", str(WORKSPACE))
         wait_for("the webserver answers", lambda: served(deployment.url), STARTUP_SECONDS, deployment)
 
-        wait_for("the sensor's first tick, finished",
-                 lambda: [t for t in deployment.sensor_ticks() if t["status"]["__enum__"] != "TickStatus.STARTED"],
-                 STARTUP_SECONDS, deployment)
+        wait_for(
+            "the sensor's first tick, finished",
+            lambda: [t for t in deployment.sensor_ticks() if t["status"]["__enum__"] != "TickStatus.STARTED"],
+            STARTUP_SECONDS,
+            deployment,
+        )
 
         write_package(folder / "incoming")  # the package lands: written elsewhere, then moved in
         for file in sorted((folder / "incoming").iterdir()):
@@ -207,11 +242,18 @@ def deployment(tmp_path_factory, postgres_server):
         deployment.launched["refresh_all"] = launch_with_cli(deployment, "refresh_all")
         deployment.launched["load_package"] = launch_with_graphql(deployment, "load_package")
 
-        wait_for("the sensor's load request", lambda: any(t.get("run_ids") for t in deployment.sensor_ticks()),
-                 TICK_SECONDS, deployment)
-        wait_for("every run ended",
-                 lambda: all(r["status"] in TERMINAL for r in deployment.runs().values()),
-                 RUNS_SECONDS, deployment)
+        wait_for(
+            "the sensor's load request",
+            lambda: any(t.get("run_ids") for t in deployment.sensor_ticks()),
+            TICK_SECONDS,
+            deployment,
+        )
+        wait_for(
+            "every run ended",
+            lambda: all(r["status"] in TERMINAL for r in deployment.runs().values()),
+            RUNS_SECONDS,
+            deployment,
+        )
         yield deployment
     finally:
         stopping = time.monotonic()
@@ -221,8 +263,11 @@ def deployment(tmp_path_factory, postgres_server):
 
 
 def failures(deployment: Deployment, run_id: str) -> str:
-    rows = deployment.query("SELECT event FROM event_logs WHERE run_id = %s AND dagster_event_type "
-                            "IN ('STEP_FAILURE', 'PIPELINE_FAILURE') ORDER BY id", (run_id,))
+    rows = deployment.query(
+        "SELECT event FROM event_logs WHERE run_id = %s AND dagster_event_type "
+        "IN ('STEP_FAILURE', 'PIPELINE_FAILURE') ORDER BY id",
+        (run_id,),
+    )
     return "\n".join(json.loads(event).get("user_message", "") for (event,) in rows)
 
 
@@ -244,8 +289,9 @@ def test_the_sensor_skips_an_empty_folder_then_loads_the_package_when_it_lands(d
     landed = sorted(p.name for p in Path(deployment.env["PARTNER_DATA_DIR"]).iterdir())
     assert tags["partner_reports/changed_files"] == f"{', '.join(landed[:5])} and {len(landed) - 5} more"
     # The sensor's cursor (the files' hashes) is kept in PostgreSQL for the next tick.
-    (body,) = deployment.query("SELECT instigator_body FROM instigators WHERE instigator_body LIKE %s",
-                               (f'%"{SENSOR}"%',))[0]
+    (body,) = deployment.query(
+        "SELECT instigator_body FROM instigators WHERE instigator_body LIKE %s", (f'%"{SENSOR}"%',)
+    )[0]
     cursor = json.loads(json.loads(body)["job_specific_data"]["cursor"])
     assert set(cursor) == {p.name for p in Path(deployment.env["PARTNER_DATA_DIR"]).iterdir()}
 
@@ -258,10 +304,10 @@ def test_launched_runs_succeed_and_the_queue_runs_one_at_a_time(deployment):
         assert run["status"] == "SUCCESS", f"{run['job']} {run_id}: {failures(deployment, run_id)}"
     enqueued = deployment.enqueued()
     spans = sorted((run["start"], run["end"], enqueued[run_id]) for run_id, run in runs.items())
-    for (_, end, _), (next_start, _, _) in zip(spans, spans[1:]):
+    for (_, end, _), (next_start, _, _) in zip(spans, spans[1:], strict=False):
         assert next_start >= end, f"runs overlapped: {spans}"
     # The queue was used: a run joined it while the one before it was still going, and waited.
-    assert any(queued < end for (_, end, _), (_, _, queued) in zip(spans, spans[1:])), spans
+    assert any(queued < end for (_, end, _), (_, _, queued) in zip(spans, spans[1:], strict=False)), spans
 
 
 def test_runs_and_event_logs_are_read_back_from_postgres(deployment):
@@ -272,28 +318,45 @@ def test_runs_and_event_logs_are_read_back_from_postgres(deployment):
     assert {r["status"] for r in served_runs.values()} == {"SUCCESS"}
 
     def materialized(run_id: str) -> set[str]:
-        rows = deployment.query("SELECT asset_key FROM event_logs WHERE run_id = %s "
-                                "AND dagster_event_type = 'ASSET_MATERIALIZATION'", (run_id,))
+        rows = deployment.query(
+            "SELECT asset_key FROM event_logs WHERE run_id = %s AND dagster_event_type = 'ASSET_MATERIALIZATION'",
+            (run_id,),
+        )
         return {"/".join(json.loads(key)) for (key,) in rows}
 
     refresh = materialized(deployment.launched["refresh_all"])
-    assert {"staging/transactions", "audit/rejects", "marts/region_sustainability",
-            "reports/global_report", "reports/region_reports"} <= refresh
+    assert {
+        "staging/transactions",
+        "audit/rejects",
+        "marts/region_sustainability",
+        "reports/global_report",
+        "reports/region_reports",
+    } <= refresh
     load = materialized(deployment.launched["load_package"])
     assert {"staging/transactions", "marts/region_sustainability"} <= load
     assert not any(key.startswith("reports/") for key in load)
 
     for run_id in runs:
-        kinds = [kind for (kind,) in deployment.query(
-            "SELECT dagster_event_type FROM event_logs WHERE run_id = %s AND dagster_event_type IS NOT NULL "
-            "ORDER BY id", (run_id,))]
-        milestones = [k for k in kinds if k in {"PIPELINE_ENQUEUED", "PIPELINE_START", "PIPELINE_SUCCESS",
-                                                "PIPELINE_FAILURE", "PIPELINE_CANCELED"}]
+        kinds = [
+            kind
+            for (kind,) in deployment.query(
+                "SELECT dagster_event_type FROM event_logs WHERE run_id = %s AND dagster_event_type IS NOT NULL "
+                "ORDER BY id",
+                (run_id,),
+            )
+        ]
+        milestones = [
+            k
+            for k in kinds
+            if k in {"PIPELINE_ENQUEUED", "PIPELINE_START", "PIPELINE_SUCCESS", "PIPELINE_FAILURE", "PIPELINE_CANCELED"}
+        ]
         assert milestones == ["PIPELINE_ENQUEUED", "PIPELINE_START", "PIPELINE_SUCCESS"], (run_id, milestones)
         assert "ASSET_CHECK_EVALUATION" in kinds
     (checked,) = deployment.query(
         "SELECT count(*) FROM event_logs WHERE run_id = %s AND dagster_event_type = 'ASSET_CHECK_EVALUATION' "
-        "AND event LIKE %s", (deployment.launched["refresh_all"], '%every_row_accounted_for%'))[0]
+        "AND event LIKE %s",
+        (deployment.launched["refresh_all"], "%every_row_accounted_for%"),
+    )[0]
     assert checked == 1
 
 
@@ -304,7 +367,9 @@ def test_the_warehouse_and_the_reports_exist_after(deployment):
         loaded = conn.execute("SELECT rows_loaded FROM audit.load_summary WHERE source = 'transactions'").fetchone()
     assert {r for (r,) in regions} >= {"EU"}
     assert loaded == (1,)
-    pdfs = sorted(p.relative_to(deployment.env["REPORTS_DIR"]).as_posix()
-                  for p in Path(deployment.env["REPORTS_DIR"]).rglob("*.pdf"))
+    pdfs = sorted(
+        p.relative_to(deployment.env["REPORTS_DIR"]).as_posix()
+        for p in Path(deployment.env["REPORTS_DIR"]).rglob("*.pdf")
+    )
     assert pdfs == ["2025/EU.pdf", "2025/partnership-sustainability-2025.pdf"]
     assert all((Path(deployment.env["REPORTS_DIR"]) / p).read_bytes().startswith(b"%PDF-") for p in pdfs)

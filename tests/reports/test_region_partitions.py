@@ -9,9 +9,10 @@ region_reports run does to it.
 from __future__ import annotations
 
 import pytest
-from dagster import DagsterInstance, materialize
-
 from conftest import pdf_text
+from dagster import DagsterInstance, materialize
+from report_warehouse_fixture import REGIONS
+
 from pipelines.reports.assets import (
     GLYPH_CHECK,
     REGION_PARTITIONS,
@@ -23,7 +24,6 @@ from pipelines.reports.assets import (
 )
 from pipelines.reports.parts import PARTS_FOLDER
 from pipelines.warehouse import WarehouseResource
-from report_warehouse_fixture import REGIONS
 
 CODES = [code for code, _ in REGIONS]
 GLOBAL_PDF = "partnership-sustainability-2025.pdf"
@@ -49,14 +49,20 @@ def instance():
 
 
 def resources(warehouse_path, reports_dir, organisation="Test Federation"):
-    return {"warehouse": WarehouseResource(path=str(warehouse_path)),
-            "reports": ReportsResource(reports_dir=str(reports_dir), organisation=organisation,
-                                       render_workers=1)}
+    return {
+        "warehouse": WarehouseResource(path=str(warehouse_path)),
+        "reports": ReportsResource(reports_dir=str(reports_dir), organisation=organisation, render_workers=1),
+    }
 
 
 def run_partition(code, warehouse_path, reports_dir, instance, **kw):
-    return materialize([region_report], partition_key=code, instance=instance,
-                       resources=resources(warehouse_path, reports_dir, **kw), raise_on_error=False)
+    return materialize(
+        [region_report],
+        partition_key=code,
+        instance=instance,
+        resources=resources(warehouse_path, reports_dir, **kw),
+        raise_on_error=False,
+    )
 
 
 def published_bytes(reports_dir):
@@ -64,8 +70,9 @@ def published_bytes(reports_dir):
 
 
 def parts(reports_dir):
-    return sorted(p.relative_to(reports_dir / PARTS_FOLDER).as_posix()
-                  for p in (reports_dir / PARTS_FOLDER).rglob("*.pdf"))
+    return sorted(
+        p.relative_to(reports_dir / PARTS_FOLDER).as_posix() for p in (reports_dir / PARTS_FOLDER).rglob("*.pdf")
+    )
 
 
 def test_one_region_renders_its_part_and_leaves_the_published_set_untouched(warehouse_path, published, instance):
@@ -107,8 +114,7 @@ def test_a_complete_set_of_parts_is_published_as_the_periods_region_reports(ware
     assert after[GLOBAL_PDF] == f"published {GLOBAL_PDF}".encode()
 
 
-def test_an_incomplete_set_of_parts_is_not_published_the_step_renders_every_region(
-        warehouse_path, published, instance):
+def test_an_incomplete_set_of_parts_is_not_published_the_step_renders_every_region(warehouse_path, published, instance):
     for code in CODES[:-1]:
         assert run_partition(code, warehouse_path, published, instance).success
     result = materialize([region_reports], instance=instance, resources=resources(warehouse_path, published))
@@ -140,10 +146,14 @@ def test_with_the_global_report_in_the_run_the_set_is_rendered_whole_as_before(w
 
     for code in CODES:
         assert run_partition(code, warehouse_path, published, instance).success
-    result = materialize([global_report, region_reports], instance=instance,
-                         resources={**resources(warehouse_path, published),
-                                    "reports": ReportsResource(reports_dir=str(published),
-                                                               organisation="Test Federation", render_workers=2)})
+    result = materialize(
+        [global_report, region_reports],
+        instance=instance,
+        resources={
+            **resources(warehouse_path, published),
+            "reports": ReportsResource(reports_dir=str(published), organisation="Test Federation", render_workers=2),
+        },
+    )
     assert result.success
     [event] = result.asset_materializations_for_node("reports__region_reports")
     assert event.metadata["from_partitions"].value is False
@@ -169,8 +179,14 @@ def test_a_partition_run_starts_no_render_pool(warehouse_path, published, instan
 
     started = []
     monkeypatch.setattr(assets, "RenderPool", lambda workers: started.append(workers))
-    result = materialize([region_report], partition_key="EUR", instance=instance,
-                         resources={**resources(warehouse_path, published),
-                                    "reports": ReportsResource(reports_dir=str(published), render_workers=4)})
+    result = materialize(
+        [region_report],
+        partition_key="EUR",
+        instance=instance,
+        resources={
+            **resources(warehouse_path, published),
+            "reports": ReportsResource(reports_dir=str(published), render_workers=4),
+        },
+    )
     assert result.success and started == []
     assert [p.rsplit("/", 1)[1] for p in parts(published)] == ["EUR.pdf"]

@@ -5,7 +5,12 @@ def test_assets_write_every_report_with_metadata_and_a_preview(materialized):
     result, reports_dir = materialized
     folder = reports_dir / "2025"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "AFR.pdf", "ASOC.pdf", "EUR.pdf", "MENA.pdf", "partnership-sustainability-2025.pdf"]
+        "AFR.pdf",
+        "ASOC.pdf",
+        "EUR.pdf",
+        "MENA.pdf",
+        "partnership-sustainability-2025.pdf",
+    ]
 
     [glob] = result.asset_materializations_for_node("reports__global_report")
     meta = glob.metadata
@@ -21,8 +26,11 @@ def test_assets_write_every_report_with_metadata_and_a_preview(materialized):
 
 def test_glyph_checks_pass_on_the_fixture(materialized):
     result, _ = materialized
-    evaluations = {(e.asset_key, e.check_name): e.passed for e in result.get_asset_check_evaluations()
-                   if e.check_name == GLYPH_CHECK}
+    evaluations = {
+        (e.asset_key, e.check_name): e.passed
+        for e in result.get_asset_check_evaluations()
+        if e.check_name == GLYPH_CHECK
+    }
     assert evaluations == {(GLOBAL_REPORT, GLYPH_CHECK): True, (REGION_REPORTS, GLYPH_CHECK): True}
 
 
@@ -31,8 +39,9 @@ def test_glyph_check_fails_naming_the_file_and_the_text(tmp_path):
     from pipelines.reports.publish import PublishedReport
     from pipelines.reports.render import RenderedReport
 
-    rendered = RenderedReport(pdf=b"%PDF", pages=1, seconds=0.1,
-                              missing_glyphs=["'\\ue000' (U+E000) in: Partner \ue000 Ltd"])
+    rendered = RenderedReport(
+        pdf=b"%PDF", pages=1, seconds=0.1, missing_glyphs=["'\\ue000' (U+E000) in: Partner \ue000 Ltd"]
+    )
     result = _glyph_check(REGION_REPORTS, [PublishedReport(tmp_path / "AFR.pdf", rendered)])
     assert not result.passed
     assert "AFR.pdf: '\\ue000' (U+E000) in: Partner \ue000 Ltd" in result.metadata["missing_glyphs"].value
@@ -58,8 +67,10 @@ def test_a_whole_job_run_includes_the_region_reports():
     graph = SimpleNamespace(get_all_asset_keys=lambda: {GLOBAL_REPORT, REGION_REPORTS})
 
     def context(selection):
-        return SimpleNamespace(run=SimpleNamespace(asset_selection=selection),
-                               job_def=SimpleNamespace(asset_layer=SimpleNamespace(asset_graph=graph)))
+        return SimpleNamespace(
+            run=SimpleNamespace(asset_selection=selection),
+            job_def=SimpleNamespace(asset_layer=SimpleNamespace(asset_graph=graph)),
+        )
 
     assert _in_run(context(None), REGION_REPORTS)
     assert _in_run(context(frozenset()), REGION_REPORTS)  # execute_in_process of a whole job
@@ -84,13 +95,24 @@ def test_appendix_check_status_from_the_latest_record():
         return AssetCheckEvaluation(asset_key=key.asset_key, check_name=key.name, passed=passed)
 
     planned = SimpleNamespace(asset_key=keys[2].asset_key, check_name="rows")  # AssetCheckEvaluationPlanned
-    records = {keys[0]: record(evaluated(keys[0], True)), keys[1]: record(evaluated(keys[1], False), "0123456789"),
-               keys[2]: record(planned), keys[3]: None}
-    graph = SimpleNamespace(asset_check_keys=set(keys),
-                            get_check_spec=lambda key: SimpleNamespace(description=f"{key.asset_key.path[-1]} rows"))
+    records = {
+        keys[0]: record(evaluated(keys[0], True)),
+        keys[1]: record(evaluated(keys[1], False), "0123456789"),
+        keys[2]: record(planned),
+        keys[3]: None,
+    }
+    graph = SimpleNamespace(
+        asset_check_keys=set(keys),
+        get_check_spec=lambda key: SimpleNamespace(description=f"{key.asset_key.path[-1]} rows"),
+    )
     context = SimpleNamespace(
-        run_id="run-1", job_def=SimpleNamespace(asset_layer=SimpleNamespace(asset_graph=graph)),
-        instance=SimpleNamespace(get_latest_asset_check_evaluation_record=records.get))
+        run_id="run-1",
+        job_def=SimpleNamespace(asset_layer=SimpleNamespace(asset_graph=graph)),
+        instance=SimpleNamespace(get_latest_asset_check_evaluation_record=records.get),
+    )
     assert [(r["asset"], r["status"], r["run"]) for r in _check_results(context)] == [
-        ("staging/a", "passed", "this run"), ("staging/b", "failed", "run 01234567"),
-        ("staging/c", "pending", "this run"), ("staging/d", "not run", "")]
+        ("staging/a", "passed", "this run"),
+        ("staging/b", "failed", "run 01234567"),
+        ("staging/c", "pending", "this run"),
+        ("staging/d", "not run", ""),
+    ]

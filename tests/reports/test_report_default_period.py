@@ -26,19 +26,25 @@ from pipelines.warehouse import WarehouseResource
 
 TODAY = date(2028, 1, 15)
 GENERATED = datetime(2028, 1, 15, 9, 30, tzinfo=UTC)
-SKIPPED = ("2026 and 2027 have no money or activity recorded and were skipped. "
-           "This report covers 2025, the latest complete year with any.")
+SKIPPED = (
+    "2026 and 2027 have no money or activity recorded and were skipped. "
+    "This report covers 2025, the latest complete year with any."
+)
 
 
 def empty_later_years(path):
     with duckdb.connect(str(path)) as conn:
-        conn.execute("UPDATE marts.region_sustainability SET support_eur = 0, income_eur = 0, in_kind_eur = 0, "
-                     "expenditure_eur = 0, activities = 0, committed_pipeline_eur = 900 "
-                     "WHERE region_code = 'ALL' AND period = '2026'")
-        conn.execute("INSERT INTO marts.region_sustainability (region_code, period, period_type, period_start, "
-                     "period_end, income_eur, in_kind_eur, support_eur, expenditure_eur, activities, "
-                     "committed_pipeline_eur, risk_flags) VALUES ('ALL', '2027', 'year', DATE '2027-01-01', "
-                     "DATE '2027-12-31', 0, 0, 0, 0, 0, 900, [])")
+        conn.execute(
+            "UPDATE marts.region_sustainability SET support_eur = 0, income_eur = 0, in_kind_eur = 0, "
+            "expenditure_eur = 0, activities = 0, committed_pipeline_eur = 900 "
+            "WHERE region_code = 'ALL' AND period = '2026'"
+        )
+        conn.execute(
+            "INSERT INTO marts.region_sustainability (region_code, period, period_type, period_start, "
+            "period_end, income_eur, in_kind_eur, support_eur, expenditure_eur, activities, "
+            "committed_pipeline_eur, risk_flags) VALUES ('ALL', '2027', 'year', DATE '2027-01-01', "
+            "DATE '2027-12-31', 0, 0, 0, 0, 0, 900, [])"
+        )
     return path
 
 
@@ -59,9 +65,12 @@ def test_empty_later_years_are_skipped(warehouse):
 def test_the_asset_names_the_skipped_years_in_the_pdf_and_the_metadata(warehouse, tmp_path, monkeypatch):
     monkeypatch.setattr(report_assets, "_today", lambda: TODAY)
     result = materialize(
-        [global_report], instance=DagsterInstance.ephemeral(),
-        resources={"warehouse": WarehouseResource(path=str(warehouse)),
-                   "reports": ReportsResource(reports_dir=str(tmp_path), organisation="Test Federation")},
+        [global_report],
+        instance=DagsterInstance.ephemeral(),
+        resources={
+            "warehouse": WarehouseResource(path=str(warehouse)),
+            "reports": ReportsResource(reports_dir=str(tmp_path), organisation="Test Federation"),
+        },
     )
     [event] = result.asset_materializations_for_node("reports__global_report")
     assert event.metadata["period"].value == "2025"
@@ -84,26 +93,35 @@ def test_an_empty_period_asked_for_by_name_says_so(warehouse):
         data = load_report_data(conn, "2026")
     assert not data.has_money_or_activity
     assert key_findings(data) == [
-        "No support, expenditure or activity is recorded in 2026: there is nothing to report for this period."]
+        "No support, expenditure or activity is recorded in 2026: there is nothing to report for this period."
+    ]
 
 
 def test_no_year_with_anything_is_a_clear_one_line_error(tmp_path, monkeypatch):
     path = empty_later_years(build_fixture_warehouse(tmp_path / "w.duckdb"))
     with duckdb.connect(str(path)) as conn:
-        conn.execute("UPDATE marts.region_sustainability SET support_eur = 0, income_eur = 0, in_kind_eur = 0, "
-                     "expenditure_eur = 0, activities = 0 WHERE region_code = 'ALL' AND period = '2025'")
-    message = ("no calendar year that ended before 2028-01-15 has any support, expenditure or activity in "
-               "marts.region_sustainability (years ended: 2025, 2026, 2027); "
-               "load a package that records some or pass a period")
+        conn.execute(
+            "UPDATE marts.region_sustainability SET support_eur = 0, income_eur = 0, in_kind_eur = 0, "
+            "expenditure_eur = 0, activities = 0 WHERE region_code = 'ALL' AND period = '2025'"
+        )
+    message = (
+        "no calendar year that ended before 2028-01-15 has any support, expenditure or activity in "
+        "marts.region_sustainability (years ended: 2025, 2026, 2027); "
+        "load a package that records some or pass a period"
+    )
     with duckdb.connect(str(path), read_only=True) as conn, pytest.raises(ReportDataError) as raised:
         default_period(conn, TODAY)
     assert str(raised.value) == message
 
     monkeypatch.setattr(report_assets, "_today", lambda: TODAY)
     result = materialize(
-        [global_report], instance=DagsterInstance.ephemeral(), raise_on_error=False,
-        resources={"warehouse": WarehouseResource(path=str(path)),
-                   "reports": ReportsResource(reports_dir=str(tmp_path / "reports"))},
+        [global_report],
+        instance=DagsterInstance.ephemeral(),
+        raise_on_error=False,
+        resources={
+            "warehouse": WarehouseResource(path=str(path)),
+            "reports": ReportsResource(reports_dir=str(tmp_path / "reports")),
+        },
     )
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")

@@ -11,15 +11,18 @@ def fetcher():
     return TemplateOnlyURLFetcher(TEMPLATES_DIR)
 
 
-@pytest.mark.parametrize("url", [
-    "file:///etc/passwd",
-    "http://127.0.0.1/",
-    "https://example.org/logo.png",
-    "ftp://127.0.0.1/x",
-    TEMPLATES_DIR.as_uri() + "/../pyproject.toml",
-    TEMPLATES_DIR.as_uri() + "/%2e%2e/pyproject.toml",
-    "file://otherhost" + str(TEMPLATES_DIR / "style.css"),
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "http://127.0.0.1/",
+        "https://example.org/logo.png",
+        "ftp://127.0.0.1/x",
+        TEMPLATES_DIR.as_uri() + "/../pyproject.toml",
+        TEMPLATES_DIR.as_uri() + "/%2e%2e/pyproject.toml",
+        "file://otherhost" + str(TEMPLATES_DIR / "style.css"),
+    ],
+)
 def test_everything_outside_the_templates_is_refused_and_logged(fetcher, caplog, url):
     with caplog.at_level(logging.WARNING, logger="pipelines.reports.fetcher"), pytest.raises(RefusedURL):
         fetcher.fetch(url)

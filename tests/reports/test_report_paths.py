@@ -10,8 +10,9 @@ from pipelines.reports.paths import (
 )
 
 
-@pytest.mark.parametrize("code", ["../x", "..", "a/b", "MENA/../../etc", "mena", "", "A" * 17,
-                                  "/etc/passwd", "ÄFR", "AF R", "AF\x00"])
+@pytest.mark.parametrize(
+    "code", ["../x", "..", "a/b", "MENA/../../etc", "mena", "", "A" * 17, "/etc/passwd", "ÄFR", "AF R", "AF\x00"]
+)
 def test_region_codes_that_could_name_another_file_are_refused(tmp_path, code):
     with pytest.raises(UnsafeReportPath):
         region_report_path(tmp_path, "2025", code)
@@ -25,8 +26,7 @@ def test_bad_periods_are_refused(tmp_path, period):
 
 def test_paths_are_inside_reports_dir(tmp_path):
     assert region_report_path(tmp_path, "2025-Q3", "MENA") == (tmp_path / "2025-Q3" / "MENA.pdf").resolve()
-    assert global_report_path(tmp_path, "2025") == (
-        tmp_path / "2025" / "partnership-sustainability-2025.pdf").resolve()
+    assert global_report_path(tmp_path, "2025") == (tmp_path / "2025" / "partnership-sustainability-2025.pdf").resolve()
 
 
 def test_a_symlinked_period_folder_pointing_outside_is_refused(tmp_path):

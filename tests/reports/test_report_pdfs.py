@@ -57,8 +57,10 @@ def test_every_region_name_and_score_as_in_the_marts(global_text, warehouse_path
 
 
 def test_key_finding_for_the_dependent_region_is_printed(global_text):
-    assert ("Middle East & North Africa receives 78 % of its support from one funder; "
-            "if it left, committed runway would fall from 9.0 to 2.0 months.") in global_text
+    assert (
+        "Middle East & North Africa receives 78 % of its support from one funder; "
+        "if it left, committed runway would fall from 9.0 to 2.0 months."
+    ) in global_text
 
 
 def test_hostile_partner_name_is_text_and_nothing_was_fetched(afr_rendered, global_text):
@@ -85,7 +87,8 @@ def test_pdf_metadata_title_language_and_pdf_ua(global_pdf, afr_rendered):
     assert b"pdfuaid:part" in reader.trailer["/Root"]["/Metadata"].get_object().get_data()
     region = PdfReader(io.BytesIO(afr_rendered.pdf))
     assert region.metadata.title.replace("\u2068", "").replace("\u2069", "") == (
-        "Africa: partnership sustainability 2025")
+        "Africa: partnership sustainability 2025"
+    )
 
 
 def test_no_attachments(global_pdf, materialized):
@@ -118,17 +121,27 @@ def _outline_titles(outline) -> list[str]:
 def test_headings_become_bookmarks(global_pdf):
     titles = _outline_titles(PdfReader(global_pdf).outline)
     assert titles[:3] == ["Partnership sustainability 2025", "Executive summary", "Key findings"]
-    for heading in ["Europe EUR", "Middle East & North Africa MENA",
-                    "Stress test: losing the top funder", "Appendix A: data quality",
-                    "Appendix B: methodology"]:
+    for heading in [
+        "Europe EUR",
+        "Middle East & North Africa MENA",
+        "Stress test: losing the top funder",
+        "Appendix A: data quality",
+        "Appendix B: methodology",
+    ]:
         assert heading in titles
     assert "Contents" not in titles  # the cover's table of contents is not a section
 
 
 def test_every_table_and_chart_names_its_warehouse_table(global_text):
-    for table in ["marts.region_sustainability", "marts.region_support_mix",
-                  "marts.region_partner_support", "marts.region_expiring_commitments",
-                  "marts.metric_settings", "audit.load_summary", "audit.rejects"]:
+    for table in [
+        "marts.region_sustainability",
+        "marts.region_support_mix",
+        "marts.region_partner_support",
+        "marts.region_expiring_commitments",
+        "marts.metric_settings",
+        "audit.load_summary",
+        "audit.rejects",
+    ]:
         assert f"Source: {table}" in global_text
     # One source line per table and chart: 7 in each of the 4 region sections (resources,
     # 2 charts, type mix, health, expiring, impact) + summary 2 (totals, ranking)
@@ -137,8 +150,10 @@ def test_every_table_and_chart_names_its_warehouse_table(global_text):
 
 
 def test_partner_list_header_repeats_on_every_page(data):
-    many = [dict(p, partner_id=f"P{i:03d}", partner_name=f"Partner number {i:03d}")
-            for i, p in enumerate(data.partners["EUR"] * 20)]  # 120 rows: several pages
+    many = [
+        dict(p, partner_id=f"P{i:03d}", partner_name=f"Partner number {i:03d}")
+        for i, p in enumerate(data.partners["EUR"] * 20)
+    ]  # 120 rows: several pages
     big = dataclasses.replace(data, partners={**data.partners, "EUR": many})
     rendered = html_to_pdf(region_report_html(big, "EUR", "Test Federation", GENERATED))
     reader = PdfReader(io.BytesIO(rendered.pdf))
@@ -149,8 +164,7 @@ def test_partner_list_header_repeats_on_every_page(data):
 
 
 def test_a_character_without_a_glyph_is_reported_with_its_text():
-    html = ('<html lang="en"><head><title>t</title></head>'
-            '<body><p>Partner \ue000 Ltd</p></body></html>')
+    html = '<html lang="en"><head><title>t</title></head><body><p>Partner \ue000 Ltd</p></body></html>'
     rendered = html_to_pdf(html)
     assert rendered.missing_glyphs == ["'\\ue000' (U+E000) in: Partner \ue000 Ltd"]
 
@@ -177,5 +191,6 @@ def test_data_quality_appendix_shows_load_counts_rejects_and_check_results(globa
     # audit.rejects: two unknown_currency rows in transactions, one example message.
     assert "transactions unknown_currency 2 currency ABC is not ISO 4217" in global_text
     # The stand-in check ran before the report (it is upstream) and failed.
-    assert ("audit/load_summary stub_rows_balance Rows read = rows loaded + rows rejected. "
-            "failed this run") in global_text
+    assert (
+        "audit/load_summary stub_rows_balance Rows read = rows loaded + rows rejected. failed this run"
+    ) in global_text

@@ -61,7 +61,8 @@ def test_workers_die_with_a_run_killed_by_sigkill(tmp_path):
     """A process that started a pool and is killed with SIGKILL (no clean-up runs) takes its
     render workers with it (issue 12: orphaned workers kept writing PDFs)."""
     script = tmp_path / "run.py"
-    script.write_text(textwrap.dedent("""
+    script.write_text(
+        textwrap.dedent("""
         import sys, time
         from pipelines.reports.publish import RenderPool
         if __name__ == "__main__":
@@ -69,9 +70,9 @@ def test_workers_die_with_a_run_killed_by_sigkill(tmp_path):
             pool.wait_ready()
             print(*pool.worker_pids(), flush=True)
             time.sleep(600)
-    """))
-    run = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
-                           cwd=PROJECT_ROOT)
+    """)
+    )
+    run = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=PROJECT_ROOT)
     try:
         pids = [int(p) for p in run.stdout.readline().split()]
         assert len(pids) == 2 and all(alive(p) for p in pids)

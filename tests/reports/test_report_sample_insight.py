@@ -46,8 +46,11 @@ def global_text(sample_2025):
 
 def _cliff_month(text: str, region: str) -> tuple[int, int]:
     """The month the summary names for `region`: 'short from YYYY-MM' or 'from the first month, YYYY-MM'."""
-    match = re.search(re.escape(region) + r": committed funding (?:covers spending until \d{4}-\d{2}; short from"
-                      r"|falls short of spending from the first month,) (\d{4})-(\d{2})", text)
+    match = re.search(
+        re.escape(region) + r": committed funding (?:covers spending until \d{4}-\d{2}; short from"
+        r"|falls short of spending from the first month,) (\d{4})-(\d{2})",
+        text,
+    )
     assert match, f"no cliff sentence for {region}"
     return int(match.group(1)), int(match.group(2))
 
@@ -61,20 +64,20 @@ def test_latin_america_shows_a_cliff_within_twelve_months(global_text):
 
 
 def test_asia_oceania_shows_its_partners_gone_silent(global_text, sample_2025):
-    body = global_text[global_text.index("Key findings"):]  # after the contents page
-    changes = body[body.index("What changed since 2024"):body.index("Sustainability score (0–100), one panel")]
-    section = changes[changes.index("Asia-Oceania"):]
+    body = global_text[global_text.index("Key findings") :]  # after the contents page
+    changes = body[body.index("What changed since 2024") : body.index("Sustainability score (0–100), one panel")]
+    section = changes[changes.index("Asia-Oceania") :]
     match = re.search(r"Partners gone silent (\d+) — engaged at the end of 2024", section)
     assert match and int(match.group(1)) >= 3
     assert "华夏图书馆基金会" in section  # its largest funder, last contacted in February 2025
     # The other regions kept talking to their partners.
-    europe = changes[changes.index("Europe"):]
+    europe = changes[changes.index("Europe") :]
     assert europe.split("Partners gone silent", 1)[1].lstrip().startswith("none")
 
 
 def test_the_trend_page_labels_no_complete_year_incomplete(global_text):
-    body = global_text[global_text.index("Key findings"):]
-    trends = body[body.index("Sustainability score (0–100), one panel"):body.index("For each month after")]
+    body = global_text[global_text.index("Key findings") :]
+    trends = body[body.index("Sustainability score (0–100), one panel") : body.index("For each month after")]
     assert "2023" in trends and "2025" in trends
     assert "2025 (incomplete)" not in trends
 

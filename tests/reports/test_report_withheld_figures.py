@@ -65,10 +65,10 @@ def test_findings_leave_out_what_rests_on_withheld_figures(data):
     findings = plain(key_findings(data))
     # the share is support, which is recorded: it stays; the runway clause goes
     assert "Middle East & North Africa receives 78 % of its support from one funder." in findings
-    assert not any("runway" in s.lower() for s in findings[1:])     # no short runway for Africa either
+    assert not any("runway" in s.lower() for s in findings[1:])  # no short runway for Africa either
     # the score range compares regions whose figures are shown: only Europe is left (ASOC spent nothing)
     assert not any("sustainability score" in s for s in findings)
-    assert findings[0].endswith("an operating margin of 8 %.")    # the ALL row's figures are shown
+    assert findings[0].endswith("an operating margin of 8 %.")  # the ALL row's figures are shown
 
 
 def test_the_pdf_prints_the_words_and_not_the_numbers(text):
@@ -79,13 +79,19 @@ def test_the_pdf_prints_the_words_and_not_the_numbers(text):
     assert text.count(WORDS) >= 3 * 5 + 3 + 3 * 2
     assert "Runway spending not recorded in this data Risk flags high concentration Resources" in text
     # Africa's spending flags (short runway, top-funder cliff) are not shown; the marts keep them
-    assert ("3 Africa 55.2 high (0.26) spending not recorded in this data high concentration "
-            "4 Middle East & North Africa 31.7 high (0.63) spending not recorded in this data "
-            "high concentration dominant funder low renewal low engagement") in text
-    assert ("Middle East & North Africa Gulf Knowledge Foundation 78 % "
-            "spending not recorded in this data spending not recorded in this data") in text
-    assert ("this data records spending below 10 % of support for the region in the twelve months "
-            "to 2025-12-31, so they would not mean anything") in text
+    assert (
+        "3 Africa 55.2 high (0.26) spending not recorded in this data high concentration "
+        "4 Middle East & North Africa 31.7 high (0.63) spending not recorded in this data "
+        "high concentration dominant funder low renewal low engagement"
+    ) in text
+    assert (
+        "Middle East & North Africa Gulf Knowledge Foundation 78 % "
+        "spending not recorded in this data spending not recorded in this data"
+    ) in text
+    assert (
+        "this data records spending below 10 % of support for the region in the twelve months "
+        "to 2025-12-31, so they would not mean anything"
+    ) in text
 
 
 def test_a_region_with_figures_shown_is_unchanged(text):
@@ -99,6 +105,7 @@ def test_withheld_global_row(data):
     withheld = dataclasses.replace(data, total=total)
     assert plain(key_findings(withheld))[0] == (
         "Across all regions the organisation received EUR 1.85 m in support and spent EUR 1.70 m "
-        "in 2025; with spending not recorded in this data, runway and margin are not given.")
+        "in 2025; with spending not recorded in this data, runway and margin are not given."
+    )
     html = global_report_html(withheld, "Test Federation", GENERATED, None)
     assert f'<span class="label">Runway</span><strong><span class="withheld">{WORDS}</span></strong>' in html
