@@ -3,4 +3,4 @@
 CREATE OR REPLACE TEMP VIEW fx AS
 SELECT currency, rate_date, eur_per_unit FROM staging.fx_rates
 UNION ALL
-SELECT 'EUR', DATE '0001-01-01', 1::DECIMAL(24, 12);
+SELECT 'EUR' AS currency, DATE '0001-01-01' AS rate_date, 1::DECIMAL(24, 12) AS eur_per_unit;

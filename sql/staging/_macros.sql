@@ -6,7 +6,7 @@ CREATE OR REPLACE TEMP MACRO quoted(s) AS '''' || s || '''';
 -- and strptime (checked on every string of that shape from 0000-00-00 to 9999-13-32), at
 -- half the cost.
 CREATE OR REPLACE TEMP MACRO iso_date(s) AS
-    CASE WHEN s GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' THEN TRY_CAST(s AS DATE) END;
+    CASE WHEN s GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' THEN try_cast(s AS DATE) END;
 -- At most 2 decimals, no thousands separators, no exponent: the contract's amount format.
 CREATE OR REPLACE TEMP MACRO money(s) AS
     CASE WHEN regexp_full_match(s, '-?\d{1,16}(\.\d{1,2})?') THEN s::DECIMAL(18, 2) END;
