@@ -1,7 +1,9 @@
 """Checks a run makes before any work (and again when a run starts): can it write what it will write?
 
 - the package folder exists (PARTNER_DATA_DIR);
-- WAREHOUSE_PATH names a file (or nothing yet) in a folder this process can write;
+- WAREHOUSE_PATH names a file (or nothing yet) in a folder this process can write, and an
+  existing file is one this DuckDB can read (a file written by another DuckDB storage
+  version, e.g. DuckDB 2.0 before the project moved to 1.4 LTS, is named as such);
 - REPORTS_DIR is a folder (made if missing) this process can write;
 - with DuckLake, WAREHOUSE_DATA_PATH is a folder this process can write (pipelines/lake.py
   also checks that the catalog answers);
@@ -14,9 +16,13 @@ with one line naming the setting, the path and the reason.
 
 from __future__ import annotations
 
+import functools
 import os
+import struct
 import tempfile
 from pathlib import Path
+
+import duckdb
 
 
 class OutputError(Exception):
@@ -39,6 +45,42 @@ def check_warehouse(warehouse: Path, min_free: int) -> None:
         raise OutputError(f"WAREHOUSE_PATH {warehouse} is not a regular file")
     _writable_folder(warehouse.parent, "WAREHOUSE_PATH", f"the folder of WAREHOUSE_PATH {warehouse}")
     _free_space(warehouse.parent, min_free, "WAREHOUSE_PATH")
+    _readable_storage(warehouse)
+
+
+def _storage_version(path: Path) -> int | None:
+    """The storage version in a DuckDB file's header ('DUCK' at byte 8, then a uint64)."""
+    with open(path, "rb") as file:
+        header = file.read(20)
+    return struct.unpack("<Q", header[12:20])[0] if header[8:12] == b"DUCK" else None
+
+
+@functools.cache
+def _own_storage_version() -> int | None:
+    with tempfile.TemporaryDirectory() as folder:
+        probe = Path(folder) / "probe.duckdb"
+        duckdb.connect(str(probe)).close()
+        return _storage_version(probe)
+
+
+def _readable_storage(warehouse: Path) -> None:
+    """Only a file of another storage version is opened (read-only, once): the common case
+    costs a 20-byte read and never touches a warehouse another process is writing."""
+    if not warehouse.is_file() or warehouse.stat().st_size < 20:
+        return
+    version = _storage_version(warehouse)
+    if version is None or version == _own_storage_version():
+        return
+    try:
+        duckdb.connect(str(warehouse), read_only=True).close()
+    except duckdb.IOException as err:
+        if "version number" not in str(err):
+            return  # e.g. another process holds it: the run lock deals with that
+        raise OutputError(
+            f"WAREHOUSE_PATH {warehouse} was written by another DuckDB version (storage version {version}) "
+            f"than this project's DuckDB {duckdb.__version__} can read: move it aside or delete it; "
+            "the next run builds it again from the package"
+        ) from None
 
 
 def check_data_path(data_path: Path, min_free: int) -> None:

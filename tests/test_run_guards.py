@@ -3,6 +3,7 @@ run lock, a full disk, and one line naming the cause of each failure."""
 
 from __future__ import annotations
 
+import gzip
 import os
 import subprocess
 import sys
@@ -68,6 +69,26 @@ def test_a_reports_dir_that_is_a_file(tmp_path, package, capsys):
     assert code == 2 and out == ""
     assert one_line(err) == f"partner-reports: error: REPORTS_DIR {tmp_path / 'reports'} is a file, not a folder"
     assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_a_warehouse_of_another_duckdb_storage_version_is_named_before_any_work(tmp_path, package, capsys):
+    """A warehouse written by DuckDB 2.0.0 (before the project moved to 1.4 LTS; the fixture is
+    a real one, gzipped) has a storage version DuckDB 1.4 refuses to open: one line saying what
+    to do, exit 2, the file and the reports folder left alone."""
+    warehouse = tmp_path / "w.duckdb"
+    warehouse.write_bytes(
+        gzip.decompress((ROOT / "tests" / "fixtures" / "warehouse-duckdb-2.0.0.duckdb.gz").read_bytes())
+    )
+    before = warehouse.read_bytes()
+    code, out, err = run(package(), warehouse, tmp_path / "reports", capsys)
+    assert code == 2 and out == ""
+    assert one_line(err) == (
+        f"partner-reports: error: WAREHOUSE_PATH {warehouse} was written by another DuckDB version "
+        f"(storage version 999) than this project's DuckDB {duckdb.__version__} can read: move it aside "
+        "or delete it; the next run builds it again from the package"
+    )
+    assert warehouse.read_bytes() == before
+    assert not (tmp_path / "reports").exists()
 
 
 def test_a_warehouse_inside_a_file(tmp_path, package, capsys):
