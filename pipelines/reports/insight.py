@@ -16,6 +16,7 @@ from datetime import date
 import duckdb
 
 from pipelines.metrics.facts import ALL
+from pipelines.metrics.insight import CHANGE_KINDS
 from pipelines.reports.formatting import (
     SPENDING_FLAGS,
     SPENDING_NOT_RECORDED,
@@ -96,20 +97,11 @@ def load_insight(conn: duckdb.DuckDBPyConnection, period: str, period_type: str,
         .pl()
         .to_dicts()
     )
-    kinds = (
-        "score_component",
-        "flag_raised",
-        "flag_cleared",
-        "funder_gained",
-        "funder_lost",
-        "agreement_ended_unrenewed",
-        "partner_went_silent",
-    )
     components = list(COMPONENT_LABELS)
     changes.sort(
         key=lambda r: (
             r["region_code"],
-            kinds.index(r["change_kind"]),
+            CHANGE_KINDS.index(r["change_kind"]),
             components.index(r["subject_id"]) if r["change_kind"] == "score_component" else 0,
             -(r["amount_eur"] or 0),
             r["subject_id"],
