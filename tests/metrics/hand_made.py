@@ -1,15 +1,22 @@
-"""Helpers for the hand-made metric packages: money columns, one mart row, a whole-row assert."""
+"""Helpers for the hand-made metric packages: money columns, empty tables, one mart row, a whole-row assert."""
 
 from decimal import Decimal
 
 import polars as pl
 import pytest
 
+from pipelines.metrics.facts import COLUMNS
+
 MONEY = pl.Decimal(18, 2)
 
 
 def money(*values: str) -> pl.Series:
     return pl.Series([Decimal(v) for v in values], dtype=MONEY)
+
+
+def empty(table: str) -> pl.DataFrame:
+    """A staging table with no rows, in the columns and types the metrics read (facts.COLUMNS)."""
+    return pl.DataFrame(schema=COLUMNS[table])
 
 
 def sustainability_row(marts, region: str, period: str = "2025") -> dict:

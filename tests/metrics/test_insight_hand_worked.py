@@ -38,7 +38,7 @@ import pytest
 
 from pipelines.metrics.compute import compute_region_metrics
 from pipelines.metrics.insight import compute_insight_marts
-from tests.metrics.hand_made import money
+from tests.metrics.hand_made import empty, money
 
 D = date.fromisoformat
 
@@ -83,14 +83,7 @@ def frames() -> dict[str, pl.DataFrame]:
                 "amount_eur": money("600", "300", "1200"),
             }
         ),
-        "activities": pl.DataFrame(
-            schema={
-                "region_code": pl.String,
-                "start_date": pl.Date,
-                "participants": pl.Int64,
-                "libraries_reached": pl.Int64,
-            }
-        ),
+        "activities": empty("activities"),
         "interactions": pl.DataFrame(
             {
                 "partner_id": ["F1", "F3"],
@@ -98,15 +91,7 @@ def frames() -> dict[str, pl.DataFrame]:
                 "interaction_date": [D("2024-11-15"), D("2025-12-01")],
             }
         ),
-        "outcomes": pl.DataFrame(
-            schema={
-                "region_code": pl.String,
-                "period_end": pl.Date,
-                "baseline": pl.Float64,
-                "target": pl.Float64,
-                "actual": pl.Float64,
-            }
-        ),
+        "outcomes": empty("outcomes"),
     }
 
 

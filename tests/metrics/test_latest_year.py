@@ -10,7 +10,7 @@ from pipelines.metrics.assets import DESCRIPTIONS, SUSTAINABILITY, materializati
 from pipelines.metrics.compute import compute_region_metrics
 from pipelines.metrics.latest_year import COLUMNS, has_money_or_activity, latest_complete_year, no_year_message
 from pipelines.metrics.settings import MetricSettings
-from tests.metrics.hand_made import money
+from tests.metrics.hand_made import empty, money
 
 D = date.fromisoformat
 
@@ -106,26 +106,9 @@ def frames_with_a_grant_dated_ahead() -> dict[str, pl.DataFrame]:
         "expenditures": pl.DataFrame(
             {"region_code": ["R"], "expenditure_date": [D("2025-05-01")], "amount_eur": money("400.00")}
         ),
-        "activities": pl.DataFrame(
-            schema={
-                "region_code": pl.String,
-                "start_date": pl.Date,
-                "participants": pl.Int64,
-                "libraries_reached": pl.Int64,
-            }
-        ),
-        "interactions": pl.DataFrame(
-            schema={"partner_id": pl.String, "region_code": pl.String, "interaction_date": pl.Date}
-        ),
-        "outcomes": pl.DataFrame(
-            schema={
-                "region_code": pl.String,
-                "period_end": pl.Date,
-                "baseline": pl.Float64,
-                "target": pl.Float64,
-                "actual": pl.Float64,
-            }
-        ),
+        "activities": empty("activities"),
+        "interactions": empty("interactions"),
+        "outcomes": empty("outcomes"),
     }
 
 

@@ -24,7 +24,7 @@ import pytest
 from pipelines.metrics.compute import compute_region_metrics
 from pipelines.metrics.marts import write_marts
 from pipelines.metrics.settings import MetricSettings, MetricSettingsError
-from tests.metrics.hand_made import money
+from tests.metrics.hand_made import empty, money
 from tests.metrics.hand_made import sustainability_row as row
 
 D = date.fromisoformat
@@ -68,18 +68,8 @@ def frames() -> dict[str, pl.DataFrame]:
         "activities": pl.DataFrame(
             {"region_code": ["Z"], "start_date": [D("2025-04-01")], "participants": [20], "libraries_reached": [1]}
         ),
-        "interactions": pl.DataFrame(
-            schema={"partner_id": pl.String, "region_code": pl.String, "interaction_date": pl.Date}
-        ),
-        "outcomes": pl.DataFrame(
-            schema={
-                "region_code": pl.String,
-                "period_end": pl.Date,
-                "baseline": pl.Float64,
-                "target": pl.Float64,
-                "actual": pl.Float64,
-            }
-        ),
+        "interactions": empty("interactions"),
+        "outcomes": empty("outcomes"),
     }
 
 
