@@ -16,11 +16,12 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from loopback import free_port
 
 ADMIN_USER = "reports_admin"
 ADMIN_PASSWORD = "test-only-password"  # a throwaway server that lives for one test session
@@ -37,12 +38,6 @@ def find_bindir() -> Path:
         "PostgreSQL server binaries not found: install the Debian package 'postgresql' "
         "(or set PG_BINDIR to the folder holding pg_ctl)"
     )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

@@ -4,11 +4,9 @@ temporary package and warehouse; the tests talk to it over GraphQL."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from loopback import free_port, graphql
 from package_fixture import write_package
 
 from pipelines.definitions import project_assets
@@ -28,23 +27,12 @@ RUNS_SECONDS = 60
 TERMINAL = {"SUCCESS", "FAILURE", "CANCELED"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
     def __init__(self, url: str, process: subprocess.Popen, log: Path):
         self.url, self.process, self.log = url, process, log
 
     def graphql(self, query: str, variables: dict | None = None) -> dict:
-        body = json.dumps({"query": query, "variables": variables or {}}).encode()
-        request = urllib.request.Request(f"{self.url}/graphql", data=body, headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as response:
-            answer = json.load(response)
-        assert "errors" not in answer, answer["errors"]
-        return answer["data"]
+        return graphql(self.url, query, variables)
 
 
 @pytest.fixture(scope="module")

@@ -331,7 +331,7 @@ def test_a_reader_sees_the_previous_state_during_a_run_and_after_it_is_killed(la
 def test_a_catalog_that_cannot_work_is_one_line_and_exit_2(
     lake, postgres_server, tmp_path, capsys, monkeypatch, catalog, says
 ):
-    from postgres_server import free_port
+    from loopback import free_port
 
     values = {"closed": free_port(), "host": postgres_server.host, "port": postgres_server.port}
     monkeypatch.setenv("WAREHOUSE_CATALOG", catalog.format(**values))

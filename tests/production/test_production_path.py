@@ -32,8 +32,8 @@ from pathlib import Path
 import duckdb
 import psycopg2
 import pytest
+from loopback import free_port, graphql
 from package_fixture import write_package
-from postgres_server import free_port
 
 from pipelines.settings import PROJECT_ROOT
 
@@ -76,12 +76,7 @@ class Deployment:
             assert process.poll() is None, f"{name} exited with {process.returncode}"
 
     def graphql(self, query: str, variables: dict | None = None) -> dict:
-        body = json.dumps({"query": query, "variables": variables or {}}).encode()
-        request = urllib.request.Request(f"{self.url}/graphql", data=body, headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as response:
-            answer = json.load(response)
-        assert "errors" not in answer, answer["errors"]
-        return answer["data"]
+        return graphql(self.url, query, variables)
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         """Read Dagster's storage straight from PostgreSQL, not through Dagster."""
