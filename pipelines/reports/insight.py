@@ -249,8 +249,9 @@ def _trend_rows(rows: list[dict], report_end: date, today: date) -> list[dict]:
     ]
 
 
-def region_context(data, code: str, colour: str, today: date) -> dict:
-    """What the region pages print: trend tables and chart, changes, cliff sentence and chart."""
+def region_context(data, code: str, colour: str, today: date, draw: bool = True) -> dict:
+    """What the region pages print: trend tables and chart, changes, cliff sentence and chart.
+    `draw=False`: the same without the two charts (the global report prints its own)."""
     from pipelines.reports import charts, insight_charts
 
     insight: Insight = data.insight
@@ -268,7 +269,7 @@ def region_context(data, code: str, colour: str, today: date) -> dict:
                 years, [r["period"] for r in years], [r["incomplete"] for r in years], colour, data.currency
             )
         )
-        if years
+        if years and draw
         else None,
         "changes": change_lines(row, insight.changes.get(code, []), data.currency),
         "score_change": next(
@@ -281,8 +282,9 @@ def region_context(data, code: str, colour: str, today: date) -> dict:
         ),
         "cliff_sentence": cliff_sentence(row["region_name"], row, months),
         "months": months,
+        "shows_cliff": shows_cliff,
         "cliff_chart": charts.data_uri(insight_charts.cliff_chart(months, colour, data.currency))
-        if shows_cliff
+        if shows_cliff and draw
         else None,
     }
 
@@ -296,7 +298,9 @@ def global_context(data, colours: dict[str, str], today: date) -> dict:
         return {"insight": insight, "long_type": insight.long_type}
     regions = [r["region_code"] for r in data.regions]
     names = {**data.region_names, ALL: "All regions"}
-    by_region = {code: region_context(data, code, colours.get(code, "#0b2d4f"), today) for code in regions + [ALL]}
+    by_region = {
+        code: region_context(data, code, colours.get(code, "#0b2d4f"), today, draw=False) for code in regions + [ALL]
+    }
     year_periods = [r["period"] for r in by_region[ALL]["years"]]
 
     def series(measure: str) -> dict:
@@ -313,7 +317,7 @@ def global_context(data, colours: dict[str, str], today: date) -> dict:
             ]
         return out
 
-    shown = [c for c in regions if by_region[c]["cliff_chart"]]
+    shown = [c for c in regions if by_region[c]["shows_cliff"]]
     return {
         "insight": insight,
         "long_type": insight.long_type,
