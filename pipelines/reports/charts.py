@@ -1,11 +1,10 @@
 """Charts as SVG, embedded in the HTML as data: URLs.
 
-Text is converted to paths (svg.fonttype 'path', matplotlib's default): matplotlib 3.11
-shapes Arabic and CJK itself, whereas with 'none' WeasyPrint re-lays out <text> with its
-own metrics and right-aligned RTL labels were clipped. The charts' words are therefore
-not in the PDF's text layer; every chart has alt text and its numbers are also in a table.
-Each text is written as one SVG path (svg_text.py), which WeasyPrint draws much faster
-than matplotlib's one <use> per character.
+Plain labels (Latin, Greek, Cyrillic; every axis number) are SVG <text>, which WeasyPrint
+sets in the report's fonts; labels in other scripts are outlines (svg.fonttype 'path'),
+shaped by matplotlib 3.11 itself, because WeasyPrint re-lays out <text> with its own
+metrics and right-aligned Arabic labels were clipped (svg_text.py). Every chart has alt
+text and its numbers are also in a table.
 """
 
 from __future__ import annotations

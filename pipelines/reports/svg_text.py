@@ -1,6 +1,15 @@
-"""Chart SVG whose every text is one <path>: the same outlines, cheaper for WeasyPrint.
+"""Chart SVG that WeasyPrint draws cheaply: plain labels as <text>, the rest as one <path>.
 
-matplotlib's SVG backend draws text as paths (`svg.fonttype: path`, charts.py) by defining
+Plain labels (`is_plain`: printable Latin, Greek and Cyrillic letters, digits, common
+punctuation; the numbers on every axis) are written as SVG <text>, anchored where
+matplotlib anchors them (`text-anchor`), and WeasyPrint sets them in the same fonts as
+the report's own text: a few font operators in the PDF instead of hundreds of outline
+points, and the words are in the PDF's text layer. Any other label (Arabic, Hebrew, CJK
+and other scripts that need shaping or run right to left, TeX, doubled or edge spaces
+that SVG would collapse) is drawn as outlines, because WeasyPrint lays out SVG <text>
+with its own metrics and clipped right-aligned right-to-left labels.
+
+For outlines: matplotlib's SVG backend draws text as paths (`svg.fonttype: path`, charts.py) by defining
 each glyph once and placing it with one <use> element per character. WeasyPrint draws a
 <use> by copying the glyph's element, cascading styles over it again, applying its own
 transform and parsing the outline anew: for the reports' charts that bookkeeping cost
@@ -25,10 +34,26 @@ from matplotlib.colors import rgb2hex
 from matplotlib.figure import Figure
 from matplotlib.path import Path
 
+# Outside these: scripts that need shaping or run right to left, bidi controls (U+2028-202F).
+PLAIN_RANGES = ((" ", "~"), ("\xa0", "\u058f"), ("\u2010", "\u2027"), ("\u2030", "\u205e"), ("\u2212", "\u2212"))
+
+
+def is_plain(text: str) -> bool:
+    """Whether WeasyPrint sets `text` in SVG as matplotlib laid it out (see above)."""
+    return (
+        text == text.strip()
+        and "  " not in text
+        and all(any(low <= ch <= high for low, high in PLAIN_RANGES) for ch in text)
+    )
+
 
 class OnePathTextRenderer(RendererSVG):
     def _draw_text_as_path(self, gc, x, y, s, prop, angle, ismath, mtext=None):
-        """One text as one path (the fill, opacity and transform matplotlib gives its <g>)."""
+        """A plain label as <text>; any other as one path (the fill, opacity and
+        transform matplotlib gives its <g>)."""
+        if not ismath and is_plain(s):
+            self._draw_text_as_text(gc, x, y, s, prop, angle, ismath, mtext)
+            return
         features = mtext.get_fontfeatures() if mtext is not None else None
         language = mtext.get_language() if mtext is not None else None
         verts, codes = self._text2path.get_text_path(prop, s, ismath=ismath, features=features, language=language)
