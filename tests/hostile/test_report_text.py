@@ -40,7 +40,8 @@ def test_a_10000_character_name_keeps_the_figure_columns_on_the_page(package):
     assert "W" * 81 not in text.replace("\n", "")
     # the partner list's row, every figure column on the page: type, support 90 (100 USD at
     # 0.9), share, last contact, agreements in force
-    partner_page = next(page.extract_text() for page in reader.pages if "Agreements in force" in page.extract_text())
+    pages = [" ".join(page.extract_text().split()) for page in reader.pages]
+    partner_page = next(page for page in pages if "Agreements in force" in page)  # the header wraps
     assert "foundation 90 100 % 2025-03-05 1" in partner_page
     assert report.pages < 10
 

@@ -6,6 +6,7 @@ import dataclasses
 import io
 import re
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -198,3 +199,30 @@ def test_data_quality_appendix_shows_load_counts_rejects_and_check_results(globa
     assert (
         "audit/load_summary stub_rows_balance Rows read = rows loaded + rows rejected. failed this run"
     ) in global_text
+
+
+def test_fixed_width_tables_keep_large_amounts_and_long_names_on_the_page(data):
+    """The partner list and the expiring commitments have fixed column widths (style.css):
+    an amount under a trillion and a name of 80 unbroken characters stay inside the page."""
+    from weasyprint import HTML
+    from weasyprint.formatting_structure.boxes import TextBox
+
+    big = "999,999,999,999"
+    partners = [dict(p, support_eur=Decimal("999999999999.00")) for p in data.partners["EUR"]]
+    partners[0]["partner_name"] = "W" * 200
+    expiring = [dict(e, remaining_eur=Decimal("999999999999.00"), title="T" * 200) for e in data.expiring["EUR"]]
+    assert expiring, "the fixture's EUR region has commitments running out"
+    wide = dataclasses.replace(
+        data, partners={**data.partners, "EUR": partners}, expiring={**data.expiring, "EUR": expiring}
+    )
+    document = HTML(
+        string=region_report_html(wide, "EUR", "Test Federation", GENERATED), base_url=str(TEMPLATES_DIR) + "/"
+    ).render()
+    seen = 0
+    for page in document.pages:
+        box = page._page_box
+        right = box.margin_width() - box.margin_right
+        for text in (b for b in box.descendants() if isinstance(b, TextBox)):
+            assert text.position_x + text.width <= right + 0.5, f"{text.text!r} runs past the page"
+            seen += text.text == big
+    assert seen >= len(partners) + len(expiring)
