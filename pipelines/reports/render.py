@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 
+from pipelines.collector import collector_paused
 from pipelines.reports import charts, insight
 from pipelines.reports.data import ReportData
 from pipelines.reports.fetcher import TemplateOnlyURLFetcher
@@ -198,10 +199,12 @@ def html_to_pdf(page_html: str) -> RenderedReport:
 def render_global_report(
     data: ReportData, organisation: str, generated_at: datetime, check_results: list[dict] | None = None
 ) -> RenderedReport:
-    return html_to_pdf(global_report_html(data, organisation, generated_at, check_results))
+    with collector_paused():
+        return html_to_pdf(global_report_html(data, organisation, generated_at, check_results))
 
 
 def render_region_report(
     data: ReportData, region_code: str, organisation: str, generated_at: datetime
 ) -> RenderedReport:
-    return html_to_pdf(region_report_html(data, region_code, organisation, generated_at))
+    with collector_paused():
+        return html_to_pdf(region_report_html(data, region_code, organisation, generated_at))
