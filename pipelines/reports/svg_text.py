@@ -48,6 +48,13 @@ def is_plain(text: str) -> bool:
 
 
 class OnePathTextRenderer(RendererSVG):
+    def open_group(self, s, gid=None):
+        """No `<g id>` around each artist: they carry only a name, and WeasyPrint cascades
+        styles into every element it meets (a tenth of its time on a chart)."""
+
+    def close_group(self, s):
+        """See `open_group`."""
+
     def _draw_text_as_path(self, gc, x, y, s, prop, angle, ismath, mtext=None):
         """A plain label as <text>; any other as one path (the fill, opacity and
         transform matplotlib gives its <g>)."""
