@@ -89,10 +89,11 @@ def survey_activity(el: ET.Element, number: int, stem: str, parts: SurveyParts) 
         parts.paying.add(ident)
         _record_money_received(el, ident, parts)
     for rel in kids(el, "related-activity"):
-        if attr(rel, "type") == "1" and transactions and attr(rel, "ref"):
-            parts.parent_of_paying.add(attr(rel, "ref"))
-        elif attr(rel, "type") == "2" and attr(rel, "ref"):
-            parts.children.add((ident, attr(rel, "ref")))
+        kind, ref = attr(rel, "type"), attr(rel, "ref")
+        if kind == "1" and transactions and ref:
+            parts.parent_of_paying.add(ref)
+        elif kind == "2" and ref:
+            parts.children.add((ident, ref))
 
 
 def survey_file(path: Path, parts: SurveyParts | None = None) -> SurveyParts:
