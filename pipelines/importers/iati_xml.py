@@ -29,8 +29,9 @@ def attr(el: ET.Element | None, name: str) -> str | None:
             if key[0] == "{" and key.endswith(suffix):
                 value = candidate
                 break
-    value = (value or "").strip()
-    return value or None
+        else:
+            return None
+    return value.strip() or None
 
 
 def kids(el: ET.Element | None, name: str) -> list[ET.Element]:

@@ -13,7 +13,7 @@ small reference tables (regions, countries, partners) in memory. On `finish`:
 - rejects.csv, import_notes.csv and import_summary.csv: rows about the files just imported replace earlier
   rows about the same files; rows about other files are kept.
 
-Every cell of every file written here passes through `pipelines.csv_safety.neutralise`: a
+Every cell of every file written here passes through `pipelines.csv_safety.neutralise_cells`: a
 text starting with `=`, `+`, `-`, `@`, tab or carriage return (a spreadsheet formula) gets
 a leading apostrophe; plain numbers stay as they are. The package tables get the same
 treatment as the logs (ids and names alike, so references still match), and the loader
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from pipelines.csv_safety import neutralise, neutralise_row
+from pipelines.csv_safety import neutralise_cells, neutralise_row
 from pipelines.importers.reconciliation import COLUMNS as SUMMARY_COLUMNS
 from pipelines.importers.reconciliation import TABLE_OUTCOMES, Reconciliation
 from pipelines.schema import INPUTS
@@ -149,7 +149,7 @@ class PartWriter:
         """One row: its cells in the table's column order (a missing one empty), neutralised."""
         if not self._known[table].issuperset(row):
             raise ValueError(f"{table}: no such column(s) {sorted(set(row) - self._known[table])}")
-        self._writers[table].writerow([neutralise(row.get(column, "")) for column in self._columns[table]])
+        self._writers[table].writerow(neutralise_cells([row.get(column, "") for column in self._columns[table]]))
         self.counts[table] += 1
         if self.memory_bytes:
             self._rows += 1
