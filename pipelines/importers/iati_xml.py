@@ -82,7 +82,8 @@ def collector_paused() -> Iterator[None]:
     reference counting frees them; the collector would only walk every live element again
     and again as the parser allocates (20 % of a worker's CPU when a file's activities are
     held, 10 % streaming). Any cycle made meanwhile is collected when it is resumed, so
-    memory grows by at most one file's garbage."""
+    memory grows by at most one file's garbage (the mapping makes none per activity: the
+    collector found 180 objects after the 19 real files and the 59 MB benchmark file)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

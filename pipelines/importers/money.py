@@ -55,7 +55,7 @@ def _read(text) -> tuple[Decimal | None, str | None]:
         return None, f"value {value} is not a finite number"
     if abs(value) >= MAX_AMOUNT:
         return None, f"value {value} is too large (at most 16 digits before the decimal point)"
-    sign, digits, exponent = value.as_tuple()
+    _, digits, exponent = value.as_tuple()
     if exponent < -MAX_DIGITS:
         return None, f"value {value} has more than {MAX_DIGITS} decimals"
     if len(digits) > MAX_DIGITS:
