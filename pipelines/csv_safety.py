@@ -3,7 +3,7 @@
 Excel, LibreOffice and Google Sheets treat a cell that starts with `=`, `+`, `-` or `@`
 as a formula (`=HYPERLINK("http://x","click")`), and a leading tab or carriage return
 hides one. Every CSV this project writes for people to open passes its cells through
-`neutralise`: such a cell gets a leading apostrophe (`'=HYPERLINK(...)`), which the
+`neutralise_cells`: such a cell gets a leading apostrophe (`'=HYPERLINK(...)`), which the
 spreadsheet shows as text and which keeps the value readable. A plain number is left
 as it is, so a refund of `-50.00` or an amount of `+3` stays a number.
 """
@@ -16,12 +16,19 @@ TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
+def neutralise_cells(cells: list) -> list:
+    """The cells as written: an apostrophe before a text that a spreadsheet would run
+    (a list in, a list out: the importers write millions of cells)."""
+    return [
+        "'" + value if isinstance(value, str) and value.startswith(TRIGGERS) and not _NUMBER.fullmatch(value) else value
+        for value in cells
+    ]
+
+
 def neutralise(value):
-    """The cell as written: an apostrophe before a text that a spreadsheet would run."""
-    if isinstance(value, str) and value.startswith(TRIGGERS) and not _NUMBER.fullmatch(value):
-        return "'" + value
-    return value
+    """One cell as written."""
+    return neutralise_cells([value])[0]
 
 
 def neutralise_row(row: dict) -> dict:
-    return {key: neutralise(value) for key, value in row.items()}
+    return dict(zip(row, neutralise_cells(list(row.values())), strict=True))

@@ -11,6 +11,7 @@ DECIMAL(24,12)). It is dated Y-01-01 so that every day of Y uses Y's average.
 from __future__ import annotations
 
 import csv
+from bisect import bisect_right
 from collections import defaultdict
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -94,8 +95,9 @@ class RateBook:
     def implausible(self, amount: Decimal, code: str, day: date, limit: Decimal = Decimal("1e10")) -> bool:
         """Whether an amount is worth over EUR 10 billion at the IMF rate (a plausibility
         flag for typos such as yen reported as dollars; the amount itself is kept)."""
-        years = [year for year in self._imf_years(code) if year <= day.year]
-        rate = Decimal(1) if code == "EUR" else (self.eur_per_unit(code, years[-1]) if years else None)
+        years = self._imf_years(code)
+        before = bisect_right(years, day.year)  # years[before - 1]: the latest year <= day.year
+        rate = Decimal(1) if code == "EUR" else (self.eur_per_unit(code, years[before - 1]) if before else None)
         return rate is not None and abs(amount) * rate > limit
 
     def eur_per_unit(self, code: str, year: int) -> Decimal:

@@ -25,7 +25,7 @@ from pipelines.importers.iati_flows import Flow, Role, check
 from pipelines.importers.iati_regions import Agreements, place
 from pipelines.importers.iati_rows import ActivityRows
 from pipelines.importers.iati_survey import Survey, survey_files
-from pipelines.importers.iati_xml import iter_activities
+from pipelines.importers.iati_xml import collector_paused, iter_activities
 from pipelines.importers.limits import BoundedReader, InputLimit
 from pipelines.importers.organisations import partner_id, partner_type
 from pipelines.importers.package import ImportSummary
@@ -91,7 +91,8 @@ class IatiFile:
 
     def run(self) -> None:
         try:
-            self._map_activities()
+            with collector_paused():
+                self._map_activities()
         except ET.ParseError as error:
             message = f"not well-formed XML ({error}); activities before that point were imported"
             self.session.writer.reject(self.name, f"line {error.position[0]}", message, record="file")

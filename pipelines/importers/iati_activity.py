@@ -139,16 +139,19 @@ class Activity:
         self.transactions = [
             Transaction(tx, index, self.default_currency) for index, tx in enumerate(kids(el, "transaction"), start=1)
         ]
+        self._dates: dict[str, date | None] | None = None  # activity-date type -> date, read by `date`
 
     def places(self) -> list[Place]:
         return places(self.el)
 
     def date(self, types: tuple[tuple[str, str], ...]) -> date | None:
         """The first of `types` (activity-date code, or 1.0x word) the activity has."""
-        found = {}
-        for d in kids(self.el, "activity-date"):
-            kind = (attr(d, "type") or "").lower()
-            found.setdefault(kind, parse_iso_date(attr(d, "iso-date")) or parse_iso_date(d.text))
+        if self._dates is None:  # read once: the start and the end are both asked for
+            self._dates = {}
+            for d in kids(self.el, "activity-date"):
+                kind = (attr(d, "type") or "").lower()
+                self._dates.setdefault(kind, parse_iso_date(attr(d, "iso-date")) or parse_iso_date(d.text))
+        found = self._dates
         for code, word in types:
             if found.get(code) or found.get(word):
                 return found.get(code) or found.get(word)

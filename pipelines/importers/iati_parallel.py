@@ -42,7 +42,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from pipelines.importers.iati_survey import Survey, SurveyParts, survey_activity, survey_file
-from pipelines.importers.iati_xml import iter_activities
+from pipelines.importers.iati_xml import collector_paused, iter_activities
 from pipelines.importers.session import ImportSession
 from pipelines.worker_processes import exit_with_parent, pool_context
 
@@ -134,14 +134,15 @@ _BASE: dict[tuple[str, str], ImportSession] = {}  # per worker: regions and rate
 _SURVEY: dict[str, Survey] = {}
 
 
-def _survey_task(path: Path) -> SurveyParts:
-    return survey_file(path)
-
-
 def _first_task(path: Path, out_dir: Path, regions_dir: str | None, part_dir: Path, read_once_bytes: int) -> FirstPass:
     """A large file: its survey. A small one: read once, surveyed and mapped on its own."""
     if path.stat().st_size > read_once_bytes:
         return FirstPass(survey_file(path))
+    with collector_paused():  # the file's trees are held: see iati_xml.collector_paused
+        return _read_once(path, out_dir, regions_dir, part_dir)
+
+
+def _read_once(path: Path, out_dir: Path, regions_dir: str | None, part_dir: Path) -> FirstPass:
     from pipelines.importers.iati import IatiFile
 
     activities, error = [], None

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.importers.iati_xml import attr, iter_activities, kid, kids
+from pipelines.importers.iati_xml import attr, collector_paused, iter_activities, kid, kids
 from pipelines.importers.limits import BoundedReader, InputLimit
 from pipelines.importers.text import clean_text
 
@@ -89,16 +89,17 @@ def survey_activity(el: ET.Element, number: int, stem: str, parts: SurveyParts) 
         parts.paying.add(ident)
         _record_money_received(el, ident, parts)
     for rel in kids(el, "related-activity"):
-        if attr(rel, "type") == "1" and transactions and attr(rel, "ref"):
-            parts.parent_of_paying.add(attr(rel, "ref"))
-        elif attr(rel, "type") == "2" and attr(rel, "ref"):
-            parts.children.add((ident, attr(rel, "ref")))
+        kind, ref = attr(rel, "type"), attr(rel, "ref")
+        if kind == "1" and transactions and ref:
+            parts.parent_of_paying.add(ref)
+        elif kind == "2" and ref:
+            parts.children.add((ident, ref))
 
 
 def survey_file(path: Path, parts: SurveyParts | None = None) -> SurveyParts:
     """The first pass over one file, added to `parts` (new parts if None)."""
     parts = parts if parts is not None else SurveyParts()
-    with path.open("rb") as raw, BoundedReader(raw, str(path)) as f:
+    with path.open("rb") as raw, BoundedReader(raw, str(path)) as f, collector_paused():
         try:
             for number, el in enumerate(iter_activities(f), start=1):
                 survey_activity(el, number, path.stem, parts)

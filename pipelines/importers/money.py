@@ -22,43 +22,45 @@ def amount_problem(text) -> str | None:
     """Why a published value is not a usable amount (None when it is one): not a number,
     not finite, 10^16 or more, or more than 28 significant digits. The import rejects such
     a value with this reason and the path of the record, never a traceback."""
-    if text is None:
-        return "no value"
-    if isinstance(text, bool):
-        return f"{text!r} is not a decimal number"
-    if isinstance(text, (int, Decimal)):
-        value = Decimal(text) if isinstance(text, int) and text.bit_length() < 200 else text
-        if isinstance(value, int):
-            return "the value has more than 28 digits"
-    else:
-        raw = str(text).strip().replace("\u00a0", "")
-        if not raw:
-            return "no value"
-        if len(raw) > MAX_TEXT:
-            return f"the value has {len(raw):,} characters: not a number this import reads"
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            return f"value {raw!r} is not a decimal number"
-    if not value.is_finite():
-        return f"value {value} is not a finite number"
-    if abs(value) >= MAX_AMOUNT:
-        return f"value {value} is too large (at most 16 digits before the decimal point)"
-    if value.as_tuple().exponent < -MAX_DIGITS:
-        return f"value {value} has more than {MAX_DIGITS} decimals"
-    if len(value.as_tuple().digits) > MAX_DIGITS:
-        return f"value {value} has more than {MAX_DIGITS} digits"
-    return None
+    return _read(text)[1]
 
 
 def parse_amount(text) -> Decimal | None:
     """A published decimal number ("5000000", "-7826.00", "1.5E7"), within the limits of
     `amount_problem`; None if it is not one (`amount_problem` says why)."""
-    if text is None or amount_problem(text) is not None:
-        return None
+    return _read(text)[0]
+
+
+def _read(text) -> tuple[Decimal | None, str | None]:
+    """(the amount, None), or (None, why it is not one): one reading serves both questions."""
+    if text is None:
+        return None, "no value"
+    if isinstance(text, bool):
+        return None, f"{text!r} is not a decimal number"
     if isinstance(text, (int, Decimal)):
-        return Decimal(text)
-    return Decimal(str(text).strip().replace("\u00a0", ""))
+        value = Decimal(text) if isinstance(text, int) and text.bit_length() < 200 else text
+        if isinstance(value, int):
+            return None, "the value has more than 28 digits"
+    else:
+        raw = str(text).strip().replace("\u00a0", "")
+        if not raw:
+            return None, "no value"
+        if len(raw) > MAX_TEXT:
+            return None, f"the value has {len(raw):,} characters: not a number this import reads"
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            return None, f"value {raw!r} is not a decimal number"
+    if not value.is_finite():
+        return None, f"value {value} is not a finite number"
+    if abs(value) >= MAX_AMOUNT:
+        return None, f"value {value} is too large (at most 16 digits before the decimal point)"
+    _, digits, exponent = value.as_tuple()
+    if exponent < -MAX_DIGITS:
+        return None, f"value {value} has more than {MAX_DIGITS} decimals"
+    if len(digits) > MAX_DIGITS:
+        return None, f"value {value} has more than {MAX_DIGITS} digits"
+    return value, None
 
 
 def to_cents(amount: Decimal) -> tuple[Decimal, Decimal]:
@@ -81,6 +83,8 @@ def split_by_shares(amount: Decimal, shares: dict[str, Decimal]) -> dict[str, De
     """Split a 2-decimal amount over keys in proportion to `shares` (any positive total),
     in whole cents that add up exactly to `amount`: each key gets its rounded-down share
     and the cents left over go to the largest remainders (ties by key order)."""
+    if len(shares) == 1:  # the whole amount (what the loop below gives one key, faster)
+        return {key: Decimal(int(amount.quantize(CENT) * 100)) / 100 for key in shares}
     total_share = sum(shares.values())
     cents = int(amount.quantize(CENT) * 100)
     sign, cents = (-1 if cents < 0 else 1), abs(cents)

@@ -27,17 +27,19 @@ IATI_ORG_TYPES = {
 _GOVERNMENT_REF = re.compile(r"-GOV-|^[A-Z]{2}(-\d+)?$|^GB-(LAE|LAS|LANI|PLA|NHS|SHPE|UKPRN-GOV)-")
 _MULTILATERAL_REF = re.compile(r"^(XM-DAC-4|XI-IATI-(UNPF|OCHA)|4\d{4}$|41[A-Z]{3}$)")
 _NOT_COUNTRY_PREFIXES = {"XM", "XI", "XR", "XE"}
+_SPACES = re.compile(r"\s+")
+_NOT_SLUG = re.compile(r"[^A-Z0-9]+")
 
 
 def partner_id(ref: str | None, name: str | None) -> str | None:
     """The org identifier as published, or a readable id derived from the name."""
-    ref = re.sub(r"\s+", " ", ref or "").strip()
+    ref = _SPACES.sub(" ", ref or "").strip()
     if ref:
         return ref
     name = (name or "").strip()
     if not name:
         return None
-    slug = re.sub(r"[^A-Z0-9]+", "-", name.upper()).strip("-")
+    slug = _NOT_SLUG.sub("-", name.upper()).strip("-")
     digest = hashlib.sha1(name.encode()).hexdigest()[:8]
     if not slug or len(slug) > 40:  # non-Latin or very long names: keep ids short and unique
         slug = f"{slug[:32].rstrip('-')}-{digest}".lstrip("-")

@@ -13,7 +13,7 @@ small reference tables (regions, countries, partners) in memory. On `finish`:
 - rejects.csv, import_notes.csv and import_summary.csv: rows about the files just imported replace earlier
   rows about the same files; rows about other files are kept.
 
-Every cell of every file written here passes through `pipelines.csv_safety.neutralise`: a
+Every cell of every file written here passes through `pipelines.csv_safety.neutralise_cells`: a
 text starting with `=`, `+`, `-`, `@`, tab or carriage return (a spreadsheet formula) gets
 a leading apostrophe; plain numbers stay as they are. The package tables get the same
 treatment as the logs (ids and names alike, so references still match), and the loader
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from pipelines.csv_safety import neutralise_row
+from pipelines.csv_safety import neutralise_cells, neutralise_row
 from pipelines.importers.reconciliation import COLUMNS as SUMMARY_COLUMNS
 from pipelines.importers.reconciliation import TABLE_OUTCOMES, Reconciliation
 from pipelines.schema import INPUTS
@@ -114,13 +114,15 @@ class PartWriter:
         self.memory_bytes = memory_bytes
         self._files = {}
         self._writers = {}
-        for name, columns in {**COLUMNS, **LOG_FILES}.items():
+        self._columns = {**COLUMNS, **LOG_FILES}
+        self._known = {name: frozenset(columns) for name, columns in self._columns.items()}
+        for name, columns in self._columns.items():
             handle = (
                 io.StringIO() if memory_bytes else (self.folder / f"{name}.csv").open("w", newline="", encoding="utf-8")
             )
-            writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
+            writer = csv.writer(handle, lineterminator="\n")
             if header:
-                writer.writeheader()
+                writer.writerow(columns)
             self._files[name], self._writers[name] = handle, writer
         self.counts = {name: 0 for name in {**COLUMNS, **LOG_FILES}}
         self._rows = 0
@@ -134,7 +136,7 @@ class PartWriter:
             handle = (self.folder / f"{name}.csv").open("w", newline="", encoding="utf-8")
             handle.write(buffer.getvalue())
             self._files[name] = handle
-            self._writers[name] = csv.DictWriter(handle, fieldnames=self._writers[name].fieldnames, lineterminator="\n")
+            self._writers[name] = csv.writer(handle, lineterminator="\n")
         self.memory_bytes = 0
 
     def texts(self) -> dict[str, str] | None:
@@ -144,7 +146,10 @@ class PartWriter:
         return {name: buffer.getvalue() for name, buffer in self._files.items()}
 
     def add(self, table: str, row: dict[str, str]) -> None:
-        self._writers[table].writerow(neutralise_row(row))
+        """One row: its cells in the table's column order (a missing one empty), neutralised."""
+        if not self._known[table].issuperset(row):
+            raise ValueError(f"{table}: no such column(s) {sorted(set(row) - self._known[table])}")
+        self._writers[table].writerow(neutralise_cells([row.get(column, "") for column in self._columns[table]]))
         self.counts[table] += 1
         if self.memory_bytes:
             self._rows += 1

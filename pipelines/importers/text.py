@@ -37,7 +37,7 @@ def clean_text(text: str | None) -> str:
     if not text:
         return ""
     if text.isascii():  # no C1 code point, mojibake or katakana quote can be in it
-        return _SPACES.sub(" ", _CONTROL.sub(" ", text)).strip()
+        return " ".join(_CONTROL.sub(" ", text).split())  # in ASCII, split()'s whitespace is \s
     text = _C1.sub(_c1_to_cp1252, text)
     text = _undo_mojibake(text).translate(_KATAKANA_QUOTES)
     text = _CONTROL.sub(" ", text)

@@ -355,3 +355,46 @@ def test_formulas_from_360giving_are_neutralised(tmp_path):
     assert [p["name"] for p in read_csv(tmp_path / "out" / "partners.csv")] == ["'@SUM(A1)"]
     [reject] = read_csv(tmp_path / "out" / "rejects.csv")
     assert reject["path"] == "'grants[1] -G-2" or reject["path"] == "grants[1] -G-2"
+
+
+LAUGHS = "\n".join(
+    [f' <!ENTITY e0 "{"x" * 10}">'] + [f' <!ENTITY e{n} "{f"&e{n - 1};" * 10}">' for n in range(1, 10)]
+)  # &e9; would be 10^10 characters
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_iati_entities_are_neither_expanded_nor_fetched(tmp_path, workers):
+    """A billion laughs and an external entity naming a local file: neither is expanded or
+    read (expat refuses the first, and the second is an undefined entity); each file is one
+    reject line, and the valid file beside them is imported. One file after another and by
+    worker processes, which read small files their own way."""
+    from pipelines.importers.iati import import_iati
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-CONTENT-42")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    body = (
+        iati(tx("3", "100"))
+        .replace("XX-1", "{}")
+        .replace("<narrative>Project</narrative>", "<narrative>{}</narrative>")
+    )
+    (folder / "a-laughs.xml").write_text(
+        f"<?xml version='1.0'?>\n<!DOCTYPE iati-activities [\n{LAUGHS}\n]>\n" + body.format("LAUGHS-1", "&e9;")
+    )
+    (folder / "b-external.xml").write_text(
+        f"<?xml version='1.0'?>\n<!DOCTYPE iati-activities [ <!ENTITY x SYSTEM '{secret.as_uri()}'> ]>\n"
+        + body.format("EXTERNAL-1", "&x;")
+    )
+    (folder / "c-valid.xml").write_text(body.format("VALID-1", "Library books"))
+    out = tmp_path / "out"
+    summary = import_iati([folder], out, workers=workers)
+    assert summary.activities == 1
+    reasons = [e.split(": ", 1)[1] for e in summary.errors]
+    assert len(reasons) == 2
+    assert reasons[0].startswith("not well-formed XML (limit on input amplification factor (from DTD and entities)")
+    assert reasons[1].startswith("not well-formed XML (undefined entity &x;: line 3")
+    assert [r["record"] for r in read_csv(out / "rejects.csv")] == ["file", "file"]
+    assert [r["source_id"] for r in read_csv(out / "agreements.csv")] == ["VALID-1"]
+    written = "".join(p.read_text() for p in out.glob("*.csv"))
+    assert "SECRET-CONTENT" not in written and "xxxxxxxxxx" not in written
