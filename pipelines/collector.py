@@ -1,11 +1,14 @@
-"""Python's cycle collector paused during one large piece of work (a report's render).
+"""Python's cycle collector paused during one large piece of work: a report's render, an
+IATI file's reading and mapping.
 
-A render allocates millions of objects (chart artists, layout boxes, styles) and keeps
-most of them until it ends. The collector runs every 700 allocations and, as those
-objects survive, walks ever older generations holding them again and again: a quarter
-of a report's CPU (docs/reports.md, "Rendering time"). Paused, the objects made during
-the work stay in the youngest generation; one pass over that generation at the end frees
-the cycles among them, without walking the process's long-lived objects (a full
+Both allocate millions of objects and keep many of them until the work ends (chart
+artists, layout boxes and styles; a file's element trees). The collector runs every 700
+allocations and, as those objects survive, walks ever older generations holding them
+again and again: a quarter of a report's CPU, a fifth of an import worker's
+(docs/reports.md "Rendering time", docs/importers.md "Third round"). Element trees hold no
+cycles, and the mapping makes none per activity. Paused, the objects made during the work
+stay in the youngest generation; one pass over that generation at the end frees the
+cycles among them, without walking the process's long-lived objects (a full
 `gc.collect()` after each report cost more than it saved).
 """
 

@@ -19,13 +19,14 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
+from pipelines.collector import collector_paused
 from pipelines.importers.flows import COMMITMENT, PASS_THROUGH, SPENDING, SUPPORT
 from pipelines.importers.iati_activity import Activity, Transaction
 from pipelines.importers.iati_flows import Flow, Role, check
 from pipelines.importers.iati_regions import Agreements, place
 from pipelines.importers.iati_rows import ActivityRows
 from pipelines.importers.iati_survey import Survey, survey_files
-from pipelines.importers.iati_xml import collector_paused, iter_activities
+from pipelines.importers.iati_xml import iter_activities
 from pipelines.importers.limits import BoundedReader, InputLimit
 from pipelines.importers.organisations import partner_id, partner_type
 from pipelines.importers.package import ImportSummary

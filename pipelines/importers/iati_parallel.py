@@ -41,8 +41,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from pipelines.collector import collector_paused
 from pipelines.importers.iati_survey import Survey, SurveyParts, survey_activity, survey_file
-from pipelines.importers.iati_xml import collector_paused, iter_activities
+from pipelines.importers.iati_xml import iter_activities
 from pipelines.importers.session import ImportSession
 from pipelines.worker_processes import exit_with_parent, pool_context
 
@@ -138,7 +139,7 @@ def _first_task(path: Path, out_dir: Path, regions_dir: str | None, part_dir: Pa
     """A large file: its survey. A small one: read once, surveyed and mapped on its own."""
     if path.stat().st_size > read_once_bytes:
         return FirstPass(survey_file(path))
-    with collector_paused():  # the file's trees are held: see iati_xml.collector_paused
+    with collector_paused():  # the file's trees are held: see pipelines/collector.py
         return _read_once(path, out_dir, regions_dir, part_dir)
 
 

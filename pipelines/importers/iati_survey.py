@@ -20,7 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.importers.iati_xml import attr, collector_paused, iter_activities, kid, kids
+from pipelines.collector import collector_paused
+from pipelines.importers.iati_xml import attr, iter_activities, kid, kids
 from pipelines.importers.limits import BoundedReader, InputLimit
 from pipelines.importers.text import clean_text
 

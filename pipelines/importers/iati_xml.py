@@ -3,10 +3,8 @@ and activities streamed one at a time."""
 
 from __future__ import annotations
 
-import gc
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 from pipelines.importers.text import clean_text
 
@@ -72,22 +70,3 @@ def iter_activities(f, keep: bool = False) -> Iterator[ET.Element]:
             yield el
             if not keep:
                 el.clear()
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while a file is read and mapped, then back as it was.
-
-    Element trees hold no reference cycles (a child does not point to its parent), so
-    reference counting frees them; the collector would only walk every live element again
-    and again as the parser allocates (20 % of a worker's CPU when a file's activities are
-    held, 10 % streaming). Any cycle made meanwhile is collected when it is resumed, so
-    memory grows by at most one file's garbage (the mapping makes none per activity: the
-    collector found 180 objects after the 19 real files and the 59 MB benchmark file)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
