@@ -19,33 +19,53 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import polars as pl
 import yaml
+
+if TYPE_CHECKING:
+    import polars as pl
 
 HERE = Path(__file__).parent
 
 
-@dataclass(frozen=True)
-class Type:
-    duckdb: str
-    polars: pl.DataType
-
-
-TYPES: dict[str, Type] = {
-    "text": Type("VARCHAR", pl.String),  # free text: tab and line breaks allowed
-    "code": Type("VARCHAR", pl.String),  # an id or a code
-    "currency": Type("VARCHAR", pl.String),  # ISO 4217, upper-cased
-    "date": Type("DATE", pl.Date),
-    "money": Type("DECIMAL(18,2)", pl.Decimal(18, 2)),
-    "rate": Type("DECIMAL(24,12)", pl.Decimal(24, 12)),
-    "integer": Type("INTEGER", pl.Int32),
-    "bigint": Type("BIGINT", pl.Int64),
-    "double": Type("DOUBLE", pl.Float64),
-    "boolean": Type("BOOLEAN", pl.Boolean),
-    "text[]": Type("VARCHAR[]", pl.List(pl.String)),
+DUCKDB_TYPES: dict[str, str] = {
+    "text": "VARCHAR",  # free text: tab and line breaks allowed
+    "code": "VARCHAR",  # an id or a code
+    "currency": "VARCHAR",  # ISO 4217, upper-cased
+    "date": "DATE",
+    "money": "DECIMAL(18,2)",
+    "rate": "DECIMAL(24,12)",
+    "integer": "INTEGER",
+    "bigint": "BIGINT",
+    "double": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "text[]": "VARCHAR[]",
 }
+
+
+@cache
+def polars_types() -> dict[str, pl.DataType]:
+    """The Polars type of each declared type. Polars is imported here, when first needed,
+    not with the declarations: the importers' worker processes read them without it
+    (a tenth of a second of each import's start)."""
+    import polars as pl
+
+    return {
+        "text": pl.String,
+        "code": pl.String,
+        "currency": pl.String,
+        "date": pl.Date,
+        "money": pl.Decimal(18, 2),
+        "rate": pl.Decimal(24, 12),
+        "integer": pl.Int32,
+        "bigint": pl.Int64,
+        "double": pl.Float64,
+        "boolean": pl.Boolean,
+        "text[]": pl.List(pl.String),
+    }
 
 
 @dataclass(frozen=True)
@@ -66,11 +86,11 @@ class Column:
 
     @property
     def duckdb_type(self) -> str:
-        return TYPES[self.type].duckdb
+        return DUCKDB_TYPES[self.type]
 
     @property
     def polars_type(self) -> pl.DataType:
-        return TYPES[self.type].polars
+        return polars_types()[self.type]
 
 
 @dataclass(frozen=True)
@@ -121,13 +141,13 @@ def _column(where: str, name: str, spec: dict) -> Column:
     unknown = set(spec) - _COLUMN_KEYS
     if (
         unknown
-        or spec.get("type") not in TYPES
+        or spec.get("type") not in DUCKDB_TYPES
         or not spec.get("description")
         or spec.get("case") not in (None, "upper")
     ):
         raise DeclarationError(
-            f"{where}, column {name}: needs a type ({', '.join(TYPES)}) and a description; case can only be upper"
-            + (f"; unknown {', '.join(sorted(unknown))}" if unknown else "")
+            f"{where}, column {name}: needs a type ({', '.join(DUCKDB_TYPES)}) and a description; "
+            "case can only be upper" + (f"; unknown {', '.join(sorted(unknown))}" if unknown else "")
         )
     references = spec.get("references")
     return Column(
