@@ -46,3 +46,14 @@ def test_the_collector_comes_back_when_the_block_raises():
     except ValueError:
         pass
     assert gc.isenabled()
+
+
+def test_without_the_young_pass_nothing_is_collected_on_leaving(monkeypatch):
+    calls = []
+    monkeypatch.setattr(gc, "collect", lambda *args: calls.append(args))
+    with collector_paused(collect_young=False):
+        pass
+    assert calls == []
+    with collector_paused():
+        pass
+    assert calls == [(0,)]

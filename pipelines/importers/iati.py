@@ -92,7 +92,7 @@ class IatiFile:
 
     def run(self) -> None:
         try:
-            with collector_paused():
+            with collector_paused(collect_young=False):
                 self._map_activities()
         except ET.ParseError as error:
             message = f"not well-formed XML ({error}); activities before that point were imported"

@@ -139,7 +139,7 @@ def _first_task(path: Path, out_dir: Path, regions_dir: str | None, part_dir: Pa
     """A large file: its survey. A small one: read once, surveyed and mapped on its own."""
     if path.stat().st_size > read_once_bytes:
         return FirstPass(survey_file(path))
-    with collector_paused():  # the file's trees are held: see pipelines/collector.py
+    with collector_paused(collect_young=False):  # the file's trees are held: see pipelines/collector.py
         return _read_once(path, out_dir, regions_dir, part_dir)
 
 

@@ -100,7 +100,7 @@ def survey_activity(el: ET.Element, number: int, stem: str, parts: SurveyParts) 
 def survey_file(path: Path, parts: SurveyParts | None = None) -> SurveyParts:
     """The first pass over one file, added to `parts` (new parts if None)."""
     parts = parts if parts is not None else SurveyParts()
-    with path.open("rb") as raw, BoundedReader(raw, str(path)) as f, collector_paused():
+    with path.open("rb") as raw, BoundedReader(raw, str(path)) as f, collector_paused(collect_young=False):
         try:
             for number, el in enumerate(iter_activities(f), start=1):
                 survey_activity(el, number, path.stem, parts)
