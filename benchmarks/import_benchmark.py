@@ -32,30 +32,42 @@ ACTIVITIES = ROOT / "tests" / "external" / "iati" / "activities"  # copies of ..
 TRANSACTION = re.compile(rb"<transaction[\s>]")
 
 
+def _descendants(root: int) -> list[int]:
+    """`root` and every process descended from it, from the kernel's list of each thread's
+    children (Linux /proc/PID/task/TID/children): a few small reads, where scanning all of
+    /proc took 6 % of a core at one sample every 20 ms, beside the workers it measures."""
+    tree, todo = [root], [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{task}/children") as f:
+                    children = [int(child) for child in f.read().split()]
+            except OSError:
+                continue
+            tree.extend(children)
+            todo.extend(children)
+    return tree
+
+
 def _tree_rss_kb(root: int, cpu: dict[int, float] | None = None) -> tuple[int, int]:
     """Resident memory of `root` alone and of `root` with every process descended from it,
     in KB (Linux /proc); `cpu` receives each descendant's CPU seconds so far."""
-    parents, rss, ticks = {}, {}, {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
+    rss = {}
+    for pid in _descendants(root):
         try:
-            with open(f"/proc/{entry.name}/stat") as f:
+            with open(f"/proc/{pid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
-            pid = int(entry.name)
-            parents[pid], rss[pid] = int(fields[1]), int(fields[21]) * os.sysconf("SC_PAGE_SIZE") // 1024
-            ticks[pid] = int(fields[11]) + int(fields[12])
-        except (OSError, IndexError, ValueError):
+        except OSError:
             continue
-    tree, grew = {root}, True
-    while grew:
-        new = {pid for pid, parent in parents.items() if parent in tree} - tree
-        tree |= new
-        grew = bool(new)
-    if cpu is not None:
-        for pid in tree - {root}:
-            cpu[pid] = ticks.get(pid, 0) / os.sysconf("SC_CLK_TCK")
-    return rss.get(root, 0), sum(rss.get(pid, 0) for pid in tree)
+        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE") // 1024
+        if cpu is not None and pid != root:
+            cpu[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return rss.get(root, 0), sum(rss.values())
 
 
 class TreePeak(threading.Thread):
