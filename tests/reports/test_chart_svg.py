@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import xml.etree.ElementTree as ET
 
+import matplotlib
 import pytest
+from matplotlib.figure import Figure
 
-from pipelines.reports.charts import funder_chart
-from pipelines.reports.svg_text import is_plain
+from pipelines.reports.charts import RC, funder_chart
+from pipelines.reports.svg_text import figure_svg, is_plain
 
 SVG = "{http://www.w3.org/2000/svg}"
 ARABIC = "مؤسسة النور للمعرفة"
@@ -76,33 +79,27 @@ def _size_pt(svg: str) -> tuple[float, float]:
     return float(root.get("width").removesuffix("pt")), float(root.get("height").removesuffix("pt"))
 
 
+def _bar_figure():
+    """A small chart with a long Latin label and an Arabic one, made afresh each call
+    (figure_svg changes the figure it writes)."""
+    fig = Figure(figsize=(6.3, 1.2))
+    ax = fig.add_subplot()
+    ax.barh([1, 0], [0.6, 0.4], height=0.6)
+    ax.set_yticks([1, 0], ["Gulf Heritage Reading Fund", ARABIC])
+    ax.text(0.61, 1, "60 %", va="center")
+    return fig
+
+
 def test_crop_from_one_draw_matches_savefig_tight():
     """figure_svg draws once and sets the viewBox to the tight box; matplotlib's own
     savefig(bbox_inches="tight") draws twice: the sizes agree, the figure is cropped."""
-    import io
-
-    import matplotlib
-
-    from pipelines.reports.charts import RC
-
-    partners = [_partner("Gulf Heritage Reading Fund", 0.6), _partner(ARABIC, 0.4)]
-    ours = _size_pt(funder_chart(partners, "#0072B2"))
     with matplotlib.rc_context(RC):
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=(6.3, 0.35 * 2 + 0.5))
-        ax = fig.add_subplot()
-        ax.barh([1, 0], [0.6, 0.4], height=0.6)
-        ax.set_yticks([1, 0], ["Gulf Heritage Reading Fund", ARABIC])
-        for y, share in ((1, 0.6), (0, 0.4)):
-            ax.text(share + 0.01, y, f"{share * 100:.0f} %", va="center")
-        ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
-        ax.set_xlim(0, 1.0)
+        svg = figure_svg(_bar_figure())
         buffer = io.StringIO()
-        fig.savefig(buffer, format="svg", bbox_inches="tight")
-    theirs = _size_pt(buffer.getvalue())
+        _bar_figure().savefig(buffer, format="svg", bbox_inches="tight")
+    ours, theirs = _size_pt(svg), _size_pt(buffer.getvalue())
     assert ours[0] == pytest.approx(theirs[0], abs=0.5)
     assert ours[1] == pytest.approx(theirs[1], abs=0.5)
     assert abs(ours[0] - 6.3 * 72) > 10  # not the figure's own 453.6 pt: the box was measured
-    viewbox = [float(v) for v in ET.fromstring(funder_chart(partners, "#0072B2")).get("viewBox").split()]
+    viewbox = [float(v) for v in ET.fromstring(svg).get("viewBox").split()]
     assert viewbox[2:] == pytest.approx(list(ours), abs=0.001)
