@@ -17,10 +17,10 @@ into Python objects once, at import. Everything else is derived from it:
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 import yaml
@@ -31,41 +31,28 @@ if TYPE_CHECKING:
 HERE = Path(__file__).parent
 
 
-DUCKDB_TYPES: dict[str, str] = {
-    "text": "VARCHAR",  # free text: tab and line breaks allowed
-    "code": "VARCHAR",  # an id or a code
-    "currency": "VARCHAR",  # ISO 4217, upper-cased
-    "date": "DATE",
-    "money": "DECIMAL(18,2)",
-    "rate": "DECIMAL(24,12)",
-    "integer": "INTEGER",
-    "bigint": "BIGINT",
-    "double": "DOUBLE",
-    "boolean": "BOOLEAN",
-    "text[]": "VARCHAR[]",
+@dataclass(frozen=True)
+class Type:
+    duckdb: str
+    polars: Callable[[ModuleType], pl.DataType]
+    """The Polars type, from the polars module: Polars is imported when a type is first
+    asked for, not with the declarations, so the importers' worker processes read them
+    without it (a tenth of a second of each import's start)."""
+
+
+TYPES: dict[str, Type] = {
+    "text": Type("VARCHAR", lambda pl: pl.String),  # free text: tab and line breaks allowed
+    "code": Type("VARCHAR", lambda pl: pl.String),  # an id or a code
+    "currency": Type("VARCHAR", lambda pl: pl.String),  # ISO 4217, upper-cased
+    "date": Type("DATE", lambda pl: pl.Date),
+    "money": Type("DECIMAL(18,2)", lambda pl: pl.Decimal(18, 2)),
+    "rate": Type("DECIMAL(24,12)", lambda pl: pl.Decimal(24, 12)),
+    "integer": Type("INTEGER", lambda pl: pl.Int32),
+    "bigint": Type("BIGINT", lambda pl: pl.Int64),
+    "double": Type("DOUBLE", lambda pl: pl.Float64),
+    "boolean": Type("BOOLEAN", lambda pl: pl.Boolean),
+    "text[]": Type("VARCHAR[]", lambda pl: pl.List(pl.String)),
 }
-
-
-@cache
-def polars_types() -> dict[str, pl.DataType]:
-    """The Polars type of each declared type. Polars is imported here, when first needed,
-    not with the declarations: the importers' worker processes read them without it
-    (a tenth of a second of each import's start)."""
-    import polars as pl
-
-    return {
-        "text": pl.String,
-        "code": pl.String,
-        "currency": pl.String,
-        "date": pl.Date,
-        "money": pl.Decimal(18, 2),
-        "rate": pl.Decimal(24, 12),
-        "integer": pl.Int32,
-        "bigint": pl.Int64,
-        "double": pl.Float64,
-        "boolean": pl.Boolean,
-        "text[]": pl.List(pl.String),
-    }
 
 
 @dataclass(frozen=True)
@@ -86,11 +73,13 @@ class Column:
 
     @property
     def duckdb_type(self) -> str:
-        return DUCKDB_TYPES[self.type]
+        return TYPES[self.type].duckdb
 
     @property
     def polars_type(self) -> pl.DataType:
-        return polars_types()[self.type]
+        import polars
+
+        return TYPES[self.type].polars(polars)
 
 
 @dataclass(frozen=True)
@@ -141,13 +130,13 @@ def _column(where: str, name: str, spec: dict) -> Column:
     unknown = set(spec) - _COLUMN_KEYS
     if (
         unknown
-        or spec.get("type") not in DUCKDB_TYPES
+        or spec.get("type") not in TYPES
         or not spec.get("description")
         or spec.get("case") not in (None, "upper")
     ):
         raise DeclarationError(
-            f"{where}, column {name}: needs a type ({', '.join(DUCKDB_TYPES)}) and a description; "
-            "case can only be upper" + (f"; unknown {', '.join(sorted(unknown))}" if unknown else "")
+            f"{where}, column {name}: needs a type ({', '.join(TYPES)}) and a description; case can only be upper"
+            + (f"; unknown {', '.join(sorted(unknown))}" if unknown else "")
         )
     references = spec.get("references")
     return Column(
