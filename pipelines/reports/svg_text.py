@@ -9,16 +9,17 @@ and other scripts that need shaping or run right to left, TeX, doubled or edge s
 that SVG would collapse) is drawn as outlines, because WeasyPrint lays out SVG <text>
 with its own metrics and clipped right-aligned right-to-left labels.
 
-For outlines: matplotlib's SVG backend draws text as paths (`svg.fonttype: path`, charts.py) by defining
-each glyph once and placing it with one <use> element per character. WeasyPrint draws a
-<use> by copying the glyph's element, cascading styles over it again, applying its own
-transform and parsing the outline anew: for the reports' charts that bookkeeping cost
-about as much as drawing the outlines. Here each text becomes a single <path> holding the
-outlines of all its glyphs, as matplotlib's PDF and PostScript backends draw text: laid
-out and shaped by the same code (`TextToPath`, with the text's font features and
-language), placed by one transform like the <g> matplotlib writes around the <use>s.
-Coordinates are in the font's units (100 per em) rounded to 1/100, at 8 pt about a
-thousandth of a point. Measured effect: docs/reports.md ("Rendering time").
+For outlines: matplotlib's SVG backend draws text as paths (`svg.fonttype: path`,
+charts.py) by defining each glyph once and placing it with one <use> element per
+character. WeasyPrint draws a <use> by copying the glyph's element, cascading styles
+over it again, applying its own transform and parsing the outline anew: for the reports'
+charts that bookkeeping cost about as much as drawing the outlines. Here each text
+becomes a single <path> holding the outlines of all its glyphs, as matplotlib's PDF and
+PostScript backends draw text: laid out and shaped by the same code (`TextToPath`, with
+the text's font features and language), placed by one transform like the <g> matplotlib
+writes around the <use>s. Coordinates are in the font's units (100 per em) rounded to
+1/100, at 8 pt about a thousandth of a point. Measured effect: docs/reports.md
+("Rendering time").
 """
 
 from __future__ import annotations
