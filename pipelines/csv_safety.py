@@ -25,10 +25,5 @@ def neutralise_cells(cells: list) -> list:
     ]
 
 
-def neutralise(value):
-    """One cell as written."""
-    return neutralise_cells([value])[0]
-
-
 def neutralise_row(row: dict) -> dict:
     return dict(zip(row, neutralise_cells(list(row.values())), strict=True))

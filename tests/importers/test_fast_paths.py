@@ -7,7 +7,7 @@ import itertools
 import re
 from decimal import Decimal
 
-from pipelines.csv_safety import neutralise, neutralise_row
+from pipelines.csv_safety import neutralise_cells, neutralise_row
 from pipelines.importers.money import split_by_shares
 from pipelines.importers.text import clean_text
 
@@ -32,7 +32,7 @@ def test_one_region_gets_the_whole_amount_as_several_regions_share_it():
         assert (str(whole), whole.as_tuple()) == (str(shared), shared.as_tuple()), text
 
 
-def test_cells_are_neutralised_one_by_one_or_by_row():
+def test_cells_are_neutralised_by_row_and_by_list():
     row = {"a": "=1+1", "b": "-50.00", "c": "@x", "d": "plain", "e": "", "f": "\tx", "g": "+3", "h": "-x"}
     assert neutralise_row(row) == {
         "a": "'=1+1",
@@ -44,4 +44,5 @@ def test_cells_are_neutralised_one_by_one_or_by_row():
         "g": "+3",
         "h": "'-x",
     }
-    assert [neutralise(value) for value in row.values()] == list(neutralise_row(row).values())
+    # cells that are not text (counts, amounts, missing values) are written as they are
+    assert neutralise_cells(["=1", 7, Decimal("-2.50"), None]) == ["'=1", 7, Decimal("-2.50"), None]
